@@ -1,0 +1,253 @@
+// The system calls that shape an address space (mm/mmap.c, mm/vma.c, mm/mprotect.c,
+// mm/mremap.c, mm/madvise.c, kernel/fork.c): what a scenario's ops do to the model.
+import { anon_vma_clone, anon_vma_fork, unlink_anon_vmas } from './anon-vma.ts';
+import type { Machine } from './machine.ts';
+import { entryPointer, free_pgd_range, type MmStruct, mm_alloc } from './mm.ts';
+import { copy_page_range, forEachLeaf, __split_huge_pmd, zap_page_range } from './memory.ts';
+import { type PtEntry, setEntry, type TableEntry } from './pgtable.ts';
+import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
+import {
+  __split_vma,
+  find_vma,
+  VM_ACCOUNT,
+  VM_DONTCOPY,
+  VM_HUGEPAGE,
+  VM_MAYEXEC,
+  VM_MAYREAD,
+  VM_MAYWRITE,
+  VM_NORESERVE,
+  VM_READ,
+  VM_WRITE,
+  vm_area_alloc,
+  vm_area_dup,
+  type VmAreaStruct,
+  vma_link,
+  vma_merge_new_range,
+  vma_modify_flags,
+  vma_unlink,
+} from './vma.ts';
+
+export class MmError extends Error {}
+
+export interface MmapOptions {
+  /** MAP_FIXED placement (a vpn); otherwise top-down below mmap_base. */
+  readonly at?: number;
+  /** MAP_NORESERVE */
+  readonly noreserve?: boolean;
+  /** PROT bits; default read+write. */
+  readonly prot?: 'r' | 'rw' | 'none';
+  /** madvise(MADV_HUGEPAGE) right after the mmap. */
+  readonly hugepage?: boolean;
+}
+
+export function protFlags(prot: 'r' | 'rw' | 'none'): number {
+  return prot === 'rw' ? VM_READ | VM_WRITE : prot === 'r' ? VM_READ : 0;
+}
+
+/**
+ * mm/mmap.c: unmapped_area_topdown, with the THP alignment of __get_unmapped_area
+ * (thp_get_unmapped_area_vmflags: an anon mapping whose length is a multiple of 2 MiB asks for
+ * len + 2 MiB and rounds its start up to a 2 MiB boundary).
+ */
+export function get_unmapped_area(mm: MmStruct, pages: number): number {
+  const thpAlign = pages % HPAGE_PMD_NR === 0;
+  const need = thpAlign ? pages + HPAGE_PMD_NR : pages;
+  let gapEnd = mm.mmap_base;
+  for (let i = mm.vmas.length - 1; i >= -1; i--) {
+    const vma = i >= 0 ? mm.vmas[i]! : null;
+    if (vma && vma.vm_start >= gapEnd) continue;
+    const gapStart = vma ? vma.vm_end : 1; // FIRST_USER_ADDRESS: keep page 0 unmapped
+    if (gapEnd - gapStart >= need) {
+      let start = gapEnd - need;
+      if (thpAlign) start += (HPAGE_PMD_NR - (start % HPAGE_PMD_NR)) % HPAGE_PMD_NR;
+      return start;
+    }
+    if (vma) gapEnd = Math.min(gapEnd, vma.vm_start);
+  }
+  throw new MmError(`mmap: no room for ${pages} pages below ${mm.mmap_base}`);
+}
+
+/** mm/mmap.c: do_mmap of a private anonymous mapping (MAP_PRIVATE | MAP_ANONYMOUS). Returns its first page. */
+export function do_mmap(mm: MmStruct, pages: number, opts: MmapOptions = {}): number {
+  if (!Number.isSafeInteger(pages) || pages <= 0) throw new MmError(`mmap: length ${pages} pages is not a positive integer`);
+  let start: number;
+  if (opts.at !== undefined) {
+    start = opts.at;
+    if (start <= 0 || start + pages > userSpacePages(mm.machine.levels)) {
+      throw new MmError(`mmap: [${start}, ${start + pages}) is outside the user address space`);
+    }
+    do_munmap(mm, start, pages); // MAP_FIXED replaces what was there
+  } else {
+    start = get_unmapped_area(mm, pages);
+  }
+  let flags = protFlags(opts.prot ?? 'rw') | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  flags |= opts.noreserve ? VM_NORESERVE : VM_ACCOUNT;
+  // An anonymous mapping's pgoff is its start page (mm/mmap.c: do_mmap, MAP_ANONYMOUS).
+  const merged = vma_merge_new_range(mm, { start, end: start + pages, flags, pgoff: start, anon_vma: null });
+  if (!merged) vma_link(mm, vm_area_alloc(mm, start, start + pages, start, flags));
+  if (opts.hugepage) madvise_flags(mm, start, pages, VM_HUGEPAGE, 0);
+  return start;
+}
+
+/** The VMAs intersecting [start, end), after splitting the first and last at the range ends. */
+function splitRange(mm: MmStruct, start: number, end: number): VmAreaStruct[] {
+  const out: VmAreaStruct[] = [];
+  let vma = find_vma(mm, start);
+  while (vma && vma.vm_start < end) {
+    if (vma.vm_start < start) {
+      __split_vma(vma, start, true);
+    }
+    if (vma.vm_end > end) {
+      __split_vma(vma, end, false);
+    }
+    out.push(vma);
+    vma = find_vma(mm, vma.vm_end);
+  }
+  return out;
+}
+
+/** mm/vma.c: do_vmi_munmap — split at the ends, zap, free the page tables no VMA uses, drop the VMAs. */
+export function do_munmap(mm: MmStruct, start: number, pages: number): void {
+  const end = start + pages;
+  const victims = splitRange(mm, start, end);
+  if (victims.length === 0) return;
+  for (const vma of victims) zap_page_range(vma, vma.vm_start, vma.vm_end);
+  for (const vma of victims) {
+    vma_unlink(mm, vma);
+    unlink_anon_vmas(vma);
+  }
+  const first = victims[0]!;
+  const last = victims[victims.length - 1]!;
+  const prev = mm.vmas.filter((v) => v.vm_end <= first.vm_start).at(-1) ?? null;
+  const next = find_vma(mm, last.vm_end);
+  free_pgd_range(mm, first.vm_start, last.vm_end, prev ? prev.vm_end : 0, next ? next.vm_start : userSpacePages(mm.machine.levels));
+}
+
+/**
+ * mm/madvise.c: madvise_update_vma over every VMA in [start, start + pages): set `set` and
+ * clear `clear` in vm_flags, splitting or merging through vma_modify_flags. Returns the VMAs
+ * that now hold the range. Unmapped parts are skipped (the kernel's -ENOMEM comes at the end).
+ */
+export function madvise_flags(mm: MmStruct, start: number, pages: number, set: number, clear: number): VmAreaStruct[] {
+  const end = start + pages;
+  const out: VmAreaStruct[] = [];
+  let vma = find_vma(mm, start);
+  while (vma && vma.vm_start < end) {
+    const s = Math.max(start, vma.vm_start);
+    const e = Math.min(end, vma.vm_end);
+    const flags = (vma.vm_flags | set) & ~clear;
+    const held = vma_modify_flags(vma, s, e, flags);
+    out.push(held);
+    vma = find_vma(mm, e);
+  }
+  return out;
+}
+
+/** mm/madvise.c: MADV_DONTNEED — zap the pages; VMAs and page tables stay. */
+export function madvise_dontneed(mm: MmStruct, start: number, pages: number): void {
+  const end = start + pages;
+  let vma = find_vma(mm, start);
+  while (vma && vma.vm_start < end) {
+    zap_page_range(vma, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end));
+    vma = find_vma(mm, vma.vm_end);
+  }
+}
+
+/** mm/mprotect.c: mprotect_fixup + change_protection over [start, start + pages). */
+export function do_mprotect(mm: MmStruct, start: number, pages: number, prot: 'r' | 'rw' | 'none'): void {
+  const newProt = protFlags(prot);
+  const held = madvise_flags(mm, start, pages, newProt, (VM_READ | VM_WRITE) & ~newProt);
+  const end = start + pages;
+  for (const vma of held) {
+    forEachLeaf(mm, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end), (_ptr, entry) => {
+      if (entry.kind !== 'pte' && entry.kind !== 'pmd-leaf') return;
+      if ((newProt & VM_WRITE) === 0) entry.writable = false;
+      // MM_CP_TRY_CHANGE_WRITABLE: an exclusive anon page may become writable again at once.
+      else if (!entry.special && entry.folio.anon && !entry.folio.ksm && entry.folio.maps.length === 1 && entry.folio.refcount === 1) {
+        entry.writable = true;
+      }
+    });
+  }
+}
+
+/**
+ * mm/mremap.c: move_vma for a private anon range [old, old + pages) of one VMA moved to `to`:
+ * KSM pages in the source are unshared first (prep_move_vma → ksm_madvise, VM_MERGEABLE kept),
+ * the new VMA keeps the linear index (pgoff = vm_pgoff + offset), the PTEs move, the source goes.
+ */
+export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: number): number {
+  const src = find_vma(mm, old);
+  if (!src || src.vm_start > old || src.vm_end < old + pages) {
+    throw new MmError(`mremap: [${old}, ${old + pages}) is not inside one VMA`);
+  }
+  if (to < old + pages && to + pages > old) throw new MmError('mremap: source and destination overlap');
+  mm.machine.hooks.ksm_unmerge_for_move?.(src, old, old + pages);
+  do_munmap(mm, to, pages); // MREMAP_FIXED clears the destination
+  // copy_vma
+  let pgoff = src.vm_pgoff + (old - src.vm_start);
+  if (!src.anon_vma) pgoff = to;
+  let dst = vma_merge_new_range(mm, { start: to, end: to + pages, flags: src.vm_flags, pgoff, anon_vma: src.anon_vma });
+  if (!dst) {
+    dst = vm_area_dup(src);
+    dst.vm_start = to;
+    dst.vm_end = to + pages;
+    dst.vm_pgoff = pgoff;
+    anon_vma_clone(dst, src);
+    vma_link(mm, dst);
+  }
+  move_page_tables(mm, old, to, pages);
+  do_munmap(mm, old, pages);
+  return to;
+}
+
+/** mm/mremap.c: move_page_tables — every entry moves to the same offset at the destination. */
+function move_page_tables(mm: MmStruct, old: number, to: number, pages: number): void {
+  const aligned = (old - to) % HPAGE_PMD_NR === 0;
+  // Split PMD leaves that cannot move whole (move_huge_pmd needs both sides 2 MiB aligned).
+  forEachLeaf(mm, old, old + pages, (ptr, entry, vpn) => {
+    if (entry.kind === 'pmd-leaf' && (!aligned || vpn < old || vpn + HPAGE_PMD_NR > old + pages)) __split_huge_pmd(mm, ptr);
+  });
+  const moves: { level: 0 | 1; from: number; entry: Exclude<PtEntry, TableEntry> }[] = [];
+  forEachLeaf(mm, old, old + pages, (ptr, entry, vpn) => {
+    if (entry.kind === 'table') return;
+    moves.push({ level: ptr.table.level === PTE_LEVEL ? 0 : 1, from: vpn, entry });
+    setEntry(ptr.table, ptr.index, undefined);
+  });
+  for (const m of moves) {
+    const dest = m.from - old + to;
+    const ptr = entryPointer(mm, dest, m.level === 0 ? PTE_LEVEL : PMD_LEVEL, true)!;
+    if (m.entry.kind === 'pte' || m.entry.kind === 'pmd-leaf') m.entry.vpn = dest;
+    setEntry(ptr.table, ptr.index, m.entry);
+  }
+}
+
+/** kernel/fork.c: dup_mmap — a child with copies of the VMAs (anon_vma_fork) and COW-shared pages. */
+export function do_fork(parent: MmStruct, name: string): MmStruct {
+  const child = mm_alloc(parent.machine, name);
+  // dup_mm copies the mm_struct: the KSM per-mm counters come along (ksm_fork fixes them up).
+  child.ksm_zero_pages = parent.ksm_zero_pages;
+  child.mmap_base = parent.mmap_base;
+  child.mmf_vm_merge_any = parent.mmf_vm_merge_any;
+  parent.machine.hooks.ksm_fork?.(child, parent);
+  for (const pvma of parent.vmas) {
+    if ((pvma.vm_flags & VM_DONTCOPY) !== 0) continue;
+    const vma = vm_area_dup(pvma, child);
+    anon_vma_fork(parent.machine, vma, pvma);
+    vma_link(child, vma);
+    if (pvma.anon_vma) copy_page_range(vma, pvma);
+  }
+  return child;
+}
+
+/** kernel/fork.c: __mmput → ksm_exit, then mm/mmap.c: exit_mmap (unmap all, free tables, free VMAs). */
+export function do_exit(mm: MmStruct): void {
+  const machine: Machine = mm.machine;
+  mm.mm_users = 0;
+  machine.hooks.ksm_exit?.(mm);
+  for (const vma of mm.vmas) zap_page_range(vma, vma.vm_start, vma.vm_end);
+  for (const vma of [...mm.vmas]) {
+    vma_unlink(mm, vma);
+    unlink_anon_vmas(vma);
+  }
+  free_pgd_range(mm, 0, userSpacePages(machine.levels), 0, userSpacePages(machine.levels));
+}

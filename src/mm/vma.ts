@@ -1,0 +1,345 @@
+// struct vm_area_struct, the per-mm sorted VMA list (the maple tree's role) and the VMA
+// surgery of mm/vma.c: __split_vma, the merge predicates, vma_merge for new and existing ranges.
+import {
+  anon_vma_clone,
+  anon_vma_interval_tree_post_update_vma,
+  anon_vma_interval_tree_pre_update_vma,
+  type AnonVma,
+  type AnonVmaChain,
+  unlink_anon_vmas,
+} from './anon-vma.ts';
+import type { MmStruct } from './mm.ts';
+
+// include/linux/mm.h vm_flags bits (x86-64 values).
+export const VM_READ = 0x1;
+export const VM_WRITE = 0x2;
+export const VM_EXEC = 0x4;
+export const VM_SHARED = 0x8;
+export const VM_MAYREAD = 0x10;
+export const VM_MAYWRITE = 0x20;
+export const VM_MAYEXEC = 0x40;
+export const VM_MAYSHARE = 0x80;
+export const VM_PFNMAP = 0x400;
+export const VM_IO = 0x4000;
+export const VM_DONTCOPY = 0x20000;
+export const VM_DONTEXPAND = 0x40000;
+export const VM_ACCOUNT = 0x100000;
+export const VM_NORESERVE = 0x200000;
+export const VM_HUGETLB = 0x400000;
+export const VM_MIXEDMAP = 0x10000000;
+export const VM_HUGEPAGE = 0x20000000;
+export const VM_NOHUGEPAGE = 0x40000000;
+/** Bit 31: JS bitwise results are signed, so always test with `!== 0`. */
+export const VM_MERGEABLE = 0x80000000 | 0;
+export const VM_SOFTDIRTY = 0x08000000;
+
+export interface VmAreaStruct {
+  readonly mm: MmStruct;
+  /** First page (vpn) of the VMA. */
+  vm_start: number;
+  /** One past its last page. */
+  vm_end: number;
+  /** Page offset of vm_start: for a private anon VMA, its original vm_start. */
+  vm_pgoff: number;
+  vm_flags: number;
+  anon_vma: AnonVma | null;
+  /** same_vma list, newest first (anon_vma_chain_link adds at the head). */
+  readonly anon_vma_chain: AnonVmaChain[];
+  /** Debug identity. */
+  readonly id: number;
+}
+
+let nextVmaId = 1;
+
+/** include/linux/mm.h: vma_pages */
+export function vma_pages(vma: VmAreaStruct): number {
+  return vma.vm_end - vma.vm_start;
+}
+
+/** include/linux/pagemap.h: linear_page_index — ((addr - vm_start) >> PAGE_SHIFT) + vm_pgoff */
+export function linear_page_index(vma: VmAreaStruct, vpn: number): number {
+  return vpn - vma.vm_start + vma.vm_pgoff;
+}
+
+/** mm/vma_init.c: vm_area_alloc */
+export function vm_area_alloc(mm: MmStruct, start: number, end: number, pgoff: number, flags: number): VmAreaStruct {
+  return { mm, vm_start: start, vm_end: end, vm_pgoff: pgoff, vm_flags: flags, anon_vma: null, anon_vma_chain: [], id: nextVmaId++ };
+}
+
+/** mm/vma_init.c: vm_area_dup — same range, pgoff, flags and anon_vma; an empty chain. */
+export function vm_area_dup(vma: VmAreaStruct, mm: MmStruct = vma.mm): VmAreaStruct {
+  const v = vm_area_alloc(mm, vma.vm_start, vma.vm_end, vma.vm_pgoff, vma.vm_flags);
+  v.anon_vma = vma.anon_vma;
+  return v;
+}
+
+// ---- the per-mm VMA index (the maple tree), sorted by vm_start ----
+
+function lowerBound(vmas: readonly VmAreaStruct[], vpn: number): number {
+  let lo = 0;
+  let hi = vmas.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (vmas[mid]!.vm_end <= vpn) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** mm/mmap.c: find_vma — the first VMA with vm_end > addr. */
+export function find_vma(mm: MmStruct, vpn: number): VmAreaStruct | null {
+  return mm.vmas[lowerBound(mm.vmas, vpn)] ?? null;
+}
+
+/** include/linux/mm.h: vma_lookup — the VMA containing addr. */
+export function vma_lookup(mm: MmStruct, vpn: number): VmAreaStruct | null {
+  const vma = find_vma(mm, vpn);
+  return vma && vma.vm_start <= vpn ? vma : null;
+}
+
+export function vma_prev(mm: MmStruct, vma: VmAreaStruct): VmAreaStruct | null {
+  const i = mm.vmas.indexOf(vma);
+  return i > 0 ? mm.vmas[i - 1]! : null;
+}
+
+export function vma_next(mm: MmStruct, vma: VmAreaStruct): VmAreaStruct | null {
+  const i = mm.vmas.indexOf(vma);
+  return i >= 0 ? (mm.vmas[i + 1] ?? null) : null;
+}
+
+/** vma_iter_store: put a VMA into the index at its sorted place. */
+export function vma_link(mm: MmStruct, vma: VmAreaStruct): void {
+  const i = lowerBound(mm.vmas, vma.vm_start);
+  const at = mm.vmas[i];
+  if (at && at.vm_start < vma.vm_end) {
+    throw new Error(`vma_link: [${vma.vm_start}, ${vma.vm_end}) overlaps [${at.vm_start}, ${at.vm_end})`);
+  }
+  mm.vmas.splice(i, 0, vma);
+}
+
+/** Remove a VMA from the index (vma_iter_clear). */
+export function vma_unlink(mm: MmStruct, vma: VmAreaStruct): void {
+  const i = mm.vmas.indexOf(vma);
+  if (i < 0) throw new Error('vma_unlink: VMA not in its mm');
+  mm.vmas.splice(i, 1);
+}
+
+/**
+ * mm/vma.c: __split_vma — split at `addr`; `new_below` gives the lower part to the new VMA.
+ * The upper piece's pgoff rises by the pages below it, so every page keeps its linear index.
+ * Returns the new VMA.
+ */
+export function __split_vma(vma: VmAreaStruct, addr: number, new_below: boolean): VmAreaStruct {
+  if (addr <= vma.vm_start || addr >= vma.vm_end) {
+    throw new Error(`__split_vma: ${addr} not inside [${vma.vm_start}, ${vma.vm_end})`);
+  }
+  const mm = vma.mm;
+  const n = vm_area_dup(vma);
+  if (new_below) {
+    n.vm_end = addr;
+  } else {
+    n.vm_start = addr;
+    n.vm_pgoff += addr - vma.vm_start;
+  }
+  anon_vma_clone(n, vma);
+  // vma_prepare: take vma out of its anon_vma trees while its key changes.
+  const hasAnon = vma.anon_vma !== null;
+  if (hasAnon) anon_vma_interval_tree_pre_update_vma(vma);
+  if (new_below) {
+    vma.vm_start = addr;
+    vma.vm_pgoff += addr - n.vm_start;
+  } else {
+    vma.vm_end = addr;
+  }
+  // vma_complete: store the new VMA, put vma back into the trees.
+  vma_link(mm, n);
+  if (hasAnon) anon_vma_interval_tree_post_update_vma(vma);
+  return n;
+}
+
+/** Resize a VMA in place (vma_prepare / vma_set_range / vma_complete). */
+export function vma_set_range(vma: VmAreaStruct, start: number, end: number, pgoff: number): void {
+  anon_vma_interval_tree_pre_update_vma(vma);
+  vma.vm_start = start;
+  vma.vm_end = end;
+  vma.vm_pgoff = pgoff;
+  anon_vma_interval_tree_post_update_vma(vma);
+}
+
+/**
+ * Resize two adjacent VMAs in one step, as vma_prepare/vma_complete do for vp->vma and
+ * vp->adj_next: both leave their trees, both change, then both are reinserted in that order.
+ */
+function vma_set_ranges(
+  vma: VmAreaStruct,
+  range: readonly [number, number, number],
+  adj: VmAreaStruct,
+  adjRange: readonly [number, number, number],
+): void {
+  anon_vma_interval_tree_pre_update_vma(vma);
+  anon_vma_interval_tree_pre_update_vma(adj);
+  [vma.vm_start, vma.vm_end, vma.vm_pgoff] = range;
+  [adj.vm_start, adj.vm_end, adj.vm_pgoff] = adjRange;
+  anon_vma_interval_tree_post_update_vma(vma);
+  anon_vma_interval_tree_post_update_vma(adj);
+}
+
+// ---- merging (mm/vma.c) ----
+
+/** mm/vma.c: is_mergeable_anon_vma — a NULL side merges unless the other VMA was forked. */
+export function is_mergeable_anon_vma(a1: AnonVma | null, a2: AnonVma | null, vma: VmAreaStruct | null): boolean {
+  if ((!a1 || !a2) && (!vma || vma.anon_vma_chain.length === 1)) return true;
+  return a1 === a2;
+}
+
+/** A proposed range [start, end) with its flags, pgoff and anon_vma (struct vma_merge_struct). */
+export interface MergeProposal {
+  start: number;
+  end: number;
+  flags: number;
+  pgoff: number;
+  anon_vma: AnonVma | null;
+}
+
+function is_mergeable_vma(p: MergeProposal, vma: VmAreaStruct): boolean {
+  return ((vma.vm_flags ^ p.flags) & ~VM_SOFTDIRTY) === 0;
+}
+
+/** mm/vma.c: can_vma_merge_after (prev + proposal) */
+export function can_vma_merge_left(p: MergeProposal, prev: VmAreaStruct | null): prev is VmAreaStruct {
+  return (
+    prev !== null &&
+    prev.vm_end === p.start &&
+    is_mergeable_vma(p, prev) &&
+    is_mergeable_anon_vma(p.anon_vma, prev.anon_vma, prev) &&
+    prev.vm_pgoff + vma_pages(prev) === p.pgoff
+  );
+}
+
+/** mm/vma.c: can_vma_merge_before (proposal + next), plus prev/next compatibility if both merge. */
+export function can_vma_merge_right(
+  p: MergeProposal,
+  next: VmAreaStruct | null,
+  prev: VmAreaStruct | null,
+  mergeLeft: boolean,
+): next is VmAreaStruct {
+  if (
+    next === null ||
+    p.end !== next.vm_start ||
+    !is_mergeable_vma(p, next) ||
+    !is_mergeable_anon_vma(p.anon_vma, next.anon_vma, next) ||
+    next.vm_pgoff !== p.pgoff + (p.end - p.start)
+  ) {
+    return false;
+  }
+  if (!mergeLeft || prev === null) return true;
+  return is_mergeable_anon_vma(prev.anon_vma, next.anon_vma, null);
+}
+
+/** mm/vma.c: dup_anon_vma — the expanding VMA takes the shrinking one's anon_vma. */
+function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
+  if (src.anon_vma && !dst.anon_vma) {
+    dst.anon_vma = src.anon_vma;
+    anon_vma_clone(dst, src);
+  }
+}
+
+/** Free a VMA merged away: mm/vma.c vma_complete's remove path (anon_vma_merge + unlink). */
+function remove_merged_vma(keep: VmAreaStruct, gone: VmAreaStruct): void {
+  vma_unlink(gone.mm, gone);
+  // mm/rmap.c anon_vma_merge: same anon_vma (checked by the predicates); drop gone's avcs.
+  if (gone.anon_vma && keep.anon_vma === null) dup_anon_vma(keep, gone);
+  unlink_anon_vmas(gone);
+}
+
+/**
+ * mm/vma.c: vma_merge_new_range — a new mapping [start, end) tries to extend its neighbours
+ * instead of getting a VMA of its own. Returns the VMA now covering the range, or null.
+ */
+export function vma_merge_new_range(mm: MmStruct, p: MergeProposal): VmAreaStruct | null {
+  const prevIdx = mm.vmas.findIndex((v) => v.vm_end === p.start);
+  const prev = prevIdx >= 0 ? mm.vmas[prevIdx]! : null;
+  const next = mm.vmas.find((v) => v.vm_start === p.end) ?? null;
+  const left = can_vma_merge_left(p, prev);
+  const right = can_vma_merge_right(p, next, prev, left);
+  if (left && right) {
+    // prev swallows the range and next.
+    dup_anon_vma(prev, next);
+    const end = next.vm_end;
+    remove_merged_vma(prev, next);
+    vma_set_range(prev, prev.vm_start, end, prev.vm_pgoff);
+    return prev;
+  }
+  if (left) {
+    vma_set_range(prev, prev.vm_start, p.end, prev.vm_pgoff);
+    return prev;
+  }
+  if (right) {
+    vma_set_range(next, p.start, next.vm_end, p.pgoff);
+    return next;
+  }
+  return null;
+}
+
+/**
+ * mm/vma.c: vma_modify (vma_merge_existing_range, else split_vma at both ends): give
+ * [start, end) of `vma` the flags `newFlags`. Returns the VMA now holding exactly that range
+ * (possibly a neighbour that absorbed it).
+ */
+export function vma_modify_flags(vma: VmAreaStruct, start: number, end: number, newFlags: number): VmAreaStruct {
+  const mm = vma.mm;
+  if (start < vma.vm_start || end > vma.vm_end || start >= end) {
+    throw new Error(`vma_modify_flags: [${start}, ${end}) not inside [${vma.vm_start}, ${vma.vm_end})`);
+  }
+  if (newFlags === vma.vm_flags) return vma;
+  const p: MergeProposal = {
+    start,
+    end,
+    flags: newFlags,
+    pgoff: vma.vm_pgoff + (start - vma.vm_start),
+    anon_vma: vma.anon_vma,
+  };
+  const prev = start === vma.vm_start ? vma_prev(mm, vma) : null;
+  const next = end === vma.vm_end ? vma_next(mm, vma) : null;
+  const left = can_vma_merge_left(p, prev);
+  const right = can_vma_merge_right(p, next, prev, left);
+  if (left && right) {
+    // Case: prev, vma (whole) and next become one.
+    dup_anon_vma(prev, vma);
+    dup_anon_vma(prev, next);
+    const newEnd = next.vm_end;
+    remove_merged_vma(prev, vma);
+    remove_merged_vma(prev, next);
+    vma_set_range(prev, prev.vm_start, newEnd, prev.vm_pgoff);
+    return prev;
+  }
+  if (left) {
+    dup_anon_vma(prev, vma);
+    if (end === vma.vm_end) {
+      remove_merged_vma(prev, vma);
+      vma_set_range(prev, prev.vm_start, end, prev.vm_pgoff);
+    } else {
+      vma_set_ranges(prev, [prev.vm_start, end, prev.vm_pgoff], vma, [end, vma.vm_end, vma.vm_pgoff + (end - vma.vm_start)]);
+    }
+    return prev;
+  }
+  if (right) {
+    dup_anon_vma(next, vma);
+    if (start === vma.vm_start) {
+      remove_merged_vma(next, vma);
+      vma_set_range(next, start, next.vm_end, p.pgoff);
+    } else {
+      vma_set_ranges(vma, [vma.vm_start, start, vma.vm_pgoff], next, [start, next.vm_end, p.pgoff]);
+    }
+    return next;
+  }
+  let target = vma;
+  if (start > target.vm_start) {
+    __split_vma(target, start, true);
+  }
+  if (end < target.vm_end) {
+    __split_vma(target, end, false);
+  }
+  target.vm_flags = newFlags;
+  return target;
+}
