@@ -1,0 +1,100 @@
+// The closed-form per-address pass must equal the literal loop of one folio_walk_start per
+// page, counter by counter, on random small spaces (DESIGN.md §9).
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { FW_MIGRATION, FW_ZEROPAGE, type FolioWalk, folio_walk_range, folio_walk_range_literal } from '../../src/mm/folio-walk.ts';
+import { Machine } from '../../src/mm/machine.ts';
+import { read_page, write_page } from '../../src/mm/memory.ts';
+import { entryPointer, mm_alloc } from '../../src/mm/mm.ts';
+import { do_mmap, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
+import { setEntry } from '../../src/mm/pgtable.ts';
+import { PTE_LEVEL } from '../../src/mm/units.ts';
+import { vma_lookup } from '../../src/mm/vma.ts';
+import { resetCounters } from '../support/counters.ts';
+
+const PGD4 = 2 ** 27;
+const PUD = 2 ** 18;
+
+interface Touch {
+  kind: 'write' | 'read' | 'swap';
+  at: number; // fraction of the VMA, 0..1
+}
+
+const spaceArb = fc.record({
+  levels: fc.constantFrom<4 | 5>(4, 5),
+  // near a 512 GiB or 1 GiB boundary, so upper levels change inside the VMA
+  base: fc.constantFrom(3 * PGD4 - 300, 5 * PUD - 7000, 0x40000, 9 * PGD4 + 123 * 512),
+  pages: fc.integer({ min: 1, max: 3 * 512 * 30 }),
+  thp: fc.boolean(),
+  touches: fc.array(
+    fc.record({ kind: fc.constantFrom<Touch['kind']>('write', 'write', 'read', 'swap'), at: fc.double({ min: 0, max: 0.999999, noNaN: true }) }),
+    { maxLength: 40 },
+  ),
+  holes: fc.array(fc.record({ at: fc.double({ min: 0, max: 0.99, noNaN: true }), len: fc.integer({ min: 1, max: 2000 }), unmap: fc.boolean() }), {
+    maxLength: 3,
+  }),
+  range: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+  flags: fc.constantFrom(0, FW_ZEROPAGE, FW_MIGRATION | FW_ZEROPAGE),
+  acceptKind: fc.constantFrom('none', 'anon', 'odd-content', 'any'),
+});
+
+function acceptFor(kind: string): (fw: FolioWalk) => boolean {
+  switch (kind) {
+    case 'none':
+      return () => false;
+    case 'anon':
+      return (fw) => fw.folio.anon && fw.page !== null;
+    case 'odd-content':
+      return (fw) => fw.page !== null && fw.folio.content % 2 === 1;
+    default:
+      return () => true;
+  }
+}
+
+let totalCalls = 0;
+
+it('folio_walk_range equals the literal per-address loop, counter by counter', () => {
+  fc.assert(
+    fc.property(spaceArb, (s) => {
+      const m = new Machine(s.levels);
+      const mm = mm_alloc(m, 'p0');
+      const start = do_mmap(mm, s.pages, { at: s.base, hugepage: s.thp });
+      for (const [i, t] of s.touches.entries()) {
+        const vpn = start + Math.floor(t.at * s.pages);
+        if (t.kind === 'write') write_page(mm, vpn, i + 1);
+        else if (t.kind === 'read') read_page(mm, vpn);
+        else {
+          const ptr = entryPointer(mm, vpn, PTE_LEVEL, false);
+          if (ptr && ptr.table.entries[ptr.index] === undefined) setEntry(ptr.table, ptr.index, { kind: 'swap', content: i });
+        }
+      }
+      for (const h of s.holes) {
+        const from = start + Math.floor(h.at * s.pages);
+        const len = Math.min(h.len, start + s.pages - from);
+        if (len <= 0) continue;
+        if (h.unmap && from > start) do_munmap(mm, from, len);
+        else madvise_dontneed(mm, from, len);
+      }
+      const vma = vma_lookup(mm, start);
+      if (!vma) return;
+      const a = vma.vm_start + Math.floor(Math.min(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
+      const b = vma.vm_start + Math.ceil(Math.max(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
+      const accept = acceptFor(s.acceptKind);
+
+      resetCounters(m.counters);
+      const literal = folio_walk_range_literal(vma, a, b, s.flags, accept);
+      const literalCounters = { ...m.counters };
+      totalCalls += literalCounters.folio_walk_calls;
+      resetCounters(m.counters);
+      const fast = folio_walk_range(vma, a, b, s.flags, accept);
+      assert.deepEqual({ ...m.counters }, literalCounters);
+      assert.equal(fast?.vpn, literal?.vpn);
+      assert.equal(fast?.fw.folio, literal?.fw.folio);
+      assert.equal(fast?.fw.page, literal?.fw.page);
+    }),
+    { numRuns: 120, seed: 20261122 },
+  );
+  // the runs must cover real distances, not just first-page hits
+  assert.ok(totalCalls > 200_000, `only ${totalCalls} lookups compared`);
+});
