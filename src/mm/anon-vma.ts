@@ -84,6 +84,7 @@ export function anon_vma_alloc(machine: Machine): AnonVma {
   } as Omit<AnonVma, 'root' | 'parent'> as AnonVma;
   av.root = av;
   av.parent = av;
+  machine.anonVmas.set(av.id, av);
   return av;
 }
 
@@ -94,13 +95,14 @@ export function get_anon_vma(anon_vma: AnonVma): void {
 }
 
 /** include/linux/rmap.h: put_anon_vma (mm/rmap.c: __put_anon_vma drops the root when it goes). */
-export function put_anon_vma(anon_vma: AnonVma): void {
+export function put_anon_vma(machine: Machine, anon_vma: AnonVma): void {
   if (anon_vma.refcount <= 0) throw new Error(`put_anon_vma: anon_vma ${anon_vma.id} refcount ${anon_vma.refcount}`);
   anon_vma.refcount--;
   if (anon_vma.refcount === 0) {
     anon_vma.freed = true;
+    machine.anonVmas.delete(anon_vma.id);
     const root = anon_vma.root;
-    if (root !== anon_vma) put_anon_vma(root);
+    if (root !== anon_vma) put_anon_vma(machine, root);
   }
 }
 
@@ -207,7 +209,7 @@ export function unlink_anon_vmas(vma: VmAreaStruct): void {
     vma.anon_vma = null;
   }
   for (const avc of chain) {
-    if (avc.anon_vma.rb_root.size === 0) put_anon_vma(avc.anon_vma);
+    if (avc.anon_vma.rb_root.size === 0) put_anon_vma(vma.mm.machine, avc.anon_vma);
   }
 }
 

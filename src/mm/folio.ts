@@ -43,6 +43,15 @@ export interface Folio {
   unmappedAtScan: number;
 }
 
+/**
+ * A `struct page *`: one page of a folio. page_folio(page) changes when a THP is split, so
+ * split_huge_page updates the PageRef it is given (the caller's page) in place.
+ */
+export interface PageRef {
+  folio: Folio;
+  index: number;
+}
+
 export function folioNrPages(folio: Folio): number {
   return folio.order === 0 ? 1 : 512;
 }

@@ -3,10 +3,11 @@
 // (mirroring the ksm_* calls the kernel makes from fork, exit, zap and mremap).
 import { type Counters, newCounters } from './counters.ts';
 import { type Folio, makeFolio } from './folio.ts';
+import type { AnonVma } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
 import type { PteEntry } from './pgtable.ts';
 import type { VmAreaStruct } from './vma.ts';
-import type { PagingLevels } from './units.ts';
+import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from './units.ts';
 
 /** The calls mm makes into KSM (include/linux/ksm.h). All optional: a machine without KSM has none. */
 export interface KsmHooks {
@@ -24,6 +25,8 @@ export class Machine {
   readonly levels: PagingLevels;
   readonly counters: Counters = newCounters();
   readonly mms: MmStruct[] = [];
+  /** Live anon_vmas by id (what a pointer to one resolves to). */
+  readonly anonVmas = new Map<number, AnonVma>();
   hooks: KsmHooks = {};
   /** ZERO_PAGE(0): the shared zero page, content id 0. */
   readonly zeroFolio: Folio;
@@ -38,8 +41,18 @@ export class Machine {
   /** Pages handed out and not yet freed (for memory-use reports). */
   allocatedPages = 0;
 
-  constructor(levels: PagingLevels = 4) {
+  /**
+   * TASK_SIZE in pages: the top of user space. A 32-bit ABI (ilp32) machine has 3 GiB
+   * (0xC0000000), so every user address fits the 32-bit unsigned long of its rmap_items.
+   */
+  readonly taskSize: number;
+  /** The highest user page + 1 that MAP_FIXED may reach (TASK_SIZE_MAX, or 3 GiB on 32-bit). */
+  readonly userLimit: number;
+
+  constructor(levels: PagingLevels = 4, opts: { bits32?: boolean } = {}) {
     this.levels = levels;
+    this.taskSize = opts.bits32 ? 0xc0000 : Math.min(taskSizeMax(levels), DEFAULT_MAP_WINDOW);
+    this.userLimit = opts.bits32 ? 0xc0000 : taskSizeMax(levels);
     this.zeroFolio = makeFolio(0, 0, 0, true);
   }
 

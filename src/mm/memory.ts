@@ -3,7 +3,7 @@
 // split (mm/huge_memory.c). This is the model's own bookkeeping: nothing here is charged to
 // the scan counters (the walkers in folio-walk.ts and pagewalk.ts are).
 import { anon_vma_prepare } from './anon-vma.ts';
-import { type Folio, folioNrPages, folioPageContent, setFolioPageContent } from './folio.ts';
+import { type Folio, folioNrPages, folioPageContent, type PageRef, setFolioPageContent } from './folio.ts';
 import { folio_get, folio_put, type Machine } from './machine.ts';
 import { entryPointer, lookupEntry, type MmStruct } from './mm.ts';
 import {
@@ -103,6 +103,7 @@ export function replace_pte_folio(
   const old = pte.folio;
   pte.folio = folio;
   pte.page = page;
+  pte.ksmPlacedZero = false;
   pte.writable = bits.writable;
   pte.dirty = bits.dirty;
   pte.special = bits.special;
@@ -174,7 +175,9 @@ export function __split_huge_pmd(mm: MmStruct, ptr: EntryPointer): void {
  * page was. Refuses (returns null) when references other than the mappings and the caller's
  * one exist. The caller's reference moves to the folio of page `callerPage`.
  */
-export function split_folio(mm: MmStruct, folio: Folio, callerPage: number): Folio[] | null {
+export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
+  const folio = page.folio;
+  const callerPage = page.index;
   if (folio.order === 0) return [folio];
   const extra = folio.refcount - folio.maps.length;
   if (extra !== 1) return null;
@@ -206,6 +209,8 @@ export function split_folio(mm: MmStruct, folio: Folio, callerPage: number): Fol
   folio.maps.length = 0;
   folio.refcount = 0;
   machine.freeFolio(folio);
+  page.folio = parts[callerPage]!;
+  page.index = 0;
   return parts;
 }
 

@@ -3,7 +3,7 @@
 // VMA can use any more (mm/memory.c: free_pgd_range).
 import type { Machine } from './machine.ts';
 import { type EntryPointer, newPageTable, type PageTable, type PtEntry, setEntry } from './pgtable.ts';
-import { DEFAULT_MAP_WINDOW, ENTRY_SPAN, MiB, PAGE_SIZE, PTE_LEVEL, type TableLevel, tableIndex, topLevel } from './units.ts';
+import { ENTRY_SPAN, MiB, PAGE_SIZE, PTE_LEVEL, type TableLevel, tableIndex, topLevel } from './units.ts';
 import type { VmAreaStruct } from './vma.ts';
 
 export interface MmStruct {
@@ -46,7 +46,7 @@ export function mm_alloc(machine: Machine, name: string): MmStruct {
     ksm_merging_pages: 0,
     ksm_rmap_items: 0,
     ksm_zero_pages: 0,
-    mmap_base: DEFAULT_MAP_WINDOW - MMAP_BASE_GAP_PAGES,
+    mmap_base: machine.taskSize - MMAP_BASE_GAP_PAGES,
   };
   machine.mms.push(mm);
   return mm;

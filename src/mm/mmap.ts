@@ -73,7 +73,7 @@ export function do_mmap(mm: MmStruct, pages: number, opts: MmapOptions = {}): nu
   let start: number;
   if (opts.at !== undefined) {
     start = opts.at;
-    if (start <= 0 || start + pages > userSpacePages(mm.machine.levels)) {
+    if (!Number.isSafeInteger(start) || start <= 0 || start + pages > mm.machine.userLimit) {
       throw new MmError(`mmap: [${start}, ${start + pages}) is outside the user address space`);
     }
     do_munmap(mm, start, pages); // MAP_FIXED replaces what was there

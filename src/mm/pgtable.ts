@@ -32,6 +32,11 @@ export interface PteEntry {
   special: boolean;
   readonly mm: MmStruct;
   vpn: number;
+  /**
+   * Ground truth only (the oracle reads it, variants never do): this zero-page PTE was
+   * placed by KSM's replace_page, whatever the kernel version does to mark it.
+   */
+  ksmPlacedZero?: boolean;
 }
 
 /** A present PMD leaf: a PMD-mapped THP (or the huge zero page, special). */

@@ -566,3 +566,15 @@ export function rbPrev<N extends RbNode<N>>(node: N): N | null {
   }
   return parent;
 }
+
+// lib/rbtree.c: rb_replace_node — `newNode` takes `victim`'s place (colour, parent, children).
+export function rbReplaceNode<N extends RbNode<N>>(victim: N, newNode: N, root: RbRoot<N>): void {
+  const parent = victim.parent;
+  newNode.parent = victim.parent;
+  newNode.left = victim.left;
+  newNode.right = victim.right;
+  newNode.color = victim.color;
+  if (victim.left) rbSetParent(victim.left, newNode);
+  if (victim.right) rbSetParent(victim.right, newNode);
+  rbChangeChild(victim, newNode, parent, root);
+}
