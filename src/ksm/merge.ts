@@ -1,0 +1,256 @@
+// Merging (mm/ksm.c): write_protect_page, replace_page, try_to_merge_one_page and its
+// callers, break_cow, and cmp_and_merge_page in both of its historical orders.
+import { get_anon_vma, put_anon_vma } from '../mm/anon-vma.ts';
+import type { PageRef } from '../mm/folio.ts';
+import { folio_put } from '../mm/machine.ts';
+import { replace_pte_folio, split_folio } from '../mm/memory.ts';
+import { entryPointer } from '../mm/mm.ts';
+import type { PteEntry } from '../mm/pgtable.ts';
+import { PMD_LEVEL, PTE_LEVEL } from '../mm/units.ts';
+import type { VmAreaStruct } from '../mm/vma.ts';
+import { calc_checksum, pages_identical, zero_checksum } from './pages.ts';
+import type { KsmRmapItem } from './rmap-item.ts';
+import type { Ksm } from './state.ts';
+import {
+  EBUSY,
+  find_mergeable_vma,
+  folio_set_stable_node,
+  folio_stable_node,
+  is_page_sharing_candidate,
+  remove_rmap_item_from_tree,
+  stable_tree_append,
+  stable_tree_insert,
+  stable_tree_search,
+  unstable_tree_search_insert,
+} from './trees.ts';
+
+export const EFAULT = -14;
+
+/** mm/rmap.c: page_address_in_vma for an anon page — from its index (the anon rmap invariant). */
+function page_address_in_vma(page: PageRef, vma: VmAreaStruct): number | null {
+  const vpn = vma.vm_start + (page.folio.index + page.index - vma.vm_pgoff);
+  return vpn >= vma.vm_start && vpn < vma.vm_end ? vpn : null;
+}
+
+/** The PTE at vpn if it maps exactly this page (page_vma_mapped_walk for one address). */
+function pte_mapping(vma: VmAreaStruct, vpn: number, page: PageRef): PteEntry | null {
+  const ptr = entryPointer(vma.mm, vpn, PTE_LEVEL, false);
+  const pte = ptr?.table.entries[ptr.index];
+  if (pte?.kind !== 'pte' || pte.folio !== page.folio || pte.page !== page.index) return null;
+  return pte;
+}
+
+interface PteValue {
+  readonly pte: PteEntry;
+  readonly writable: boolean;
+  readonly dirty: boolean;
+}
+
+/**
+ * mm/ksm.c: write_protect_page — make the page's PTE read-only and clean, refusing when
+ * anyone but its mappings and KSM's own reference holds it (mapcount + 1 != refcount).
+ */
+function write_protect_page(vma: VmAreaStruct, page: PageRef): PteValue | null {
+  const folio = page.folio;
+  if (folio.order !== 0) return null; // WARN_ON_ONCE(folio_test_large)
+  const vpn = page_address_in_vma(page, vma);
+  if (vpn === null) return null;
+  const pte = pte_mapping(vma, vpn, page);
+  if (!pte) return null;
+  const anon_exclusive = folio.maps.length === 1; // PageAnonExclusive: never shared by fork
+  if (pte.writable || pte.dirty || anon_exclusive) {
+    if (folio.maps.length + 1 !== folio.refcount) return null; // GUP pin or other reference
+    pte.dirty = false;
+    pte.writable = false;
+  }
+  return { pte, writable: pte.writable, dirty: pte.dirty };
+}
+
+/** mm/ksm.c: replace_page — map kpage (a KSM page, or the zero page) where page was. */
+function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef, orig: PteValue): number {
+  const vpn = page_address_in_vma(page, vma);
+  if (vpn === null) return EFAULT;
+  const pmd = entryPointer(vma.mm, vpn, PMD_LEVEL, false);
+  if (pmd?.table.entries[pmd.index]?.kind !== 'table') return EFAULT; // mm_find_pmd / THP
+  const pte = pte_mapping(vma, vpn, page);
+  if (!pte || pte !== orig.pte || pte.writable !== orig.writable || pte.dirty !== orig.dirty) return EFAULT; // !pte_same
+  if (!kpage.folio.zeroPage) {
+    replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, { writable: false, dirty: false, special: false });
+  } else {
+    // seed 001: pte_mkdirty marks the zero page as placed by KSM, and it is counted.
+    const mark = ksm.policy.zeroPages.mark_ksm_zero_pte;
+    replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: mark, special: true });
+    pte.ksmPlacedZero = true;
+    if (mark) {
+      ksm.counters.ksm_zero_pages++; // ksm_map_zero_page
+      vma.mm.ksm_zero_pages++;
+    }
+  }
+  return 0;
+}
+
+/**
+ * mm/ksm.c: try_to_merge_one_page — upgrade `page` to a KSM page (kpage null) or replace it
+ * by the identical kpage. 0 on success, -EFAULT otherwise.
+ */
+function try_to_merge_one_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef | null): number {
+  if (kpage && page.folio === kpage.folio && page.index === kpage.index) return 0; // ksm page forked
+  if (!page.folio.anon) return EFAULT;
+  if (page.folio.order !== 0) {
+    if (!split_folio(vma.mm, page)) return EFAULT; // split_huge_page(page); page now in a small folio
+  }
+  const orig = write_protect_page(vma, page);
+  if (!orig) return EFAULT;
+  if (!kpage) {
+    folio_set_stable_node(page.folio, null); // anon → KSM with a NULL stable node
+    return 0;
+  }
+  if (pages_identical(ksm.counters, page, kpage)) return replace_page(ksm, vma, page, kpage, orig);
+  return EFAULT;
+}
+
+/** mm/ksm.c: try_to_merge_with_zero_page — 0 if merged with the zero page (or the VMA is gone). */
+function try_to_merge_with_zero_page(ksm: Ksm, item: KsmRmapItem, page: PageRef): number {
+  if (!ksm.knobs.use_zero_pages || item.oldchecksum !== zero_checksum) return EFAULT;
+  const vma = find_mergeable_vma(item.mm, item.vpn);
+  if (!vma) return 0;
+  return try_to_merge_one_page(ksm, vma, page, { folio: ksm.machine.zeroFolio, index: 0 });
+}
+
+/** mm/ksm.c: try_to_merge_with_ksm_page — merge, then note the anon_vma (and the patch's index). */
+function try_to_merge_with_ksm_page(ksm: Ksm, item: KsmRmapItem, page: PageRef, kpage: PageRef | null): number {
+  const vma = find_mergeable_vma(item.mm, item.vpn);
+  if (!vma) return EFAULT;
+  const err = try_to_merge_one_page(ksm, vma, page, kpage);
+  if (err) return err;
+  remove_rmap_item_from_tree(ksm, item); // unstable nid is in union with stable anon_vma
+  item.anon_vma = vma.anon_vma;
+  ksm.policy.rmap.store_index?.(ksm, item, vma);
+  get_anon_vma(vma.anon_vma!);
+  return 0;
+}
+
+/** mm/ksm.c: break_cow — undo a merge whose item never became stable. */
+export function break_cow(ksm: Ksm, item: KsmRmapItem): void {
+  put_anon_vma(ksm.machine, item.anon_vma!);
+  ksm.policy.rmap.reset_index?.(ksm, item, 'break_cow');
+  const vma = find_mergeable_vma(item.mm, item.vpn);
+  if (vma) ksm.policy.unmerge.break_ksm_range(ksm, vma, item.vpn, item.vpn + 1, false);
+}
+
+/**
+ * mm/ksm.c: try_to_merge_two_pages — the scanned page becomes the KSM page, then the tree
+ * page is replaced by it; if the second step fails the first is undone with break_cow.
+ */
+function try_to_merge_two_pages(ksm: Ksm, item: KsmRmapItem, page: PageRef, tree_item: KsmRmapItem, tree_page: PageRef): boolean {
+  let err = try_to_merge_with_ksm_page(ksm, item, page, null);
+  if (!err) {
+    if (ksm.inject.secondMerge > 0) {
+      ksm.inject.secondMerge--; // injected: the tree page cannot be merged (e.g. folio_trylock failed)
+      err = EFAULT;
+    } else {
+      err = try_to_merge_with_ksm_page(ksm, tree_item, tree_page, page);
+    }
+    if (err) break_cow(ksm, item);
+  }
+  return !err;
+}
+
+/** The stable-tree half of cmp_and_merge_page (shared by both orders). Returns true when done. */
+function merge_with_stable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem, bypass: boolean): boolean {
+  const stable_node = folio_stable_node(page.folio);
+  const kfolio = stable_tree_search(ksm, page);
+  if (kfolio === page.folio && item.head === stable_node) {
+    folio_put(ksm.machine, kfolio);
+    return true;
+  }
+  remove_rmap_item_from_tree(ksm, item);
+  if (kfolio === EBUSY) return true;
+  if (kfolio) {
+    const kpage = { folio: kfolio, index: 0 };
+    if (!try_to_merge_with_ksm_page(ksm, item, page, kpage)) {
+      stable_tree_append(ksm, item, folio_stable_node(kfolio)!, bypass);
+    }
+    folio_put(ksm.machine, kfolio);
+    return true;
+  }
+  return false;
+}
+
+/** The unstable-tree half of cmp_and_merge_page (shared by both orders). */
+function merge_with_unstable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
+  const found = unstable_tree_search_insert(ksm, item, page);
+  if (!found) return;
+  const { tree_item, tree_page } = found;
+  const merged = try_to_merge_two_pages(ksm, item, page, tree_item, tree_page);
+  const split = page.folio.order !== 0 && page.folio === tree_page.folio;
+  folio_put(ksm.machine, tree_page.folio);
+  if (merged) {
+    const node = stable_tree_insert(ksm, page.folio);
+    if (node) {
+      stable_tree_append(ksm, tree_item, node, false);
+      stable_tree_append(ksm, item, node, false);
+    } else {
+      // Two addresses point to a KSM page outside the stable tree: break both.
+      break_cow(ksm, tree_item);
+      break_cow(ksm, item);
+    }
+  } else if (split) {
+    split_folio(item.mm, page); // both pages in one THP: split now, merge on a later pass
+  }
+}
+
+/**
+ * mm/ksm.c: cmp_and_merge_page (≥ 6.11 order): a KSM page is checked against its node; any
+ * other page first needs an unchanged checksum, then may merge with the zero page, the stable
+ * tree, or a partner in the unstable tree.
+ */
+function cmp_and_merge_page_611(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
+  let bypass = false;
+  const stable_node = folio_stable_node(page.folio);
+  if (stable_node) {
+    if (stable_node.head !== 'migrate' && item.head === stable_node) return;
+    if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true; // KSM fork may exceed the limit
+  } else {
+    remove_rmap_item_from_tree(ksm, item);
+    const checksum = calc_checksum(ksm.counters, page);
+    if (item.oldchecksum !== checksum) {
+      item.oldchecksum = checksum;
+      return;
+    }
+    if (!try_to_merge_with_zero_page(ksm, item, page)) return;
+  }
+  if (merge_with_stable_tree(ksm, page, item, bypass)) return;
+  merge_with_unstable_tree(ksm, page, item);
+}
+
+/**
+ * mm/ksm.c: cmp_and_merge_page (≤ 6.10 order, read in a v6.1 tree): the stable tree is
+ * searched first for every page, the checksum and zero-page tests come after it.
+ */
+function cmp_and_merge_page_61(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
+  let bypass = false;
+  const stable_node = folio_stable_node(page.folio);
+  if (stable_node) {
+    if (stable_node.head !== 'migrate' && item.head === stable_node) return;
+    if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true;
+  }
+  if (merge_with_stable_tree(ksm, page, item, bypass)) return;
+  const checksum = calc_checksum(ksm.counters, page);
+  if (item.oldchecksum !== checksum) {
+    item.oldchecksum = checksum;
+    return;
+  }
+  if (ksm.knobs.use_zero_pages && checksum === zero_checksum) {
+    const vma = find_mergeable_vma(item.mm, item.vpn);
+    const err = vma ? try_to_merge_one_page(ksm, vma, page, { folio: ksm.machine.zeroFolio, index: 0 }) : 0;
+    if (!err) return;
+  }
+  merge_with_unstable_tree(ksm, page, item);
+}
+
+/** mm/ksm.c: cmp_and_merge_page, in the order the machine's kernel uses. */
+export function cmp_and_merge_page(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
+  if (ksm.mergeOrder === '6.1') cmp_and_merge_page_61(ksm, page, item);
+  else cmp_and_merge_page_611(ksm, page, item);
+}

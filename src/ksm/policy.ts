@@ -1,0 +1,65 @@
+// The engine API that patch variants implement: the few functions a patch changes, called
+// from the engine at exactly the places the patch touches. The engine ships the mainline
+// (v6.18) behaviour for each; variants (variants/) supply the other patch versions.
+import type { Folio } from '../mm/folio.ts';
+import type { VmAreaStruct } from '../mm/vma.ts';
+import type { Ksm } from './state.ts';
+import type { KsmRmapItem } from './rmap-item.ts';
+
+/** What the page lookup inside scan_get_next_rmap_item's loop found. */
+export interface ScanLookup {
+  /** tmp_page's folio (a reference is held), or null: nothing in [address, vm_end). */
+  readonly folio: Folio | null;
+  /** tmp_page: the page index inside `folio`. */
+  readonly page: number;
+  /**
+   * ksm_scan.address after the lookup: the found page's address, or the address from which
+   * the skeleton's `next_page: address += PAGE_SIZE` ends the VMA (vm_end - 1 page).
+   */
+  readonly address: number;
+}
+
+export interface ScannerPolicy {
+  /** The inner lookup of scan_get_next_rmap_item (kernel/scan.md §4.4 / §4.5). */
+  next_page(ksm: Ksm, vma: VmAreaStruct, address: number): ScanLookup;
+}
+
+/** Where a stored rmap index is reset (seed 000). */
+export type IndexResetSite = 'break_cow' | 'remove_rmap_item_from_tree' | 'remove_node_from_stable_tree';
+
+export interface RmapPolicy {
+  /** try_to_merge_with_ksm_page, right after rmap_item->anon_vma is set (under mmap lock). */
+  store_index?(ksm: Ksm, item: KsmRmapItem, vma: VmAreaStruct): void;
+  /** The reset next to each put_anon_vma. */
+  reset_index?(ksm: Ksm, item: KsmRmapItem, site: IndexResetSite): void;
+  /** should_skip_rmap_item returns early for STABLE_FLAG items (seed 000). */
+  readonly skip_stable_in_smart_scan?: boolean;
+  /** The [first, last] pgoff interval rmap_walk_ksm queries in the item's anon_vma tree. */
+  query(ksm: Ksm, item: KsmRmapItem): readonly [number, number];
+}
+
+export interface UnmergePolicy {
+  /**
+   * Unshare every KSM page (and KSM zero page) in [start, end) of vma: unmerge_ksm_pages()
+   * → break_ksm() per address, or the range-walk break_ksm(vma, start, end). Returns 0 or -errno.
+   */
+  break_ksm_range(ksm: Ksm, vma: VmAreaStruct, start: number, end: number, lock_vma: boolean): number;
+}
+
+export interface ZeroPagePolicy {
+  /** replace_page marks a KSM-placed zero PTE dirty and counts it (ksm_map_zero_page) — seed 001. */
+  readonly mark_ksm_zero_pte: boolean;
+}
+
+export interface StableRefPolicy {
+  /** The stable node holds a reference on its KSM page (before seed 003) instead of the keyhole. */
+  readonly node_pins_page: boolean;
+}
+
+export interface KsmPolicy {
+  scanner: ScannerPolicy;
+  rmap: RmapPolicy;
+  unmerge: UnmergePolicy;
+  zeroPages: ZeroPagePolicy;
+  stableRef: StableRefPolicy;
+}

@@ -1,0 +1,104 @@
+// mm/ksm.c: rmap_walk_ksm — every rmap_item of the folio's stable node, two passes over the
+// VMAs its anon_vma tree yields for the policy's query interval, checked against the ground
+// truth: each walk counts the mappings it was expected to find, found and missed.
+import { anon_vma_interval_tree_foreach, treeNodeCounter } from '../mm/anon-vma.ts';
+import type { Folio } from '../mm/folio.ts';
+import type { MmStruct } from '../mm/mm.ts';
+import { lookupEntry } from '../mm/mm.ts';
+import type { MappingEntry } from '../mm/pgtable.ts';
+import type { VmAreaStruct } from '../mm/vma.ts';
+import type { RmapPolicy } from './policy.ts';
+import type { Ksm } from './state.ts';
+import { is_stable_node_chain, type KsmStableNode } from './stable-node.ts';
+import { folio_stable_node } from './trees.ts';
+import { rbFirst, rbNext } from '../mm/rbtree.ts';
+
+/** One mapping the walk should have found and did not. */
+export interface MissedMapping {
+  readonly mm: MmStruct;
+  readonly vpn: number;
+}
+
+export interface RmapWalkResult {
+  readonly expected: number;
+  readonly found: number;
+  readonly missed: readonly MissedMapping[];
+}
+
+/** The mainline query: the whole tree, [0, ULONG_MAX]. */
+export const fullRangeRmap: RmapPolicy = {
+  query() {
+    return [0, Number.MAX_SAFE_INTEGER];
+  },
+};
+
+/** rwc->rmap_one as page_vma_mapped_walk sees it: does vma map this folio at vpn? */
+function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): MappingEntry | null {
+  const found = lookupEntry(vma.mm, vpn);
+  const e = found?.entry;
+  if ((e?.kind === 'pte' || e?.kind === 'pmd-leaf') && e.folio === folio) return e;
+  return null;
+}
+
+/**
+ * mm/ksm.c: rmap_walk_ksm with an rwc like try_to_migrate's: rmap_one handles each mapping,
+ * done() (folio_not_mapped) ends the walk once every mapping has been handled.
+ */
+export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
+  const c = ksm.counters;
+  if (!folio.ksm) throw new Error('rmap_walk_ksm: not a KSM folio');
+  c.rmap_walks++;
+  const expected = folio.maps.length;
+  c.rmap_mappings_expected += expected;
+  const handled = new Set<MappingEntry>();
+  const stable_node = folio_stable_node(folio);
+  const visits = treeNodeCounter(c);
+  walk: if (stable_node) {
+    for (let search_new_forks = 0; search_new_forks < 2; search_new_forks++) {
+      for (const item of stable_node.hlist) {
+        const anon_vma = item.anon_vma!;
+        const [first, last] = ksm.policy.rmap.query(ksm, item);
+        const addr = item.vpn; // rmap_item->address & PAGE_MASK
+        for (const avc of anon_vma_interval_tree_foreach(anon_vma, first, last, visits)) {
+          c.rmap_avc_visits++;
+          const vma = avc.vma;
+          if (addr < vma.vm_start || addr >= vma.vm_end) continue;
+          if ((item.mm === vma.mm) === (search_new_forks === 1)) continue;
+          c.rmap_one_calls++;
+          const m = rmap_one(folio, vma, addr);
+          if (m) handled.add(m);
+          if (handled.size === expected) break walk; // rwc->done: folio_not_mapped
+        }
+      }
+    }
+  }
+  const missed = folio.maps.filter((m) => !handled.has(m)).map((m) => ({ mm: m.mm, vpn: m.vpn }));
+  c.rmap_mappings_found += handled.size;
+  c.rmap_mappings_missed += missed.length;
+  return { expected, found: handled.size, missed };
+}
+
+/** Every stable node that points to a KSM page: regular nodes and the dups of chains, in tree order. */
+export function stable_nodes(ksm: Ksm): KsmStableNode[] {
+  const out: KsmStableNode[] = [];
+  for (let n = rbFirst(ksm.root_stable_tree); n; n = rbNext(n)) {
+    if (is_stable_node_chain(n)) out.push(...n.dups);
+    else out.push(n);
+  }
+  return out;
+}
+
+/** The KSM folios still mapped somewhere: what migration or reclaim would walk. */
+export function mapped_ksm_folios(ksm: Ksm): Folio[] {
+  const out: Folio[] = [];
+  for (const node of stable_nodes(ksm)) {
+    const f = node.kpfn;
+    if (f && !f.freed && f.ksm && f.maps.length > 0 && folio_stable_node(f) === node) out.push(f);
+  }
+  return out;
+}
+
+/** One rmap walk per mapped KSM folio, as a migration of all of them would do. */
+export function rmap_walk_all_ksm(ksm: Ksm): RmapWalkResult[] {
+  return mapped_ksm_folios(ksm).map((f) => rmap_walk_ksm(ksm, f));
+}

@@ -1,0 +1,195 @@
+// ksmd's scan (mm/ksm.c): the cursor walk over mm slots and VMAs in scan_get_next_rmap_item,
+// get_next_rmap_item, smart scan, ksm_do_scan and the per-address page lookup of the
+// folio_walk era (the mainline default until seed 004).
+import { folio_walk_range } from '../mm/folio-walk.ts';
+import type { PageRef } from '../mm/folio.ts';
+import { folio_get, folio_put } from '../mm/machine.ts';
+import { ksm_test_exit } from '../mm/mm.ts';
+import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
+import { cmp_and_merge_page } from './merge.ts';
+import type { ScannerPolicy } from './policy.ts';
+import { type KsmRmapItem, STABLE_FLAG } from './rmap-item.ts';
+import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink } from './state.ts';
+import { remove_rmap_item_from_tree, remove_trailing_rmap_items } from './trees.ts';
+
+/**
+ * The folio_walk-era lookup (kernel/scan.md §4.4): folio_walk_start at each address from
+ * ksm_scan.address until an anon page is found. The misses are charged in closed form.
+ */
+export const folioWalkScanner: ScannerPolicy = {
+  next_page(_ksm, vma, address) {
+    const hit = folio_walk_range(vma, address, vma.vm_end, 0, (fw) => fw.folio.anon && fw.page !== null);
+    if (!hit || hit.fw.page === null) return { folio: null, page: 0, address: vma.vm_end - 1 };
+    folio_get(hit.fw.folio);
+    return { folio: hit.fw.folio, page: hit.fw.page, address: hit.vpn };
+  },
+};
+
+/** mm/ksm.c: get_next_rmap_item — the item for addr, freeing stale ones below it. */
+export function get_next_rmap_item(ksm: Ksm, slot: KsmMmSlot, link: RmapLink, addr: number): KsmRmapItem {
+  while (link.rmap_list) {
+    const item = link.rmap_list;
+    if (item.vpn === addr) return item;
+    if (item.vpn > addr) break;
+    link.rmap_list = item.rmap_list;
+    remove_rmap_item_from_tree(ksm, item);
+    ksm.freeRmapItem(item);
+  }
+  const item = ksm.allocRmapItem(); // zeroed
+  item.mm = slot.mm!;
+  item.mm.ksm_rmap_items++;
+  item.setAddress(addr, 0);
+  item.rmap_list = link.rmap_list;
+  link.rmap_list = item;
+  return item;
+}
+
+/** mm/ksm.c: skip_age */
+export function skip_age(age: number): number {
+  if (age <= 3) return 1;
+  if (age <= 5) return 2;
+  if (age <= 8) return 4;
+  return 8;
+}
+
+/** mm/ksm.c: should_skip_rmap_item — smart scan: back off pages that never merge. */
+export function should_skip_rmap_item(ksm: Ksm, page: PageRef, item: KsmRmapItem): boolean {
+  if (!ksm.knobs.smart_scan) return false;
+  if (page.folio.ksm) return false; // never skip KSM pages
+  if (ksm.policy.rmap.skip_stable_in_smart_scan && (item.addressFlags & STABLE_FLAG) !== 0) return false;
+  const age = item.age;
+  if (age !== 255) item.age = age + 1;
+  if (age < 3) return false;
+  if (!item.remaining_skips) {
+    item.remaining_skips = skip_age(age);
+    return false;
+  }
+  ksm.counters.pages_skipped++;
+  item.remaining_skips = item.remaining_skips - 1;
+  remove_rmap_item_from_tree(ksm, item);
+  return true;
+}
+
+/** list_add_tail(new, before): insert `slot` just before `before` in the mm_slot list. */
+export function slot_insert_before(slot: KsmMmSlot, before: KsmMmSlot): void {
+  slot.prev = before.prev;
+  slot.next = before;
+  before.prev.next = slot;
+  before.prev = slot;
+}
+
+/** list_del */
+export function slot_unlink(slot: KsmMmSlot): void {
+  slot.prev.next = slot.next;
+  slot.next.prev = slot.prev;
+  slot.prev = slot;
+  slot.next = slot;
+}
+
+/** Free a slot whose mm has no mergeable VMA left (hash_del + list_del + mm_slot_free). */
+function drop_slot(ksm: Ksm, slot: KsmMmSlot): void {
+  ksm.mm_slots_hash.delete(slot.mm!);
+  slot_unlink(slot);
+}
+
+/**
+ * mm/ksm.c: scan_get_next_rmap_item — the next page to merge and its rmap_item, or null
+ * when a full scan has just completed (seqnr++) or nothing is registered.
+ */
+export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: PageRef } | null {
+  const head = ksm.ksm_mm_head;
+  const scan = ksm.ksm_scan;
+  if (head.next === head) return null;
+
+  let slot = scan.mm_slot;
+  let fresh = false;
+  if (slot === head) {
+    // lru_add_drain_all(); (no migrate_nodes to prune: merge_across_nodes = 1)
+    ksm.root_unstable_tree = { rbNode: null }; // discarded wholesale, pages_unshared untouched
+    slot = head.next;
+    scan.mm_slot = slot;
+    if (slot === head) return null;
+    fresh = true;
+  }
+  for (;;) {
+    if (fresh) {
+      // next_mm:
+      scan.address = 0;
+      scan.rmap_list = slot;
+    }
+    fresh = true;
+    const mm = slot.mm!;
+    let vma = ksm_test_exit(mm) ? null : find_vma(mm, scan.address);
+    const exiting = ksm_test_exit(mm);
+    for (; vma && !exiting; vma = find_vma(mm, vma.vm_end)) {
+      if ((vma.vm_flags & VM_MERGEABLE) === 0) continue;
+      if (scan.address < vma.vm_start) scan.address = vma.vm_start;
+      if (!vma.anon_vma) scan.address = vma.vm_end;
+      while (scan.address < vma.vm_end) {
+        if (ksm_test_exit(mm)) break;
+        const look = ksm.policy.scanner.next_page(ksm, vma, scan.address);
+        scan.address = look.address;
+        if (look.folio) {
+          const page: PageRef = { folio: look.folio, index: look.page };
+          const item = get_next_rmap_item(ksm, slot, scan.rmap_list, scan.address);
+          scan.rmap_list = item;
+          if (should_skip_rmap_item(ksm, page, item)) {
+            folio_put(ksm.machine, page.folio);
+          } else {
+            scan.address += 1;
+            return { item, page };
+          }
+        }
+        // next_page:
+        scan.address += 1;
+      }
+    }
+    if (ksm_test_exit(mm)) {
+      // no_vmas:
+      scan.address = 0;
+      scan.rmap_list = slot;
+    }
+    // Nuke all the rmap_items above the cursor: no VM_MERGEABLE vma holds them.
+    remove_trailing_rmap_items(ksm, scan.rmap_list);
+    const next = slot.next;
+    scan.mm_slot = next;
+    if (scan.address === 0) {
+      drop_slot(ksm, slot);
+      mm.mmf_vm_mergeable = false; // MMF_VM_MERGE_ANY is kept
+    }
+    slot = next;
+    if (slot === head) break;
+  }
+  ksm.ksm_scan.seqnr++;
+  ksm.counters.full_scans = ksm.ksm_scan.seqnr;
+  ksm.machine.epoch = ksm.ksm_scan.seqnr;
+  return null;
+}
+
+/** mm/ksm.c: ksm_do_scan — up to scan_npages pages; a completed full scan ends the batch. */
+export function ksm_do_scan(ksm: Ksm, scan_npages: number): void {
+  while (scan_npages-- > 0) {
+    const next = scan_get_next_rmap_item(ksm);
+    if (!next) return;
+    ksm.counters.pages_returned++;
+    cmp_and_merge_page(ksm, next.page, next.item);
+    folio_put(ksm.machine, next.page.folio); // put_page(page): page_folio after any split
+    ksm.counters.pages_scanned++;
+  }
+}
+
+/** mm/ksm.c: ksmd_should_run */
+export function ksmd_should_run(ksm: Ksm): boolean {
+  return (ksm.knobs.run & KSM_RUN_MERGE) !== 0 && ksm.ksm_mm_head.next !== ksm.ksm_mm_head;
+}
+
+/**
+ * One wake-up of ksm_scan_thread: a batch of pages_to_scan if ksmd should run, then the
+ * sleep (the model's clock advances by sleep_millisecs). Returns whether a batch ran.
+ */
+export function ksmd_batch(ksm: Ksm): boolean {
+  const ran = ksmd_should_run(ksm);
+  if (ran) ksm_do_scan(ksm, ksm.knobs.pages_to_scan);
+  ksm.jiffies += Math.max(1, ksm.knobs.sleep_millisecs);
+  return ran;
+}

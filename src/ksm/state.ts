@@ -1,0 +1,152 @@
+// The global state of mm/ksm.c: the sysfs knobs, the scan cursor, the mm_slot list, the
+// stable and unstable trees and the rmap_item slab — one instance per simulated machine.
+import type { AnonVma } from '../mm/anon-vma.ts';
+import type { Counters } from '../mm/counters.ts';
+import type { Machine } from '../mm/machine.ts';
+import type { MmStruct } from '../mm/mm.ts';
+import type { RbRoot } from '../mm/rbtree.ts';
+import type { KsmPolicy } from './policy.ts';
+import { type Abi, type HandleRegistry, KsmRmapItem, RmapItemCache } from './rmap-item.ts';
+import { KsmStableNode } from './stable-node.ts';
+
+/** struct ksm_mm_slot (with its mm_slot): one per registered mm, on a circular list. */
+export interface KsmMmSlot {
+  readonly mm: MmStruct | null;
+  /** head of this mm's sorted rmap_item list */
+  rmap_list: KsmRmapItem | null;
+  prev: KsmMmSlot;
+  next: KsmMmSlot;
+}
+
+/** A `struct ksm_rmap_item **`: the slot or item whose rmap_list field is the link. */
+export interface RmapLink {
+  rmap_list: KsmRmapItem | null;
+}
+
+/** struct ksm_scan: the cursor. */
+export interface KsmScan {
+  mm_slot: KsmMmSlot;
+  /** next address (vpn) inside that mm to be scanned */
+  address: number;
+  rmap_list: RmapLink;
+  /** count of completed full scans */
+  seqnr: number;
+}
+
+export const KSM_RUN_STOP = 0;
+export const KSM_RUN_MERGE = 1;
+export const KSM_RUN_UNMERGE = 2;
+
+/** The writable /sys/kernel/mm/ksm knobs (kernel/scan.md §4.1, §8) with their defaults. */
+export interface KsmKnobs {
+  run: number;
+  pages_to_scan: number;
+  sleep_millisecs: number;
+  max_page_sharing: number;
+  use_zero_pages: number;
+  smart_scan: number;
+  merge_across_nodes: number;
+  stable_node_chains_prune_millisecs: number;
+}
+
+export function defaultKnobs(): KsmKnobs {
+  return {
+    run: KSM_RUN_STOP,
+    pages_to_scan: 100,
+    sleep_millisecs: 20,
+    max_page_sharing: 256,
+    use_zero_pages: 0,
+    smart_scan: 1,
+    merge_across_nodes: 1,
+    stable_node_chains_prune_millisecs: 2000,
+  };
+}
+
+/**
+ * The order of cmp_and_merge_page: '6.1' searches the stable tree before the checksum test
+ * (≤ 6.10); '6.11' tests the checksum first (kernel/scan.md §5.1).
+ */
+export type MergeOrder = '6.1' | '6.11';
+
+/** Deterministic failures to inject (merge-failure scenarios). */
+export interface FaultInjection {
+  /** Fail this many second try_to_merge_with_ksm_page calls of try_to_merge_two_pages. */
+  secondMerge: number;
+  /** Fail this many stable_tree_insert node allocations. */
+  stableInsert: number;
+}
+
+export class Ksm implements HandleRegistry {
+  readonly machine: Machine;
+  readonly counters: Counters;
+  readonly cache: RmapItemCache;
+  readonly abi: Abi;
+  readonly knobs: KsmKnobs = defaultKnobs();
+  mergeOrder: MergeOrder = '6.11';
+  policy: KsmPolicy;
+  readonly inject: FaultInjection = { secondMerge: 0, stableInsert: 0 };
+
+  /** ksm_mm_head: the list sentinel. */
+  readonly ksm_mm_head: KsmMmSlot;
+  readonly mm_slots_hash = new Map<MmStruct, KsmMmSlot>();
+  readonly ksm_scan: KsmScan;
+  readonly root_stable_tree: RbRoot<KsmStableNode> = { rbNode: null };
+  root_unstable_tree: RbRoot<KsmRmapItem> = { rbNode: null };
+  /** ksm_rmap_items: rmap_items in use. */
+  ksm_rmap_items = 0;
+  /** The model's clock in milliseconds (jiffies): one sleep_millisecs per ksmd batch. */
+  jiffies = 0;
+  /** Rmap items and stable nodes by handle, for the pointer fields of the byte records. */
+  private readonly nodes = new Map<number, KsmStableNode>();
+  private nextNodeId = 1;
+
+  constructor(machine: Machine, abi: Abi, policy: KsmPolicy) {
+    this.machine = machine;
+    this.counters = machine.counters;
+    this.abi = abi;
+    this.cache = new RmapItemCache(abi);
+    this.policy = policy;
+    const head = { mm: null, rmap_list: null } as unknown as KsmMmSlot;
+    head.prev = head;
+    head.next = head;
+    this.ksm_mm_head = head;
+    this.ksm_scan = { mm_slot: head, address: 0, rmap_list: head, seqnr: 0 };
+  }
+
+  // ---- HandleRegistry ----
+  anonVma(id: number): AnonVma | undefined {
+    return this.machine.anonVmas.get(id);
+  }
+  mm(id: number): MmStruct | undefined {
+    return this.machine.mms.find((m) => m.id === id);
+  }
+  stableNode(id: number): KsmStableNode | undefined {
+    return this.nodes.get(id);
+  }
+  /** mm/ksm.c: alloc_stable_node */
+  newStableNode(): KsmStableNode {
+    const node = new KsmStableNode(this.nextNodeId++);
+    this.nodes.set(node.id, node);
+    return node;
+  }
+
+  /** mm/ksm.c: free_stable_node */
+  freeStableNode(node: KsmStableNode): void {
+    node.freed = true;
+    this.nodes.delete(node.id);
+  }
+
+  /** mm/ksm.c: alloc_rmap_item */
+  allocRmapItem(): KsmRmapItem {
+    this.ksm_rmap_items++;
+    return new KsmRmapItem(this.cache, this);
+  }
+
+  /** mm/ksm.c: free_rmap_item */
+  freeRmapItem(item: KsmRmapItem): void {
+    this.ksm_rmap_items--;
+    item.mm.ksm_rmap_items--;
+    item.live = false;
+    this.cache.release(item.slot);
+  }
+}

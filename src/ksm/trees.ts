@@ -1,0 +1,395 @@
+// The stable and unstable trees of mm/ksm.c: the keyhole lookup of a stable node's page,
+// removing items and nodes, chains and dups, stable_tree_search / insert / append and
+// unstable_tree_search_insert. Each function names the kernel function it follows.
+import { put_anon_vma } from '../mm/anon-vma.ts';
+import { folio_walk_start } from '../mm/folio-walk.ts';
+import type { Folio, PageRef } from '../mm/folio.ts';
+import { folio_get, folio_put } from '../mm/machine.ts';
+import { ksm_test_exit, type MmStruct } from '../mm/mm.ts';
+import { rbErase, rbInsertColor, rbLinkNode, rbReplaceNode } from '../mm/rbtree.ts';
+import { VM_MERGEABLE, type VmAreaStruct, vma_lookup } from '../mm/vma.ts';
+import { memcmp_pages } from './pages.ts';
+import { type KsmRmapItem, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';
+import type { Ksm } from './state.ts';
+import {
+  alloc_stable_node_chain,
+  free_stable_node_chain,
+  is_stable_node_chain,
+  type KsmStableNode,
+  stable_node_chain_add_dup,
+  stable_node_dup_del,
+} from './stable-node.ts';
+
+export type GetFolioFlags = 'nolock' | 'lock' | 'trylock';
+export const EBUSY = 'EBUSY';
+
+
+/** mm/ksm.c: folio_stable_node */
+export function folio_stable_node(folio: Folio): KsmStableNode | null {
+  if (!folio.ksm || folio.mapping?.kind !== 'ksm') return null;
+  return folio.mapping.node as KsmStableNode | null;
+}
+
+/** mm/ksm.c: folio_set_stable_node — mark the folio KSM with this node (or a NULL node). */
+export function folio_set_stable_node(folio: Folio, node: KsmStableNode | null): void {
+  folio.ksm = true;
+  folio.mapping = { kind: 'ksm', node };
+}
+
+/** mm/ksm.c: find_mergeable_vma */
+export function find_mergeable_vma(mm: MmStruct, vpn: number): VmAreaStruct | null {
+  if (ksm_test_exit(mm)) return null;
+  const vma = vma_lookup(mm, vpn);
+  if (!vma || (vma.vm_flags & VM_MERGEABLE) === 0 || !vma.anon_vma) return null;
+  return vma;
+}
+
+/**
+ * mm/ksm.c: ksm_get_folio — peek through the keyhole: the node's page is still its KSM page
+ * only if page->mapping still points back to the node and a reference can still be taken.
+ * Otherwise the node is stale and is removed. Returns the folio with a reference held.
+ * (Nothing contends for folio locks in the model, so LOCK and TRYLOCK always succeed.)
+ */
+export function ksm_get_folio(ksm: Ksm, node: KsmStableNode, _flags: GetFolioFlags): Folio | null {
+  const folio = node.kpfn;
+  if (folio && !folio.freed && folio.mapping?.kind === 'ksm' && folio.mapping.node === node && folio.refcount > 0) {
+    folio_get(folio); // folio_try_get
+    return folio;
+  }
+  // stale: (node->kpfn unchanged: no migration in the model)
+  remove_node_from_stable_tree(ksm, node);
+  return null;
+}
+
+/** Drop the reference a pinning stable node holds on its page (the stable-ref variant). */
+function unpin_node_page(ksm: Ksm, node: KsmStableNode): void {
+  if (!node.pinned || !node.kpfn) return;
+  node.pinned = false;
+  folio_put(ksm.machine, node.kpfn);
+}
+
+/** mm/ksm.c: remove_node_from_stable_tree — every item of the node leaves at once. */
+export function remove_node_from_stable_tree(ksm: Ksm, node: KsmStableNode): void {
+  if (node.rmap_hlist_len < 0) throw new Error('remove_node_from_stable_tree: a chain');
+  const c = ksm.counters;
+  const items = node.hlist;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (i < items.length - 1) c.pages_sharing--; // rmap_item->hlist.next
+    else c.pages_shared--;
+    item.mm.ksm_merging_pages--;
+    node.rmap_hlist_len--;
+    put_anon_vma(ksm.machine, item.anon_vma!);
+    ksm.policy.rmap.reset_index?.(ksm, item, 'remove_node_from_stable_tree');
+    item.maskAddress();
+  }
+  items.length = 0;
+  if (node.head === 'migrate') throw new Error('migrate_nodes are not modelled (merge_across_nodes = 1)');
+  stable_node_dup_del(c, node, ksm.root_stable_tree);
+  unpin_node_page(ksm, node);
+  ksm.freeStableNode(node);
+}
+
+/** mm/ksm.c: remove_rmap_item_from_tree */
+export function remove_rmap_item_from_tree(ksm: Ksm, item: KsmRmapItem): void {
+  const c = ksm.counters;
+  const flags = item.addressFlags;
+  if ((flags & STABLE_FLAG) !== 0) {
+    const node = item.head!;
+    const folio = ksm_get_folio(ksm, node, 'lock');
+    if (!folio) return;
+    node.hlist.splice(node.hlist.indexOf(item), 1); // hlist_del
+    folio_put(ksm.machine, folio);
+    if (node.hlist.length > 0) c.pages_sharing--;
+    else c.pages_shared--;
+    item.mm.ksm_merging_pages--;
+    node.rmap_hlist_len--;
+    put_anon_vma(ksm.machine, item.anon_vma!);
+    ksm.policy.rmap.reset_index?.(ksm, item, 'remove_rmap_item_from_tree');
+    item.head = null;
+    item.maskAddress();
+    // Before the keyhole (seed 003) the last item out freed the node and dropped its page.
+    if (node.pinned && node.hlist.length === 0) {
+      folio_set_stable_node(folio, null);
+      stable_node_dup_del(c, node, ksm.root_stable_tree);
+      unpin_node_page(ksm, node);
+      ksm.freeStableNode(node);
+    }
+  } else if ((flags & UNSTABLE_FLAG) !== 0) {
+    // Usually the unstable root was already reset; erase only an item inserted by this scan.
+    const age = (ksm.ksm_scan.seqnr - (flags & SEQNR_MASK)) & 0xff;
+    if (age > 1) throw new Error(`remove_rmap_item_from_tree: unstable age ${age} > 1`);
+    if (age === 0) rbErase(item, ksm.root_unstable_tree);
+    c.pages_unshared--;
+    item.maskAddress();
+  }
+}
+
+/** mm/ksm.c: remove_trailing_rmap_items — free every item from the link on. */
+export function remove_trailing_rmap_items(ksm: Ksm, link: { rmap_list: KsmRmapItem | null }): void {
+  while (link.rmap_list) {
+    const item = link.rmap_list;
+    link.rmap_list = item.rmap_list;
+    remove_rmap_item_from_tree(ksm, item);
+    ksm.freeRmapItem(item);
+  }
+}
+
+/** mm/ksm.c: __is_page_sharing_candidate */
+export function __is_page_sharing_candidate(ksm: Ksm, node: KsmStableNode, offset: number): boolean {
+  if (node.rmap_hlist_len < 0) throw new Error('__is_page_sharing_candidate: a chain');
+  return node.rmap_hlist_len !== 0 && node.rmap_hlist_len + offset < ksm.knobs.max_page_sharing;
+}
+
+/** mm/ksm.c: is_page_sharing_candidate */
+export function is_page_sharing_candidate(ksm: Ksm, node: KsmStableNode): boolean {
+  return __is_page_sharing_candidate(ksm, node, 0);
+}
+
+/** The two outputs of stable_node_dup / __stable_node_chain besides the folio. */
+interface ChainLookup {
+  folio: Folio | null;
+  /** *_stable_node_dup */
+  dup: KsmStableNode | null;
+  /** *_stable_node: the chain, or the found dup if the chain collapsed */
+  node: KsmStableNode;
+}
+
+/**
+ * mm/ksm.c: stable_node_dup — pick the best live dup of a chain (pruning stale ones when it
+ * is time), move it to the head, or collapse a chain left with a single dup.
+ */
+function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainLookup {
+  const c = ksm.counters;
+  let node: KsmStableNode = chain;
+  if (!prune || ksm.jiffies < chain.chain_prune_time + ksm.knobs.stable_node_chains_prune_millisecs) prune = false;
+  else chain.chain_prune_time = ksm.jiffies;
+
+  let found: KsmStableNode | null = null;
+  let found_len = 0;
+  let tree_folio: Folio | null = null;
+  for (const dup of [...chain.dups]) {
+    const folio = ksm_get_folio(ksm, dup, 'nolock');
+    if (!folio) continue;
+    if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
+      if (found) folio_put(ksm.machine, tree_folio!);
+      found = dup;
+      found_len = found.rmap_hlist_len;
+      tree_folio = folio;
+      if (!prune && is_page_sharing_candidate(ksm, found)) break;
+      continue;
+    }
+    folio_put(ksm.machine, folio);
+  }
+
+  if (found) {
+    if (chain.dups.length === 1 && chain.dups[0] === found) {
+      // Just one dup left below the limit: drop the chain, the dup takes its place.
+      replace_chain_with_dup(ksm, chain, found);
+      c.stable_node_chains--;
+      c.stable_node_dups--;
+      node = found;
+    } else if (chain.dups[0] !== found && __is_page_sharing_candidate(ksm, found, 1)) {
+      chain.dups.splice(chain.dups.indexOf(found), 1);
+      chain.dups.unshift(found);
+    }
+  } else {
+    free_stable_node_chain(c, chain, ksm.root_stable_tree);
+    ksm.freeStableNode(chain);
+  }
+  return { folio: tree_folio, dup: found, node };
+}
+
+/** rb_replace_node(&chain->node, &found->node): the dup becomes a regular tree node. */
+function replace_chain_with_dup(ksm: Ksm, chain: KsmStableNode, found: KsmStableNode): void {
+  chain.dups.length = 0;
+  found.chain = null;
+  found.head = 'tree'; // found->node overlays found->head
+  rbReplaceNode(chain, found, ksm.root_stable_tree);
+  ksm.freeStableNode(chain);
+}
+
+/** mm/ksm.c: __stable_node_chain (chain_prune with prune = true, chain without) */
+function __stable_node_chain(ksm: Ksm, node: KsmStableNode, prune: boolean): ChainLookup {
+  if (!is_stable_node_chain(node)) return { folio: ksm_get_folio(ksm, node, 'nolock'), dup: node, node };
+  return stable_node_dup(ksm, node, prune);
+}
+
+/**
+ * mm/ksm.c: stable_tree_search — the KSM folio with the same content as `page` that can take
+ * one more mapping, or null (none, or every dup full), or EBUSY. A KSM page that got here by
+ * fork returns its own folio. The returned folio carries a reference.
+ */
+export function stable_tree_search(ksm: Ksm, page: PageRef): Folio | null | typeof EBUSY {
+  const folio = page.folio;
+  const page_node = folio_stable_node(folio);
+  if (page_node && page_node.head !== 'migrate') {
+    folio_get(folio); // ksm page forked
+    return folio;
+  }
+  for (;;) {
+    // again:
+    let cur = ksm.root_stable_tree.rbNode;
+    let restart = false;
+    while (cur) {
+      const look = __stable_node_chain(ksm, cur, true);
+      if (!look.folio) {
+        restart = true; // a stale node was erased: the tree may have been rebalanced
+        break;
+      }
+      const ret = memcmp_pages(ksm.counters, page, { folio: look.folio, index: 0 });
+      folio_put(ksm.machine, look.folio);
+      const stable_node = look.node;
+      if (ret < 0) cur = stable_node.left;
+      else if (ret > 0) cur = stable_node.right;
+      else {
+        const dup = look.dup!;
+        if (!is_page_sharing_candidate(ksm, dup)) return null; // every dup is full
+        const tree_folio = ksm_get_folio(ksm, dup, 'trylock');
+        if (!tree_folio) {
+          restart = true;
+          break;
+        }
+        return tree_folio;
+      }
+    }
+    if (!restart) return null; // (a page_node on migrate_nodes is not modelled)
+  }
+}
+
+/**
+ * mm/ksm.c: stable_tree_insert — a new node for a freshly merged KSM folio; equal content
+ * already in the tree turns that node into a chain (or joins its chain) as another dup.
+ */
+export function stable_tree_insert(ksm: Ksm, kfolio: Folio): KsmStableNode | null {
+  const c = ksm.counters;
+  const root = ksm.root_stable_tree;
+  let parent: KsmStableNode | null = null;
+  let toLeft = false;
+  let need_chain = false;
+  let stable_node: KsmStableNode | null = null;
+  for (;;) {
+    // again:
+    parent = null;
+    need_chain = false;
+    let cur = root.rbNode;
+    let restart = false;
+    while (cur) {
+      const look = __stable_node_chain(ksm, cur, false);
+      if (!look.folio) {
+        restart = true;
+        break;
+      }
+      const ret = memcmp_pages(ksm.counters, { folio: kfolio, index: 0 }, { folio: look.folio, index: 0 });
+      folio_put(ksm.machine, look.folio);
+      stable_node = look.node;
+      parent = stable_node;
+      if (ret < 0) {
+        toLeft = true;
+        cur = stable_node.left;
+      } else if (ret > 0) {
+        toLeft = false;
+        cur = stable_node.right;
+      } else {
+        need_chain = true;
+        break;
+      }
+    }
+    if (!restart) break;
+  }
+
+  if (ksm.inject.stableInsert > 0) {
+    ksm.inject.stableInsert--; // alloc_stable_node() fails
+    return null;
+  }
+  const dup = ksm.newStableNode();
+  dup.kpfn = kfolio;
+  dup.rmap_hlist_len = 0;
+  if (!need_chain) {
+    rbLinkNode(dup, parent, toLeft, root);
+    rbInsertColor(dup, root);
+  } else {
+    let chain = stable_node!;
+    if (!is_stable_node_chain(chain)) chain = alloc_stable_node_chain(c, ksm.newStableNode(), chain, root, ksm.jiffies);
+    stable_node_chain_add_dup(c, dup, chain);
+  }
+  folio_set_stable_node(kfolio, dup);
+  if (ksm.policy.stableRef.node_pins_page) {
+    folio_get(kfolio); // before seed 003: the stable node holds a page reference
+    dup.pinned = true;
+  }
+  return dup;
+}
+
+/** mm/ksm.c: stable_tree_append — another mapping of the node's KSM page. */
+export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableNode, max_page_sharing_bypass: boolean): void {
+  if (node.rmap_hlist_len < 0) throw new Error('stable_tree_append: a chain');
+  node.rmap_hlist_len++;
+  if (!max_page_sharing_bypass && node.rmap_hlist_len > ksm.knobs.max_page_sharing) {
+    throw new Error(`stable_tree_append: ${node.rmap_hlist_len} > max_page_sharing`); // WARN_ON_ONCE
+  }
+  item.head = node;
+  item.orAddress(STABLE_FLAG);
+  node.hlist.unshift(item); // hlist_add_head
+  if (node.hlist.length > 1) ksm.counters.pages_sharing++;
+  else ksm.counters.pages_shared++;
+  item.mm.ksm_merging_pages++;
+}
+
+/**
+ * mm/ksm.c: get_mergeable_page — the page now at an unstable item's address, if it is still
+ * an anon page in a mergeable VMA (one folio_walk_start lookup, charged to the scan).
+ */
+export function get_mergeable_page(ksm: Ksm, item: KsmRmapItem): PageRef | null {
+  const vma = find_mergeable_vma(item.mm, item.vpn);
+  if (!vma) return null;
+  const fw = folio_walk_start(vma, item.vpn, 0);
+  if (fw && fw.folio.anon && fw.page !== null) {
+    folio_get(fw.folio);
+    return { folio: fw.folio, index: fw.page };
+  }
+  return null;
+}
+
+/**
+ * mm/ksm.c: unstable_tree_search_insert — an identical page already in the unstable tree
+ * (returned with its item, its page referenced), or insert this item and return null.
+ */
+export function unstable_tree_search_insert(
+  ksm: Ksm,
+  item: KsmRmapItem,
+  page: PageRef,
+): { tree_item: KsmRmapItem; tree_page: PageRef } | null {
+  const root = ksm.root_unstable_tree;
+  let parent: KsmRmapItem | null = null;
+  let toLeft = false;
+  let cur = root.rbNode;
+  while (cur) {
+    const tree_item = cur;
+    const tree_page = get_mergeable_page(ksm, tree_item);
+    if (!tree_page) return null;
+    if (tree_page.folio === page.folio && tree_page.index === page.index) {
+      folio_put(ksm.machine, tree_page.folio); // don't substitute a ksm page for a forked page
+      return null;
+    }
+    const ret = memcmp_pages(ksm.counters, page, tree_page);
+    parent = cur;
+    if (ret < 0) {
+      folio_put(ksm.machine, tree_page.folio);
+      toLeft = true;
+      cur = cur.left;
+    } else if (ret > 0) {
+      folio_put(ksm.machine, tree_page.folio);
+      toLeft = false;
+      cur = cur.right;
+    } else {
+      return { tree_item, tree_page };
+    }
+  }
+  item.orAddress(UNSTABLE_FLAG | (ksm.ksm_scan.seqnr & SEQNR_MASK));
+  item.nid = 0; // DO_NUMA(rmap_item->nid = nid): the union's int over anon_vma
+  rbLinkNode(item, parent, toLeft, root);
+  rbInsertColor(item, root);
+  ksm.counters.pages_unshared++;
+  return null;
+}
