@@ -22,6 +22,8 @@ export interface MissedMapping {
 export interface RmapWalkResult {
   readonly expected: number;
   readonly found: number;
+  /** Mappings found in pass 0 (the item's own mm) and pass 1 (other mms: fork children). */
+  readonly foundInPass: readonly [number, number];
   readonly missed: readonly MissedMapping[];
 }
 
@@ -51,6 +53,7 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   const expected = folio.maps.length;
   c.rmap_mappings_expected += expected;
   const handled = new Set<MappingEntry>();
+  const foundInPass: [number, number] = [0, 0];
   const stable_node = folio_stable_node(folio);
   const visits = treeNodeCounter(c);
   walk: if (stable_node) {
@@ -66,7 +69,10 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
           if ((item.mm === vma.mm) === (search_new_forks === 1)) continue;
           c.rmap_one_calls++;
           const m = rmap_one(folio, vma, addr);
-          if (m) handled.add(m);
+          if (m && !handled.has(m)) {
+            handled.add(m);
+            foundInPass[search_new_forks]++;
+          }
           if (handled.size === expected) break walk; // rwc->done: folio_not_mapped
         }
       }
@@ -75,7 +81,7 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   const missed = folio.maps.filter((m) => !handled.has(m)).map((m) => ({ mm: m.mm, vpn: m.vpn }));
   c.rmap_mappings_found += handled.size;
   c.rmap_mappings_missed += missed.length;
-  return { expected, found: handled.size, missed };
+  return { expected, found: handled.size, foundInPass, missed };
 }
 
 /** Every stable node that points to a KSM page: regular nodes and the dups of chains, in tree order. */

@@ -36,8 +36,32 @@ export function refresh_sysfs_counters(ksm: Ksm): void {
   c.full_scans = ksm.ksm_scan.seqnr;
 }
 
+/** The read-only files of /sys/kernel/mm/ksm. */
+export const SYSFS_COUNTERS = [
+  'pages_scanned',
+  'pages_shared',
+  'pages_sharing',
+  'pages_unshared',
+  'pages_volatile',
+  'pages_skipped',
+  'full_scans',
+  'ksm_zero_pages',
+  'stable_node_chains',
+  'stable_node_dups',
+  'general_profit',
+] as const;
+export type SysfsValues = KsmKnobs & Record<(typeof SYSFS_COUNTERS)[number], number>;
+
+/** The per-process values of /proc/<pid>/ksm_stat. */
+export interface KsmStat {
+  ksm_rmap_items: number;
+  ksm_zero_pages: number;
+  ksm_merging_pages: number;
+  ksm_process_profit: number;
+}
+
 /** Every file of /sys/kernel/mm/ksm the model has, as numbers. */
-export function read_sysfs(ksm: Ksm): Record<string, number> {
+export function read_sysfs(ksm: Ksm): SysfsValues {
   refresh_sysfs_counters(ksm);
   const c = ksm.counters;
   return {
@@ -92,7 +116,7 @@ export function write_sysfs(ksm: Ksm, name: string, value: number): void {
 }
 
 /** /proc/<pid>/ksm_stat and /proc/<pid>/ksm_merging_pages */
-export function read_ksm_stat(ksm: Ksm, mm: MmStruct): Record<string, number> {
+export function read_ksm_stat(ksm: Ksm, mm: MmStruct): KsmStat {
   const zero = ksm.policy.zeroPages.mark_ksm_zero_pte ? mm.ksm_zero_pages : 0;
   return {
     ksm_rmap_items: mm.ksm_rmap_items,
