@@ -71,7 +71,8 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
           const m = rmap_one(folio, vma, addr);
           if (m && !handled.has(m)) {
             handled.add(m);
-            foundInPass[search_new_forks]++;
+            if (search_new_forks === 0) foundInPass[0]++;
+            else foundInPass[1]++;
           }
           if (handled.size === expected) break walk; // rwc->done: folio_not_mapped
         }
