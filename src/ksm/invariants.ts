@@ -82,12 +82,13 @@ export function checkInvariants(ksm: Ksm): string[] {
   if (dups !== c.stable_node_dups) bad.push(`stable_node_dups ${c.stable_node_dups} != ${dups}`);
 
   // KSM-placed zero pages still mapped, when the kernel marks and counts them.
-  if (ksm.policy.zeroPages.mark_ksm_zero_pte) {
+  const zp = ksm.policy.zeroPages;
+  if (zp.counts_zero_pages) {
     let zero = 0;
     for (const mm of ksm.machine.mms) {
       let mine = 0;
       forEachLeaf(mm, 0, userSpacePages(ksm.machine.levels), (_p, e) => {
-        if (e.kind === 'pte' && e.folio.zeroPage && e.dirty) mine++;
+        if (zp.is_ksm_zero_pte(e)) mine++;
       });
       if (mine !== mm.ksm_zero_pages) bad.push(`${mm.name}: ksm_zero_pages ${mm.ksm_zero_pages} != ${mine} KSM zero PTEs`);
       zero += mine;

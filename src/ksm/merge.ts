@@ -78,10 +78,10 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
     replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, { writable: false, dirty: false, special: false });
   } else {
     // seed 001: pte_mkdirty marks the zero page as placed by KSM, and it is counted.
-    const mark = ksm.policy.zeroPages.mark_ksm_zero_pte;
-    replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: mark, special: true });
+    const zp = ksm.policy.zeroPages;
+    replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: zp.ksm_zero_pte_dirty, special: true });
     pte.ksmPlacedZero = true;
-    if (mark) {
+    if (zp.counts_zero_pages) {
       ksm.counters.ksm_zero_pages++; // ksm_map_zero_page
       vma.mm.ksm_zero_pages++;
     }

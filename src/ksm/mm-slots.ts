@@ -105,7 +105,7 @@ function ksm_fork(ksm: Ksm, mm: MmStruct, oldmm: MmStruct): void {
   if (!oldmm.mmf_vm_mergeable) return;
   mm.ksm_merging_pages = 0;
   mm.ksm_rmap_items = 0;
-  if (ksm.policy.zeroPages.mark_ksm_zero_pte) ksm.counters.ksm_zero_pages += mm.ksm_zero_pages;
+  if (ksm.policy.zeroPages.counts_zero_pages) ksm.counters.ksm_zero_pages += mm.ksm_zero_pages;
   else mm.ksm_zero_pages = 0;
   __ksm_enter(ksm, mm);
 }
@@ -117,7 +117,7 @@ function ksm_exit(ksm: Ksm, mm: MmStruct): void {
 
 /** include/linux/ksm.h: ksm_might_unmap_zero_page — a KSM zero PTE going away (zap or COW). */
 function ksm_might_unmap_zero_page(ksm: Ksm, mm: MmStruct, pte: PteEntry): void {
-  if (ksm.policy.zeroPages.mark_ksm_zero_pte && pte.folio.zeroPage && pte.dirty) {
+  if (ksm.policy.zeroPages.counts_zero_pages && ksm.policy.zeroPages.is_ksm_zero_pte(pte)) {
     ksm.counters.ksm_zero_pages--;
     mm.ksm_zero_pages--;
   }

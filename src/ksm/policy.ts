@@ -2,7 +2,9 @@
 // from the engine at exactly the places the patch touches. The engine ships the mainline
 // (v6.18) behaviour for each; variants (variants/) supply the other patch versions.
 import type { Folio } from '../mm/folio.ts';
+import type { PtEntry } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
+import type { KsmStableNode } from './stable-node.ts';
 import type { Ksm } from './state.ts';
 import type { KsmRmapItem } from './rmap-item.ts';
 
@@ -47,13 +49,19 @@ export interface UnmergePolicy {
 }
 
 export interface ZeroPagePolicy {
-  /** replace_page marks a KSM-placed zero PTE dirty and counts it (ksm_map_zero_page) — seed 001. */
-  readonly mark_ksm_zero_pte: boolean;
+  /** replace_page: the dirty bit of the zero-page PTE KSM installs (seed 001: pte_mkdirty marks it). */
+  readonly ksm_zero_pte_dirty: boolean;
+  /** include/linux/ksm.h: is_ksm_zero_pte — can this PTE be told to be a KSM-placed zero page? */
+  is_ksm_zero_pte(pte: PtEntry): boolean;
+  /** ksm_map_zero_page / ksm_might_unmap_zero_page: the ksm_zero_pages counts exist (seed 001 series). */
+  readonly counts_zero_pages: boolean;
 }
 
 export interface StableRefPolicy {
-  /** The stable node holds a reference on its KSM page (before seed 003) instead of the keyhole. */
-  readonly node_pins_page: boolean;
+  /** stable_tree_insert: before seed 003 the new node takes a reference on its KSM page. */
+  on_stable_insert?(ksm: Ksm, node: KsmStableNode): void;
+  /** remove_rmap_item_from_tree: before seed 003 the last item out frees the node and its reference. */
+  on_hlist_empty?(ksm: Ksm, node: KsmStableNode, folio: Folio): void;
 }
 
 export interface KsmPolicy {

@@ -126,6 +126,24 @@ export class RmapItemCache {
     const hi = this.view.getUint32(le ? base + 4 : base, le);
     return hi * TWO32 + lo;
   }
+  /** An unsigned long as its (high, low) 32-bit halves: exact for any 64-bit value. */
+  wordParts(slot: number, off: number): [number, number] {
+    if (this.layout.word === 4) return [0, this.u32(slot, off)];
+    const base = slot * this.layout.size + off;
+    const le = this.layout.littleEndian;
+    return [this.view.getUint32(le ? base + 4 : base, le), this.view.getUint32(le ? base : base + 4, le)];
+  }
+  setWordParts(slot: number, off: number, hi: number, lo: number): void {
+    if (this.layout.word === 4) {
+      if (hi !== 0) throw new RangeError(`value ${hi} * 2^32 + ${lo} does not fit a 32-bit unsigned long (${this.layout.abi})`);
+      this.setU32(slot, off, lo);
+      return;
+    }
+    const base = slot * this.layout.size + off;
+    const le = this.layout.littleEndian;
+    this.view.setUint32(le ? base : base + 4, lo >>> 0, le);
+    this.view.setUint32(le ? base + 4 : base, hi >>> 0, le);
+  }
   setWord(slot: number, off: number, v: number): void {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`rmap_item word ${v} is not an unsigned integer`);
     if (this.layout.word === 4) {
@@ -169,17 +187,22 @@ export class KsmRmapItem implements RbNode<KsmRmapItem> {
     return this.cache.layout;
   }
 
-  /** rmap_item->address: page address plus the low flag bits. Kept as (vpn, flags). */
+  /**
+   * rmap_item->address: the byte address vpn << 12 plus the low flag bits. A 5-level address
+   * reaches 2^57, past a double's exact range, so it is read and written as two 32-bit halves:
+   * low = (vpn mod 2^20) << 12 | flags, high = vpn >> 20.
+   */
   get vpn(): number {
-    const L = this.L;
-    const raw = this.cache.word(this.slot, L.address);
-    return Math.floor(raw / 4096);
+    const [hi, lo] = this.cache.wordParts(this.slot, this.L.address);
+    return hi * 2 ** 20 + Math.floor(lo / 4096);
   }
   get addressFlags(): number {
-    return this.cache.word(this.slot, this.L.address) % 4096;
+    return this.cache.wordParts(this.slot, this.L.address)[1] % 4096;
   }
   setAddress(vpn: number, flags: number): void {
-    this.cache.setWord(this.slot, this.L.address, vpn * 4096 + (flags & FLAG_BITS));
+    if (!Number.isSafeInteger(vpn) || vpn < 0) throw new RangeError(`rmap_item address: page ${vpn} is not a page number`);
+    const lo = (vpn % 2 ** 20) * 4096 + (flags & FLAG_BITS);
+    this.cache.setWordParts(this.slot, this.L.address, Math.floor(vpn / 2 ** 20), lo);
   }
   /** rmap_item->address |= bits */
   orAddress(bits: number): void {

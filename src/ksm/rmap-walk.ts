@@ -7,7 +7,6 @@ import type { MmStruct } from '../mm/mm.ts';
 import { lookupEntry } from '../mm/mm.ts';
 import type { MappingEntry } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
-import type { RmapPolicy } from './policy.ts';
 import type { Ksm } from './state.ts';
 import { is_stable_node_chain, type KsmStableNode } from './stable-node.ts';
 import { folio_stable_node } from './trees.ts';
@@ -26,13 +25,6 @@ export interface RmapWalkResult {
   readonly foundInPass: readonly [number, number];
   readonly missed: readonly MissedMapping[];
 }
-
-/** The mainline query: the whole tree, [0, ULONG_MAX]. */
-export const fullRangeRmap: RmapPolicy = {
-  query() {
-    return [0, Number.MAX_SAFE_INTEGER];
-  },
-};
 
 /** rwc->rmap_one as page_vma_mapped_walk sees it: does vma map this folio at vpn? */
 function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): MappingEntry | null {

@@ -1,29 +1,14 @@
 // ksmd's scan (mm/ksm.c): the cursor walk over mm slots and VMAs in scan_get_next_rmap_item,
-// get_next_rmap_item, smart scan, ksm_do_scan and the per-address page lookup of the
-// folio_walk era (the mainline default until seed 004).
-import { folio_walk_range } from '../mm/folio-walk.ts';
+// get_next_rmap_item, smart scan and ksm_do_scan. The page lookup inside the loop is the
+// scanner variant's (variants/scanner/).
 import type { PageRef } from '../mm/folio.ts';
-import { folio_get, folio_put } from '../mm/machine.ts';
+import { folio_put } from '../mm/machine.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
 import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
 import { cmp_and_merge_page } from './merge.ts';
-import type { ScannerPolicy } from './policy.ts';
 import { type KsmRmapItem, STABLE_FLAG } from './rmap-item.ts';
 import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink } from './state.ts';
 import { remove_rmap_item_from_tree, remove_trailing_rmap_items } from './trees.ts';
-
-/**
- * The folio_walk-era lookup (kernel/scan.md §4.4): folio_walk_start at each address from
- * ksm_scan.address until an anon page is found. The misses are charged in closed form.
- */
-export const folioWalkScanner: ScannerPolicy = {
-  next_page(_ksm, vma, address) {
-    const hit = folio_walk_range(vma, address, vma.vm_end, 0, (fw) => fw.folio.anon && fw.page !== null);
-    if (!hit || hit.fw.page === null) return { folio: null, page: 0, address: vma.vm_end - 1 };
-    folio_get(hit.fw.folio);
-    return { folio: hit.fw.folio, page: hit.fw.page, address: hit.vpn };
-  },
-};
 
 /** mm/ksm.c: get_next_rmap_item — the item for addr, freeing stale ones below it. */
 export function get_next_rmap_item(ksm: Ksm, slot: KsmMmSlot, link: RmapLink, addr: number): KsmRmapItem {

@@ -117,7 +117,7 @@ export function write_sysfs(ksm: Ksm, name: string, value: number): void {
 
 /** /proc/<pid>/ksm_stat and /proc/<pid>/ksm_merging_pages */
 export function read_ksm_stat(ksm: Ksm, mm: MmStruct): KsmStat {
-  const zero = ksm.policy.zeroPages.mark_ksm_zero_pte ? mm.ksm_zero_pages : 0;
+  const zero = ksm.policy.zeroPages.counts_zero_pages ? mm.ksm_zero_pages : 0;
   return {
     ksm_rmap_items: mm.ksm_rmap_items,
     ksm_zero_pages: zero,

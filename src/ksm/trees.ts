@@ -61,11 +61,29 @@ export function ksm_get_folio(ksm: Ksm, node: KsmStableNode, _flags: GetFolioFla
   return null;
 }
 
-/** Drop the reference a pinning stable node holds on its page (the stable-ref variant). */
+/** get_page(kpage) for the stable node: the node pins its page (before seed 003). */
+export function pin_node_page(node: KsmStableNode): void {
+  if (!node.kpfn || node.pinned) return;
+  folio_get(node.kpfn);
+  node.pinned = true;
+}
+
+/** Drop the reference a pinning stable node holds on its page. */
 function unpin_node_page(ksm: Ksm, node: KsmStableNode): void {
   if (!node.pinned || !node.kpfn) return;
   node.pinned = false;
   folio_put(ksm.machine, node.kpfn);
+}
+
+/**
+ * The pre-keyhole end of a node (mm/ksm.c before 4035c07a8959, remove_rmap_item_from_tree):
+ * set_page_stable_node(page, NULL), put_page(page), rb_erase, free_stable_node.
+ */
+export function free_node_with_last_item(ksm: Ksm, node: KsmStableNode, folio: Folio): void {
+  folio_set_stable_node(folio, null);
+  stable_node_dup_del(ksm.counters, node, ksm.root_stable_tree);
+  unpin_node_page(ksm, node);
+  ksm.freeStableNode(node);
 }
 
 /** mm/ksm.c: remove_node_from_stable_tree — every item of the node leaves at once. */
@@ -108,13 +126,7 @@ export function remove_rmap_item_from_tree(ksm: Ksm, item: KsmRmapItem): void {
     ksm.policy.rmap.reset_index?.(ksm, item, 'remove_rmap_item_from_tree');
     item.head = null;
     item.maskAddress();
-    // Before the keyhole (seed 003) the last item out freed the node and dropped its page.
-    if (node.pinned && node.hlist.length === 0) {
-      folio_set_stable_node(folio, null);
-      stable_node_dup_del(c, node, ksm.root_stable_tree);
-      unpin_node_page(ksm, node);
-      ksm.freeStableNode(node);
-    }
+    if (node.hlist.length === 0) ksm.policy.stableRef.on_hlist_empty?.(ksm, node, folio);
   } else if ((flags & UNSTABLE_FLAG) !== 0) {
     // Usually the unstable root was already reset; erase only an item inserted by this scan.
     const age = (ksm.ksm_scan.seqnr - (flags & SEQNR_MASK)) & 0xff;
@@ -314,10 +326,7 @@ export function stable_tree_insert(ksm: Ksm, kfolio: Folio): KsmStableNode | nul
     stable_node_chain_add_dup(c, dup, chain);
   }
   folio_set_stable_node(kfolio, dup);
-  if (ksm.policy.stableRef.node_pins_page) {
-    folio_get(kfolio); // before seed 003: the stable node holds a page reference
-    dup.pinned = true;
-  }
+  ksm.policy.stableRef.on_stable_insert?.(ksm, dup);
   return dup;
 }
 

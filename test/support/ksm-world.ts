@@ -2,6 +2,8 @@
 // every batch (so every test also proves the checker passes throughout).
 import assert from 'node:assert/strict';
 import { createKsm, type KsmOptions } from '../../src/ksm/index.ts';
+import type { KsmPolicy } from '../../src/ksm/policy.ts';
+import { getStack, policyOf } from '../../variants/stacks.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
 import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../../src/ksm/mm-slots.ts';
 import { ksmd_batch } from '../../src/ksm/scan.ts';
@@ -28,9 +30,21 @@ export interface World {
   stat(mm: MmStruct): KsmStat;
 }
 
-export function world(opts: KsmOptions & { levels?: 4 | 5; bits32?: boolean } = {}): World {
+export type WorldOptions = Omit<KsmOptions, 'policy'> & {
+  /** Variants replacing those of the v6.17 stack (the default world). */
+  policy?: Partial<KsmPolicy>;
+  levels?: 4 | 5;
+  bits32?: boolean;
+};
+
+/** The v6.17 mainline policy: per-address scan and unmerge, full-range rmap, marked zero pages, keyhole. */
+export function mainlinePolicy(): KsmPolicy {
+  return policyOf(getStack('v6.17').variants);
+}
+
+export function world(opts: WorldOptions = {}): World {
   const m = new Machine(opts.levels ?? 4, { bits32: opts.bits32 ?? false });
-  const ksm = createKsm(m, { ...opts, knobs: { run: 1, ...opts.knobs } });
+  const ksm = createKsm(m, { ...opts, policy: { ...mainlinePolicy(), ...opts.policy }, knobs: { run: 1, ...opts.knobs } });
   const checkAfterBatch = (): void => {
     assert.deepEqual(checkInvariants(ksm), [], `invariants after batch (full_scans ${ksm.ksm_scan.seqnr})`);
   };

@@ -1,0 +1,33 @@
+// The engine API for variants: everything a patch version may call or implement. A variant
+// module imports from this file only (a test checks it), so every variant is measured with
+// the same primitives and counters.
+export type { Folio, PageRef } from '../mm/folio.ts';
+export type { EntryPointer, PtEntry, PteEntry } from '../mm/pgtable.ts';
+export type { VmAreaStruct } from '../mm/vma.ts';
+export type { MmWalk, MmWalkOps, PtePointer } from '../mm/pagewalk.ts';
+export type { FolioWalk } from '../mm/folio-walk.ts';
+export type {
+  IndexResetSite,
+  KsmPolicy,
+  RmapPolicy,
+  ScanLookup,
+  ScannerPolicy,
+  StableRefPolicy,
+  UnmergePolicy,
+  ZeroPagePolicy,
+} from './policy.ts';
+export type { Ksm } from './state.ts';
+export type { Abi, KsmRmapItem } from './rmap-item.ts';
+export type { KsmStableNode } from './stable-node.ts';
+
+// page-table walkers (charged primitives)
+export { FW_MIGRATION, FW_ZEROPAGE, folio_walk_range, folio_walk_start } from '../mm/folio-walk.ts';
+export { pmdp_get, pmdp_get_lockless, pte_offset_map_lock, ptep_get, walk_page_range_vma } from '../mm/pagewalk.ts';
+// mm helpers
+export { folio_get } from '../mm/machine.ts';
+export { ksm_test_exit } from '../mm/mm.ts';
+export { linear_page_index } from '../mm/vma.ts';
+// KSM helpers
+export { is_ksm_target, unshare_fault } from './unmerge.ts';
+export { free_node_with_last_item, pin_node_page } from './trees.ts';
+export { STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';

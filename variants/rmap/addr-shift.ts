@@ -1,0 +1,21 @@
+// Series v1–v3 (xu xin, Jan–Feb 2026): "ksm: Optimize rmap_walk_ksm by passing a suitable
+// address range" — query pgoff = rmap_item->address >> PAGE_SHIFT, no stored state.
+import { defineVariant } from '../types.ts';
+
+export default defineVariant({
+  id: 'addr-shift',
+  axis: 'rmap',
+  title: 'query address >> PAGE_SHIFT',
+  subject: 'ksm: Optimize rmap_walk_ksm by passing a suitable address range',
+  version: 'v3 2/2 (v1, v2 alike)',
+  date: '2026-02-12',
+  link: 'lore.kerneltesting.org/linux-mm/d659edad-863c-498b-b215-b9f98d15e0ce@kernel.org/T (kernel/rmap.md §3.2)',
+  reference: 'full-range',
+  knownWrong: 'misses the mappings of a page re-merged after mremap moved its VMA: pgoff != address >> PAGE_SHIFT there (Hugh Dickins, Apr 2026)',
+  policy: {
+    // rmap_walk_ksm: pgoff = rmap_item->address >> PAGE_SHIFT; query [pgoff, pgoff]
+    query(_ksm, item) {
+      return [item.vpn, item.vpn];
+    },
+  },
+});

@@ -1,0 +1,37 @@
+// Series v8 1/3 + 2/3 (June 2026, seed 000; in next-20260720): "ksm: add linear_page_index into
+// ksm_rmap_item" — linear_page_index(vma, address) stored at merge in the union with
+// {oldchecksum, age, remaining_skips}, reset on every path leaving the stable tree, and
+// rmap_walk_ksm queries [idx, idx].
+import { type IndexResetSite, type Ksm, type KsmRmapItem, linear_page_index } from '../../src/ksm/variant-api.ts';
+import { defineVariant } from '../types.ts';
+
+/** The resets of seed 000: break_cow, remove_rmap_item_from_tree, remove_node_from_stable_tree. */
+export const LINEAR_PAGE_INDEX_RESETS: readonly IndexResetSite[] = ['break_cow', 'remove_rmap_item_from_tree', 'remove_node_from_stable_tree'];
+
+export default defineVariant({
+  id: 'linear-page-index',
+  axis: 'rmap',
+  title: 'stored linear_page_index',
+  subject: 'ksm: add linear_page_index into ksm_rmap_item',
+  version: 'v8 1/3 + 2/3',
+  date: '2026-06-09',
+  link: 'seeds/ksm-rmap-item-linear-page-index-v8.txt (seed 000); lkml.iu.edu/2606.1/03138.html',
+  reference: 'full-range',
+  policy: {
+    // try_to_merge_with_ksm_page: rmap_item->linear_page_index = linear_page_index(vma, rmap_item->address)
+    store_index(_ksm: Ksm, item: KsmRmapItem, vma) {
+      item.overlayWord = linear_page_index(vma, item.vpn);
+    },
+    // "Reset linear_page_index that might overlay age-related information."
+    reset_index(_ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
+      item.overlayWord = 0;
+    },
+    // should_skip_rmap_item: if (rmap_item->address & STABLE_FLAG) return false;
+    skip_stable_in_smart_scan: true,
+    // v8 2/3: pgoff = rmap_item->linear_page_index; query [pgoff, pgoff]
+    query(_ksm, item) {
+      const idx = item.overlayWord;
+      return [idx, idx];
+    },
+  },
+});

@@ -1,0 +1,96 @@
+// Seed 004: "ksm: use range-walk function to jump over holes in scan_get_next_rmap_item"
+// (Pedro Demarchi Gomes, v5, Oct 2025; upstream f5548c318d65): walk_page_range_vma with a
+// pmd_entry that scans the PTEs of each present PMD, so holes cost one read at their level.
+import {
+  type EntryPointer,
+  type Folio,
+  folio_get,
+  ksm_test_exit,
+  type MmWalk,
+  type MmWalkOps,
+  pmdp_get,
+  pmdp_get_lockless,
+  pte_offset_map_lock,
+  ptep_get,
+  walk_page_range_vma,
+} from '../../src/ksm/variant-api.ts';
+import { defineVariant } from '../types.ts';
+
+/** struct ksm_next_page_arg */
+interface KsmNextPageArg {
+  folio: Folio | null;
+  page: number;
+  addr: number;
+}
+
+/** mm/ksm.c: ksm_next_page_pmd_entry — the first anon page in [addr, end) of this PMD. */
+function ksm_next_page_pmd_entry(
+  pmdp: EntryPointer,
+  addr: number,
+  end: number,
+  walk: MmWalk<KsmNextPageArg>,
+): number {
+  const priv = walk.private;
+  if (ksm_test_exit(walk.mm)) return 0;
+  let pmd = pmdp_get_lockless(pmdp);
+  // !pmd_present: a migration (or swap) PMD: the whole 2 MiB is skipped
+  if (pmd === undefined || (pmd.kind !== 'table' && pmd.kind !== 'pmd-leaf')) return 0;
+  if (pmd.kind === 'pmd-leaf') {
+    pmd = pmdp_get(pmdp); // re-read under pmd_lock
+    if (pmd === undefined || (pmd.kind !== 'pmd-leaf' && pmd.kind !== 'table')) return 0; // not_found_unlock
+    if (pmd.kind === 'pmd-leaf') {
+      // vm_normal_page_pmd: none for the huge zero page
+      if (pmd.special) return 0;
+      const folio = pmd.folio;
+      if (!folio.anon) return 0;
+      // page += (addr & (PMD_SIZE - 1)) >> PAGE_SHIFT
+      return found(priv, folio, addr - pmd.vpn, addr);
+    }
+  }
+  const ptep = pte_offset_map_lock(walk, pmdp, addr);
+  if (!ptep) return 0;
+  for (; addr < end; ptep.index++, addr++) {
+    const pte = ptep_get(ptep);
+    if (pte?.kind !== 'pte') continue; // !pte_present
+    if (pte.special) continue; // vm_normal_page() == NULL
+    if (!pte.folio.anon) continue;
+    return found(priv, pte.folio, pte.page, addr);
+  }
+  return 0;
+}
+
+/** found_unlock: folio_get, hand page, folio and address back through walk->private. */
+function found(priv: KsmNextPageArg, folio: Folio, page: number, addr: number): number {
+  folio_get(folio);
+  priv.page = page;
+  priv.folio = folio;
+  priv.addr = addr;
+  return 1;
+}
+
+/** mm/ksm.c: ksm_next_page_ops */
+const ksm_next_page_ops: MmWalkOps<KsmNextPageArg> = {
+  pmd_entry: ksm_next_page_pmd_entry,
+  walk_lock: 'rdlock',
+};
+
+export default defineVariant({
+  id: 'walk-page-range',
+  axis: 'scanner',
+  title: 'range walk over the VMA (walk_page_range_vma)',
+  subject: 'ksm: use range-walk function to jump over holes in scan_get_next_rmap_item',
+  version: 'v5 (upstream f5548c318d65, v6.18)',
+  date: '2025-10-23',
+  link: 'https://lore.kernel.org/linux-mm/20251022153059.22763-1-pedrodemargomes@gmail.com/ (seed 004)',
+  reference: 'folio-walk',
+  policy: {
+    // mm/ksm.c: scan_get_next_rmap_item (POST) — the inner while loop's lookup
+    next_page(_ksm, vma, address) {
+      const arg: KsmNextPageArg = { folio: null, page: 0, addr: 0 };
+      const r = walk_page_range_vma(vma, address, vma.vm_end, ksm_next_page_ops, arg);
+      if (r > 0 && arg.folio) return { folio: arg.folio, page: arg.page, address: arg.addr };
+      // VM_WARN_ON_ONCE(found < 0); address = vm_end - PAGE_SIZE, then next_page lands on vm_end
+      return { folio: null, page: 0, address: vma.vm_end - 1 };
+    },
+  },
+});
