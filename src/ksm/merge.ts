@@ -8,6 +8,7 @@ import { entryPointer } from '../mm/mm.ts';
 import type { PteEntry } from '../mm/pgtable.ts';
 import { PMD_LEVEL, PTE_LEVEL } from '../mm/units.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
+import { shadow_reset } from './lifetime.ts';
 import { calc_checksum, pages_identical, zero_checksum } from './pages.ts';
 import type { KsmRmapItem } from './rmap-item.ts';
 import type { Ksm } from './state.ts';
@@ -134,6 +135,7 @@ function try_to_merge_with_ksm_page(ksm: Ksm, item: KsmRmapItem, page: PageRef, 
 export function break_cow(ksm: Ksm, item: KsmRmapItem): void {
   put_anon_vma(ksm.machine, item.anon_vma!);
   ksm.policy.rmap.reset_index?.(ksm, item, 'break_cow');
+  shadow_reset(ksm, item);
   const vma = find_mergeable_vma(item.mm, item.vpn);
   if (vma) ksm.policy.unmerge.break_ksm_range(ksm, vma, item.vpn, item.vpn + 1, false);
 }
@@ -154,6 +156,18 @@ function try_to_merge_two_pages(ksm: Ksm, item: KsmRmapItem, page: PageRef, tree
     if (err) break_cow(ksm, item);
   }
   return !err;
+}
+
+/**
+ * cmp_and_merge_page's volatility test: `if (rmap_item->oldchecksum != checksum) { record; return }`.
+ * Reading oldchecksum from bytes a stored index left behind is a stale overlay read.
+ */
+function checksum_changed(ksm: Ksm, item: KsmRmapItem, checksum: number): boolean {
+  if (item.oldchecksum !== item.shadow.oldchecksum) ksm.counters.stale_overlay_reads++;
+  const changed = item.oldchecksum !== checksum;
+  if (changed) item.oldchecksum = checksum;
+  if (item.shadow.oldchecksum !== checksum) item.shadow.oldchecksum = checksum;
+  return changed;
 }
 
 /** The stable-tree half of cmp_and_merge_page (shared by both orders). Returns true when done. */
@@ -214,10 +228,7 @@ function cmp_and_merge_page_611(ksm: Ksm, page: PageRef, item: KsmRmapItem): voi
   } else {
     remove_rmap_item_from_tree(ksm, item);
     const checksum = calc_checksum(ksm.counters, page);
-    if (item.oldchecksum !== checksum) {
-      item.oldchecksum = checksum;
-      return;
-    }
+    if (checksum_changed(ksm, item, checksum)) return;
     if (!try_to_merge_with_zero_page(ksm, item, page)) return;
   }
   if (merge_with_stable_tree(ksm, page, item, bypass)) return;
@@ -237,10 +248,7 @@ function cmp_and_merge_page_61(ksm: Ksm, page: PageRef, item: KsmRmapItem): void
   }
   if (merge_with_stable_tree(ksm, page, item, bypass)) return;
   const checksum = calc_checksum(ksm.counters, page);
-  if (item.oldchecksum !== checksum) {
-    item.oldchecksum = checksum;
-    return;
-  }
+  if (checksum_changed(ksm, item, checksum)) return;
   if (ksm.knobs.use_zero_pages && checksum === zero_checksum) {
     const vma = find_mergeable_vma(item.mm, item.vpn);
     const err = vma ? try_to_merge_one_page(ksm, vma, page, { folio: ksm.machine.zeroFolio, index: 0 }) : 0;

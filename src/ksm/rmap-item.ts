@@ -176,6 +176,12 @@ export class KsmRmapItem implements RbNode<KsmRmapItem> {
   color: RbColor = 'black';
   /** Still allocated (free_rmap_item not yet called). */
   live = true;
+  /**
+   * Model-only shadow of {oldchecksum, age, remaining_skips}: what the bytes would hold had
+   * every stored rmap index been reset where seed 000 resets it. A read of a field whose bytes
+   * differ from its shadow is a stale overlay read (stale_overlay_reads).
+   */
+  readonly shadow = { oldchecksum: 0, age: 0, remaining_skips: 0 };
 
   constructor(cache: RmapItemCache, registry: HandleRegistry) {
     this.cache = cache;
@@ -268,6 +274,11 @@ export class KsmRmapItem implements RbNode<KsmRmapItem> {
   }
   set head(node: KsmStableNode | null) {
     this.cache.setWord(this.slot, this.L.head, node ? node.id : 0);
+  }
+
+  /** Which of {oldchecksum, age, remaining_skips} an unsigned long at their offset covers: all on 64-bit, oldchecksum only on 32-bit. */
+  get overlayCoversAge(): boolean {
+    return this.L.word === 8;
   }
 
   /** Read the whole unsigned long at the {oldchecksum, age, remaining_skips} offset (a stored index overlays it). */

@@ -5,6 +5,7 @@ import type { PageRef } from '../mm/folio.ts';
 import { folio_put } from '../mm/machine.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
 import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
+import { digest_scanned, sample_lifetime } from './lifetime.ts';
 import { cmp_and_merge_page } from './merge.ts';
 import { type KsmRmapItem, STABLE_FLAG } from './rmap-item.ts';
 import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink } from './state.ts';
@@ -37,20 +38,35 @@ export function skip_age(age: number): number {
   return 8;
 }
 
-/** mm/ksm.c: should_skip_rmap_item — smart scan: back off pages that never merge. */
+/** The smart-scan state machine of should_skip_rmap_item on one (age, remaining_skips) pair. */
+function smart_scan_step(age: number, skips: number): { skip: boolean; age: number; skips: number } {
+  const newAge = age !== 255 ? age + 1 : age;
+  if (age < 3) return { skip: false, age: newAge, skips };
+  if (!skips) return { skip: false, age: newAge, skips: skip_age(age) };
+  return { skip: true, age: newAge, skips: skips - 1 };
+}
+
+/**
+ * mm/ksm.c: should_skip_rmap_item — smart scan: back off pages that never merge. The same
+ * step runs on the item's shadow; a skip the shadow would not take is a wrong skip caused by
+ * bytes a stored index left behind (pages_wrongly_skipped).
+ */
 export function should_skip_rmap_item(ksm: Ksm, page: PageRef, item: KsmRmapItem): boolean {
   if (!ksm.knobs.smart_scan) return false;
   if (page.folio.ksm) return false; // never skip KSM pages
   if (ksm.policy.rmap.skip_stable_in_smart_scan && (item.addressFlags & STABLE_FLAG) !== 0) return false;
-  const age = item.age;
-  if (age !== 255) item.age = age + 1;
-  if (age < 3) return false;
-  if (!item.remaining_skips) {
-    item.remaining_skips = skip_age(age);
-    return false;
-  }
-  ksm.counters.pages_skipped++;
-  item.remaining_skips = item.remaining_skips - 1;
+  const c = ksm.counters;
+  const sh = item.shadow;
+  const real = smart_scan_step(item.age, item.remaining_skips);
+  if (item.age !== sh.age || (item.age >= 3 && item.remaining_skips !== sh.remaining_skips)) c.stale_overlay_reads++;
+  const right = smart_scan_step(sh.age, sh.remaining_skips);
+  item.age = real.age;
+  item.remaining_skips = real.skips;
+  sh.age = right.age;
+  sh.remaining_skips = right.skips;
+  if (!real.skip) return false;
+  if (!right.skip) c.pages_wrongly_skipped++;
+  c.pages_skipped++;
   remove_rmap_item_from_tree(ksm, item);
   return true;
 }
@@ -122,6 +138,7 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
             folio_put(ksm.machine, page.folio);
           } else {
             scan.address += 1;
+            digest_scanned(ksm, item, page);
             return { item, page };
           }
         }
@@ -147,7 +164,6 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
   }
   ksm.ksm_scan.seqnr++;
   ksm.counters.full_scans = ksm.ksm_scan.seqnr;
-  ksm.machine.epoch = ksm.ksm_scan.seqnr;
   return null;
 }
 
@@ -174,7 +190,12 @@ export function ksmd_should_run(ksm: Ksm): boolean {
  */
 export function ksmd_batch(ksm: Ksm): boolean {
   const ran = ksmd_should_run(ksm);
-  if (ran) ksm_do_scan(ksm, ksm.knobs.pages_to_scan);
+  if (ran) {
+    const pass = ksm.ksm_scan.seqnr;
+    sample_lifetime(ksm, pass);
+    ksm_do_scan(ksm, ksm.knobs.pages_to_scan);
+    sample_lifetime(ksm, pass);
+  }
   ksm.jiffies += Math.max(1, ksm.knobs.sleep_millisecs);
   return ran;
 }

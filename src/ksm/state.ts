@@ -96,6 +96,13 @@ export class Ksm implements HandleRegistry {
   ksm_rmap_items = 0;
   /** The model's clock in milliseconds (jiffies): one sleep_millisecs per ksmd batch. */
   jiffies = 0;
+  /**
+   * A digest of the scanner's output: every (mm, address, content) handed to
+   * cmp_and_merge_page, in order. Two scanners agree iff their digests do.
+   */
+  readonly scanDigest = { count: 0, h1: 0x811c9dc5, h2: 0x01000193 };
+  /** Full-scan passes ksmd ran while some freed KSM page was still pinned by its stable node. */
+  readonly pinnedPasses = new Set<number>();
   /** Rmap items and stable nodes by handle, for the pointer fields of the byte records. */
   private readonly nodes = new Map<number, KsmStableNode>();
   private nextNodeId = 1;

@@ -8,6 +8,7 @@ import { folio_get, folio_put } from '../mm/machine.ts';
 import { ksm_test_exit, type MmStruct } from '../mm/mm.ts';
 import { rbErase, rbInsertColor, rbLinkNode, rbReplaceNode } from '../mm/rbtree.ts';
 import { VM_MERGEABLE, type VmAreaStruct, vma_lookup } from '../mm/vma.ts';
+import { shadow_reset } from './lifetime.ts';
 import { memcmp_pages } from './pages.ts';
 import { type KsmRmapItem, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';
 import type { Ksm } from './state.ts';
@@ -99,6 +100,7 @@ export function remove_node_from_stable_tree(ksm: Ksm, node: KsmStableNode): voi
     node.rmap_hlist_len--;
     put_anon_vma(ksm.machine, item.anon_vma!);
     ksm.policy.rmap.reset_index?.(ksm, item, 'remove_node_from_stable_tree');
+    shadow_reset(ksm, item);
     item.maskAddress();
   }
   items.length = 0;
@@ -124,6 +126,7 @@ export function remove_rmap_item_from_tree(ksm: Ksm, item: KsmRmapItem): void {
     node.rmap_hlist_len--;
     put_anon_vma(ksm.machine, item.anon_vma!);
     ksm.policy.rmap.reset_index?.(ksm, item, 'remove_rmap_item_from_tree');
+    shadow_reset(ksm, item);
     item.head = null;
     item.maskAddress();
     if (node.hlist.length === 0) ksm.policy.stableRef.on_hlist_empty?.(ksm, node, folio);

@@ -39,8 +39,6 @@ export interface Folio {
   readonly maps: MappingEntry[];
   /** Set when the last reference went: the page is back in the allocator. */
   freed: boolean;
-  /** Full scans completed when the last mapping went (for scans_until_freed). */
-  unmappedAtScan: number;
 }
 
 /**
@@ -86,6 +84,5 @@ export function makeFolio(pfn: number, order: 0 | 9, content: number, zeroPage =
     refcount: 0,
     maps: [],
     freed: false,
-    unmappedAtScan: -1,
   };
 }

@@ -33,11 +33,6 @@ export class Machine {
   private nextPfn = 1;
   private nextAnonVmaId = 1;
   private nextMmId = 1;
-  /**
-   * A clock the KSM layer advances at every completed full scan, so mm can stamp when a
-   * folio lost its last mapping (for scans_until_freed). 0 without KSM.
-   */
-  epoch = 0;
   /** Pages handed out and not yet freed (for memory-use reports). */
   allocatedPages = 0;
 

@@ -46,12 +46,11 @@ function addMapping(folio: Folio, entry: MappingEntry): void {
 }
 
 /** mm/rmap.c: folio_remove_rmap_pte / folio_remove_rmap_pmd, then the mapping's reference goes. */
-function removeMapping(machine: Machine, folio: Folio, entry: MappingEntry, scanSeq: number): void {
+function removeMapping(machine: Machine, folio: Folio, entry: MappingEntry): void {
   if (folio.zeroPage) return;
   const i = folio.maps.indexOf(entry);
   if (i < 0) throw new Error(`rmap: pfn ${folio.pfn} not mapped by this entry`);
   folio.maps.splice(i, 1);
-  if (folio.maps.length === 0) folio.unmappedAtScan = scanSeq;
   folio_put(machine, folio);
 }
 
@@ -88,7 +87,7 @@ export function clear_entry(mm: MmStruct, ptr: EntryPointer): void {
   setEntry(ptr.table, ptr.index, undefined);
   if (entry.kind === 'pte' || entry.kind === 'pmd-leaf') {
     if (entry.kind === 'pte' && entry.folio.zeroPage) mm.machine.hooks.ksm_might_unmap_zero_page?.(mm, entry);
-    removeMapping(mm.machine, entry.folio, entry, mm.machine.epoch);
+    removeMapping(mm.machine, entry.folio, entry);
   }
 }
 
@@ -108,7 +107,7 @@ export function replace_pte_folio(
   pte.dirty = bits.dirty;
   pte.special = bits.special;
   addMapping(folio, pte);
-  removeMapping(mm.machine, old, pte, mm.machine.epoch);
+  removeMapping(mm.machine, old, pte);
 }
 
 // ---- visiting the populated part of a range (proportional to populated tables) ----
@@ -167,7 +166,7 @@ export function __split_huge_pmd(mm: MmStruct, ptr: EntryPointer): void {
     setEntry(ptes, i, pte);
     addMapping(folio, pte);
   }
-  removeMapping(mm.machine, folio, leaf, mm.machine.epoch);
+  removeMapping(mm.machine, folio, leaf);
 }
 
 /**

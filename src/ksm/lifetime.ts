@@ -1,0 +1,55 @@
+// Model-only measurements the ruler needs beside the kernel's own counters: the KSM pages
+// kept alive only by their stable node (freed_pages_pinned, scans_until_freed), the scanner's
+// page sequence digest, and the stale-overlay bookkeeping of rmap_item smart-scan bytes.
+import { pageContent } from './pages.ts';
+import type { PageRef } from '../mm/folio.ts';
+import type { KsmRmapItem } from './rmap-item.ts';
+import { stable_nodes } from './rmap-walk.ts';
+import type { Ksm } from './state.ts';
+
+/** KSM pages with no mapping left that a pinning stable node keeps from being freed. */
+export function count_unmapped_pinned(ksm: Ksm): number {
+  let n = 0;
+  for (const node of stable_nodes(ksm)) {
+    if (node.pinned && node.kpfn && !node.kpfn.freed && node.kpfn.maps.length === 0) n++;
+  }
+  return n;
+}
+
+/**
+ * Sample the pinned pages (after an operation or a ksmd batch): freed_pages_pinned keeps the
+ * peak; once none is left, scans_until_freed records how many full-scan passes ksmd had to
+ * run before they were all freed (0 when nothing was ever pinned).
+ */
+export function sample_lifetime(ksm: Ksm, duringPass: number | null): void {
+  const c = ksm.counters;
+  const pinned = count_unmapped_pinned(ksm);
+  if (pinned > c.freed_pages_pinned) c.freed_pages_pinned = pinned;
+  if (pinned > 0 && duringPass !== null) ksm.pinnedPasses.add(duringPass);
+  if (pinned === 0 && ksm.pinnedPasses.size > 0) {
+    if (ksm.pinnedPasses.size > c.scans_until_freed) c.scans_until_freed = ksm.pinnedPasses.size;
+    ksm.pinnedPasses.clear();
+  }
+}
+
+/** Fold one scanned page into the scanner digest (FNV-1a over the mm id, address and content). */
+export function digest_scanned(ksm: Ksm, item: KsmRmapItem, page: PageRef): void {
+  const d = ksm.scanDigest;
+  d.count++;
+  for (const v of [item.mm.id, item.vpn, pageContent(page)]) {
+    const lo = v % 2 ** 32;
+    const hi = Math.floor(v / 2 ** 32);
+    d.h1 = Math.imul(d.h1 ^ lo, 0x01000193) >>> 0;
+    d.h2 = Math.imul(d.h2 ^ hi ^ lo, 0x01000193) >>> 0;
+  }
+}
+
+/** The fields a stored index covers return to their reset values in the shadow. */
+export function shadow_reset(ksm: Ksm, item: KsmRmapItem): void {
+  if (!ksm.policy.rmap.store_index) return; // nothing is ever overlaid
+  item.shadow.oldchecksum = 0;
+  if (item.overlayCoversAge) {
+    item.shadow.age = 0;
+    item.shadow.remaining_skips = 0;
+  }
+}
