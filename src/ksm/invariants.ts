@@ -1,7 +1,7 @@
 // The invariant checker (DESIGN.md §6.3): what the kernel's VM_BUG_ONs and the sysfs
 // definitions promise, checked over the whole KSM state. Returns the violations found.
 import { COUNTER_NAMES } from '../mm/counters.ts';
-import { forEachLeaf } from '../mm/memory.ts';
+import { forEachLeaf } from '../mm/leaves.ts';
 import { rbFirst, rbNext } from '../mm/rbtree.ts';
 import { userSpacePages } from '../mm/units.ts';
 import { type KsmRmapItem, STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';

@@ -3,7 +3,8 @@
 import { get_anon_vma, put_anon_vma } from '../mm/anon-vma.ts';
 import type { PageRef } from '../mm/folio.ts';
 import { folio_put } from '../mm/machine.ts';
-import { replace_pte_folio, split_folio } from '../mm/memory.ts';
+import { replace_pte_folio } from '../mm/rmap.ts';
+import { split_folio } from '../mm/thp.ts';
 import { entryPointer } from '../mm/mm.ts';
 import type { PteEntry } from '../mm/pgtable.ts';
 import { PMD_LEVEL, PTE_LEVEL } from '../mm/units.ts';

@@ -158,7 +158,10 @@ export function anon_vma_prepare(
 ): AnonVma {
   if (vma.anon_vma) return vma.anon_vma;
   let anon_vma = find_mergeable_anon_vma(vma, prev, next);
-  if (!anon_vma) anon_vma = anon_vma_alloc(machine);
+  if (!anon_vma) {
+    anon_vma = anon_vma_alloc(machine);
+    anon_vma.num_children++; // self-parent link for new root
+  }
   vma.anon_vma = anon_vma;
   anon_vma_chain_link(vma, anon_vma);
   anon_vma.num_active_vmas++;

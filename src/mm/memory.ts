@@ -1,217 +1,20 @@
-// The page-level half of mm: installing and removing mappings with their rmap (mm/rmap.c),
-// faults and COW (mm/memory.c), zapping, fork's page-table copy, THP PMD split and folio
-// split (mm/huge_memory.c). This is the model's own bookkeeping: nothing here is charged to
-// the scan counters (the walkers in folio-walk.ts and pagewalk.ts are).
+// The page-level half of mm (mm/memory.c): faults and COW, what a process's loads and stores
+// do, zapping and fork's page-table copy. The model's own bookkeeping: nothing here is charged
+// to the scan counters (the walkers in folio-walk.ts and pagewalk.ts are).
 import { anon_vma_prepare } from './anon-vma.ts';
-import { type Folio, folioNrPages, folioPageContent, type PageRef, setFolioPageContent } from './folio.ts';
-import { folio_get, folio_put, type Machine } from './machine.ts';
+import { folioPageContent, setFolioPageContent } from './folio.ts';
+import { folio_put } from './machine.ts';
 import { entryPointer, lookupEntry, type MmStruct } from './mm.ts';
-import {
-  type EntryPointer,
-  type MappingEntry,
-  newPageTable,
-  type PageTable,
-  type PmdLeafEntry,
-  type PtEntry,
-  type PteEntry,
-  setEntry,
-} from './pgtable.ts';
-import { ENTRY_SPAN, HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, tableIndex } from './units.ts';
-import {
-  linear_page_index,
-  VM_HUGEPAGE,
-  VM_NOHUGEPAGE,
-  VM_WRITE,
-  type VmAreaStruct,
-  vma_lookup,
-  vma_next,
-  vma_prev,
-} from './vma.ts';
+import { forEachLeaf } from './leaves.ts';
+import { type EntryPointer, type PmdLeafEntry, type PteEntry, setEntry } from './pgtable.ts';
+import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte } from './rmap.ts';
+import { __split_huge_pmd, thpRangeFor } from './thp.ts';
+import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL } from './units.ts';
+import { VM_READ, VM_WRITE } from './vm-flags.ts';
+import { type VmAreaStruct, vma_lookup, vma_next, vma_prev } from './vma.ts';
 
-// ---- rmap: installing and removing mappings ----
-
-/** mm/rmap.c: folio_add_new_anon_rmap — a fresh anon folio gets its anon_vma and index. */
-export function folio_add_new_anon_rmap(folio: Folio, vma: VmAreaStruct, vpn: number): void {
-  if (!vma.anon_vma) throw new Error('folio_add_new_anon_rmap: VMA has no anon_vma');
-  folio.anon = true;
-  folio.mapping = { kind: 'anon', anonVma: vma.anon_vma };
-  folio.index = linear_page_index(vma, vpn);
-}
-
-/** Record a mapping in the ground truth; each mapping holds one folio reference. */
-function addMapping(folio: Folio, entry: MappingEntry): void {
-  if (folio.zeroPage) return;
-  folio.maps.push(entry);
-  folio_get(folio);
-}
-
-/** mm/rmap.c: folio_remove_rmap_pte / folio_remove_rmap_pmd, then the mapping's reference goes. */
-function removeMapping(machine: Machine, folio: Folio, entry: MappingEntry): void {
-  if (folio.zeroPage) return;
-  const i = folio.maps.indexOf(entry);
-  if (i < 0) throw new Error(`rmap: pfn ${folio.pfn} not mapped by this entry`);
-  folio.maps.splice(i, 1);
-  folio_put(machine, folio);
-}
-
-/** set_pte_at for a present PTE that maps `page` of `folio`. */
-export function set_pte(
-  mm: MmStruct,
-  vpn: number,
-  folio: Folio,
-  page: number,
-  bits: { writable: boolean; dirty: boolean; special?: boolean },
-): PteEntry {
-  const ptr = entryPointer(mm, vpn, PTE_LEVEL, true);
-  if (!ptr) throw new Error(`set_pte: a PMD leaf covers page ${vpn}`);
-  if (ptr.table.entries[ptr.index] !== undefined) throw new Error(`set_pte: page ${vpn} already mapped`);
-  const pte: PteEntry = {
-    kind: 'pte',
-    folio,
-    page,
-    writable: bits.writable,
-    dirty: bits.dirty,
-    special: bits.special ?? folio.zeroPage,
-    mm,
-    vpn,
-  };
-  setEntry(ptr.table, ptr.index, pte);
-  addMapping(folio, pte);
-  return pte;
-}
-
-/** Clear one present or not-present leaf entry, dropping its rmap (mm/memory.c: zap_present_pte). */
-export function clear_entry(mm: MmStruct, ptr: EntryPointer): void {
-  const entry = ptr.table.entries[ptr.index];
-  if (entry === undefined || entry.kind === 'table') return;
-  setEntry(ptr.table, ptr.index, undefined);
-  if (entry.kind === 'pte' || entry.kind === 'pmd-leaf') {
-    if (entry.kind === 'pte' && entry.folio.zeroPage) mm.machine.hooks.ksm_might_unmap_zero_page?.(mm, entry);
-    removeMapping(mm.machine, entry.folio, entry);
-  }
-}
-
-/** Swap the folio a present PTE maps (the core of replace_page and wp_page_copy). */
-export function replace_pte_folio(
-  mm: MmStruct,
-  pte: PteEntry,
-  folio: Folio,
-  page: number,
-  bits: { writable: boolean; dirty: boolean; special: boolean },
-): void {
-  const old = pte.folio;
-  pte.folio = folio;
-  pte.page = page;
-  pte.ksmPlacedZero = false;
-  pte.writable = bits.writable;
-  pte.dirty = bits.dirty;
-  pte.special = bits.special;
-  addMapping(folio, pte);
-  removeMapping(mm.machine, old, pte);
-}
-
-// ---- visiting the populated part of a range (proportional to populated tables) ----
-
-export type LeafVisitor = (ptr: EntryPointer, entry: PtEntry, vpn: number) => void;
-
-/** Visit every non-none leaf entry (PTE level, or a PMD leaf / non-present PMD) in [start, end). */
-export function forEachLeaf(mm: MmStruct, start: number, end: number, visit: LeafVisitor): void {
-  visitTable(mm.pgd, start, end, visit);
-}
-
-function visitTable(table: PageTable, start: number, end: number, visit: LeafVisitor): void {
-  const span = ENTRY_SPAN[table.level]!;
-  const stop = Math.min(end, table.base + span * 512);
-  for (let slot = Math.max(start - (start % span), table.base); slot < stop; slot += span) {
-    const index = tableIndex(slot, table.level);
-    let entry = table.entries[index];
-    if (entry === undefined) continue;
-    if (entry.kind !== 'table') {
-      visit({ table, index }, entry, slot);
-      entry = table.entries[index];
-      if (entry === undefined || entry.kind !== 'table') continue;
-    }
-    visitTable(entry.table, Math.max(start, slot), Math.min(end, slot + span), visit);
-  }
-}
-
-// ---- THP ----
-
-/** The PMD-aligned range that a THP at `vpn` would cover, if the VMA may hold one there. */
-export function thpRangeFor(vma: VmAreaStruct, vpn: number): number | null {
-  if ((vma.vm_flags & VM_HUGEPAGE) === 0 || (vma.vm_flags & VM_NOHUGEPAGE) !== 0) return null;
-  const base = vpn - (vpn % HPAGE_PMD_NR);
-  return base >= vma.vm_start && base + HPAGE_PMD_NR <= vma.vm_end ? base : null;
-}
-
-/** mm/huge_memory.c: __split_huge_pmd — a PMD-mapped THP becomes 512 PTEs of the same folio. */
-export function __split_huge_pmd(mm: MmStruct, ptr: EntryPointer): void {
-  const leaf = ptr.table.entries[ptr.index];
-  if (leaf === undefined || leaf.kind !== 'pmd-leaf') return;
-  const base = leaf.vpn;
-  const ptes = newPageTable(PTE_LEVEL, base);
-  setEntry(ptr.table, ptr.index, { kind: 'table', table: ptes });
-  const folio = leaf.folio;
-  for (let i = 0; i < HPAGE_PMD_NR; i++) {
-    const pte: PteEntry = {
-      kind: 'pte',
-      folio,
-      page: i,
-      writable: leaf.writable,
-      dirty: leaf.dirty,
-      special: leaf.special,
-      mm,
-      vpn: base + i,
-    };
-    setEntry(ptes, i, pte);
-    addMapping(folio, pte);
-  }
-  removeMapping(mm.machine, folio, leaf);
-}
-
-/**
- * mm/huge_memory.c: split_huge_page — a THP becomes 512 base folios, each mapped where its
- * page was. Refuses (returns null) when references other than the mappings and the caller's
- * one exist. The caller's reference moves to the folio of page `callerPage`.
- */
-export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
-  const folio = page.folio;
-  const callerPage = page.index;
-  if (folio.order === 0) return [folio];
-  const extra = folio.refcount - folio.maps.length;
-  if (extra !== 1) return null;
-  for (const m of [...folio.maps]) {
-    if (m.kind === 'pmd-leaf') {
-      const ptr = entryPointer(m.mm, m.vpn, PMD_LEVEL, false);
-      if (ptr) __split_huge_pmd(m.mm, ptr);
-    }
-  }
-  const machine = mm.machine;
-  const parts: Folio[] = [];
-  for (let i = 0; i < folioNrPages(folio); i++) {
-    const part = machine.allocFolio(0, folioPageContent(folio, i));
-    part.refcount = 0;
-    part.anon = folio.anon;
-    part.mapping = folio.mapping;
-    part.index = folio.index + i;
-    parts.push(part);
-  }
-  for (const m of [...folio.maps]) {
-    if (m.kind !== 'pte') continue;
-    const part = parts[m.page]!;
-    m.folio = part;
-    m.page = 0;
-    part.maps.push(m);
-    part.refcount++;
-  }
-  parts[callerPage]!.refcount++;
-  folio.maps.length = 0;
-  folio.refcount = 0;
-  machine.freeFolio(folio);
-  page.folio = parts[callerPage]!;
-  page.index = 0;
-  return parts;
-}
+export { forEachLeaf } from './leaves.ts';
+export type { LeafVisitor } from './leaves.ts';
 
 // ---- faults (mm/memory.c) ----
 
@@ -360,7 +163,7 @@ export function write_page(mm: MmStruct, vpn: number, content: number): VmFault 
 /** A load from one page: a fault on a none PTE maps the zero page. Returns the content id. */
 export function read_page(mm: MmStruct, vpn: number): number | 'sigsegv' {
   const vma = vma_lookup(mm, vpn);
-  if (!vma) return 'sigsegv';
+  if (!vma || (vma.vm_flags & VM_READ) === 0) return 'sigsegv'; // access_error
   let found = lookupEntry(mm, vpn);
   if (!found || found.entry.kind === 'swap') {
     handle_mm_fault(vma, vpn, {});

@@ -3,7 +3,9 @@
 import { anon_vma_clone, anon_vma_fork, unlink_anon_vmas } from './anon-vma.ts';
 import type { Machine } from './machine.ts';
 import { entryPointer, free_pgd_range, type MmStruct, mm_alloc } from './mm.ts';
-import { copy_page_range, forEachLeaf, __split_huge_pmd, zap_page_range } from './memory.ts';
+import { forEachLeaf } from './leaves.ts';
+import { copy_page_range, zap_page_range } from './memory.ts';
+import { __split_huge_pmd } from './thp.ts';
 import { type PtEntry, setEntry, type TableEntry } from './pgtable.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
 import {
@@ -59,7 +61,12 @@ export function get_unmapped_area(mm: MmStruct, pages: number): number {
     const gapStart = vma ? vma.vm_end : 1; // FIRST_USER_ADDRESS: keep page 0 unmapped
     if (gapEnd - gapStart >= need) {
       let start = gapEnd - need;
-      if (thpAlign) start += (HPAGE_PMD_NR - (start % HPAGE_PMD_NR)) % HPAGE_PMD_NR;
+      if (thpAlign) {
+        // mm/huge_memory.c: __thp_get_unmapped_area — off_sub = (off - ret) & (size - 1);
+        // top-down and already aligned: ret + size (no hole above); else ret + off_sub.
+        const off_sub = (HPAGE_PMD_NR - (start % HPAGE_PMD_NR)) % HPAGE_PMD_NR;
+        start += off_sub === 0 ? HPAGE_PMD_NR : off_sub;
+      }
       return start;
     }
     if (vma) gapEnd = Math.min(gapEnd, vma.vm_start);
@@ -138,7 +145,8 @@ export function madvise_flags(mm: MmStruct, start: number, pages: number, set: n
     const flags = (vma.vm_flags | set) & ~clear;
     const held = vma_modify_flags(vma, s, e, flags);
     out.push(held);
-    vma = find_vma(mm, e);
+    // nstart = max(tmp, prev->vm_end): a VMA merged past e was already done
+    vma = find_vma(mm, Math.max(e, held.vm_end));
   }
   return out;
 }
@@ -176,13 +184,14 @@ export function do_mprotect(mm: MmStruct, start: number, pages: number, prot: 'r
  * the new VMA keeps the linear index (pgoff = vm_pgoff + offset), the PTEs move, the source goes.
  */
 export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: number): number {
-  const src = find_vma(mm, old);
+  let src = find_vma(mm, old);
   if (!src || src.vm_start > old || src.vm_end < old + pages) {
     throw new MmError(`mremap: [${old}, ${old + pages}) is not inside one VMA`);
   }
   if (to < old + pages && to + pages > old) throw new MmError('mremap: source and destination overlap');
+  do_munmap(mm, to, pages); // mremap_to: MREMAP_FIXED clears the destination first
+  src = find_vma(mm, old)!; // ... then looks the source up again (vma_to_resize)
   mm.machine.hooks.ksm_unmerge_for_move?.(src, old, old + pages);
-  do_munmap(mm, to, pages); // MREMAP_FIXED clears the destination
   // copy_vma
   let pgoff = src.vm_pgoff + (old - src.vm_start);
   if (!src.anon_vma) pgoff = to;

@@ -4,7 +4,7 @@
 import type { Machine } from './machine.ts';
 import type { MmStruct } from './mm.ts';
 import { chargeReads, type EntryPointer, type PageTable, type PtEntry, type ReadAccount } from './pgtable.ts';
-import { __split_huge_pmd } from './memory.ts';
+import { __split_huge_pmd } from './thp.ts';
 import { addrEnd, PMD_LEVEL, PTE_LEVEL, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
 import { find_vma, VM_PFNMAP, type VmAreaStruct } from './vma.ts';
 

@@ -9,29 +9,10 @@ import {
   unlink_anon_vmas,
 } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
+import { split_huge_pmd_address } from './thp.ts';
 
-// include/linux/mm.h vm_flags bits (x86-64 values).
-export const VM_READ = 0x1;
-export const VM_WRITE = 0x2;
-export const VM_EXEC = 0x4;
-export const VM_SHARED = 0x8;
-export const VM_MAYREAD = 0x10;
-export const VM_MAYWRITE = 0x20;
-export const VM_MAYEXEC = 0x40;
-export const VM_MAYSHARE = 0x80;
-export const VM_PFNMAP = 0x400;
-export const VM_IO = 0x4000;
-export const VM_DONTCOPY = 0x20000;
-export const VM_DONTEXPAND = 0x40000;
-export const VM_ACCOUNT = 0x100000;
-export const VM_NORESERVE = 0x200000;
-export const VM_HUGETLB = 0x400000;
-export const VM_MIXEDMAP = 0x10000000;
-export const VM_HUGEPAGE = 0x20000000;
-export const VM_NOHUGEPAGE = 0x40000000;
-/** Bit 31: JS bitwise results are signed, so always test with `!== 0`. */
-export const VM_MERGEABLE = 0x80000000 | 0;
-export const VM_SOFTDIRTY = 0x08000000;
+export * from './vm-flags.ts';
+import { VM_SOFTDIRTY } from './vm-flags.ts';
 
 export interface VmAreaStruct {
   readonly mm: MmStruct;
@@ -142,6 +123,7 @@ export function __split_vma(vma: VmAreaStruct, addr: number, new_below: boolean)
     n.vm_pgoff += addr - vma.vm_start;
   }
   anon_vma_clone(n, vma);
+  vma_adjust_trans_huge(vma, addr);
   // vma_prepare: take vma out of its anon_vma trees while its key changes.
   const hasAnon = vma.anon_vma !== null;
   if (hasAnon) anon_vma_interval_tree_pre_update_vma(vma);
@@ -157,8 +139,18 @@ export function __split_vma(vma: VmAreaStruct, addr: number, new_below: boolean)
   return n;
 }
 
+/**
+ * mm/huge_memory.c: vma_adjust_trans_huge — a PMD-mapped THP cannot straddle a VMA boundary:
+ * split the mapping at each boundary that moves to a point that is not 2 MiB aligned.
+ */
+function vma_adjust_trans_huge(vma: VmAreaStruct, ...boundaries: number[]): void {
+  for (const b of boundaries) split_huge_pmd_address(vma.mm, b);
+}
+
 /** Resize a VMA in place (vma_prepare / vma_set_range / vma_complete). */
 export function vma_set_range(vma: VmAreaStruct, start: number, end: number, pgoff: number): void {
+  if (start !== vma.vm_start) vma_adjust_trans_huge(vma, start);
+  if (end !== vma.vm_end) vma_adjust_trans_huge(vma, end);
   anon_vma_interval_tree_pre_update_vma(vma);
   vma.vm_start = start;
   vma.vm_end = end;
@@ -176,6 +168,8 @@ function vma_set_ranges(
   adj: VmAreaStruct,
   adjRange: readonly [number, number, number],
 ): void {
+  vma_adjust_trans_huge(vma, range[0], range[1]);
+  vma_adjust_trans_huge(adj, adjRange[0], adjRange[1]);
   anon_vma_interval_tree_pre_update_vma(vma);
   anon_vma_interval_tree_pre_update_vma(adj);
   [vma.vm_start, vma.vm_end, vma.vm_pgoff] = range;

@@ -1,0 +1,194 @@
+// The scenario file format (DESIGN.md §7): a plain list of operations on named processes and
+// regions, readable from JSON, with a one-line error for anything malformed.
+import { readFileSync } from 'node:fs';
+import { parseSizePages } from './sizes.ts';
+
+export type Abi = 'lp64-le' | 'lp64-be' | 'ilp32-le';
+
+/** Page content: a content id, all zeroes, a unique page, page i → i mod D, or a seeded mix. */
+export type Content =
+  | number
+  | 'zero'
+  | 'unique'
+  | { readonly mod: number }
+  | { readonly mix: { readonly dup: number; readonly zero: number; readonly pool: number } };
+
+/** A sub-range of a region, in pages relative to its start. */
+export interface Range {
+  readonly from?: number;
+  readonly pages?: number;
+}
+
+export type Op =
+  | ({ op: 'mmap'; proc: string; region: string; size: number | string; at?: number | string; noreserve?: boolean; thp?: boolean })
+  | ({ op: 'fill'; proc: string; region: string; content: Content } & Range)
+  | ({ op: 'write'; proc: string; region: string; content: Content } & Range)
+  | ({ op: 'read'; proc: string; region: string } & Range)
+  | ({ op: 'madvise'; proc: string; region: string; advice: Advice } & Range)
+  | ({ op: 'mprotect'; proc: string; region: string; prot: 'r' | 'rw' | 'none'; every?: number } & Range)
+  | ({ op: 'mremap'; proc: string; region: string; to: number | { readonly at: number | string } } & Range)
+  | ({ op: 'munmap'; proc: string; region: string } & Range)
+  | { op: 'fork'; proc: string; child: string }
+  | { op: 'exit'; proc: string }
+  | { op: 'sysfs'; [knob: string]: unknown }
+  | { op: 'ksmd'; full_scans?: number; batches?: number }
+  | { op: 'rmap_walk'; what: 'all-ksm' }
+  | { op: 'inject'; fail: 'second-merge' | 'stable-insert'; count?: number }
+  | { op: 'expect'; sysfs?: Record<string, number>; proc?: string; stat?: Record<string, number> };
+
+export type Advice = 'mergeable' | 'unmergeable' | 'dontneed' | 'hugepage' | 'nohugepage';
+export const ADVICES: readonly Advice[] = ['mergeable', 'unmergeable', 'dontneed', 'hugepage', 'nohugepage'];
+export const OP_NAMES = ['mmap', 'fill', 'write', 'read', 'madvise', 'mprotect', 'mremap', 'munmap', 'fork', 'exit', 'sysfs', 'ksmd', 'rmap_walk', 'inject', 'expect'] as const;
+
+export interface Scenario {
+  readonly name: string;
+  readonly description?: string;
+  readonly paging?: 4 | 5;
+  readonly abi?: Abi;
+  readonly stack?: string;
+  readonly seed?: number;
+  readonly sysfs?: Readonly<Record<string, number>>;
+  /** The parameters a built-in scenario was built with (recorded with every result). */
+  readonly params?: Readonly<Record<string, string | number>>;
+  readonly ops: readonly Op[];
+}
+
+export class ScenarioError extends Error {}
+
+function fail(where: string, msg: string): never {
+  throw new ScenarioError(`${where}: ${msg}`);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(where: string, o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v === '') fail(where, `"${key}" must be a non-empty string (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function count(where: string, o: Record<string, unknown>, key: string, min: number): void {
+  const v = o[key];
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(where, `"${key}" must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
+}
+
+function content(where: string, v: unknown): void {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return;
+  if (v === 'zero' || v === 'unique') return;
+  if (isObj(v) && typeof v.mod === 'number' && Number.isSafeInteger(v.mod) && v.mod > 0) return;
+  if (isObj(v) && isObj(v.mix)) {
+    const m = v.mix;
+    const ok = typeof m.dup === 'number' && typeof m.zero === 'number' && m.dup >= 0 && m.zero >= 0 && m.dup + m.zero <= 1;
+    if (ok && typeof m.pool === 'number' && Number.isSafeInteger(m.pool) && m.pool > 0) return;
+  }
+  fail(where, `"content" ${JSON.stringify(v)} is not a content (accepted: a content id ≥ 0, "zero", "unique", {"mod": D}, {"mix": {"dup": p, "zero": q, "pool": n}})`);
+}
+
+/** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
+function validateOp(i: number, raw: unknown): Op {
+  const where = `ops[${i}]`;
+  if (!isObj(raw)) fail(where, 'must be an object with an "op" field');
+  const op = raw.op;
+  if (typeof op !== 'string' || !(OP_NAMES as readonly string[]).includes(op)) {
+    fail(where, `unknown op ${JSON.stringify(op)} (accepted: ${OP_NAMES.join(', ')})`);
+  }
+  const w = `${where} (${op})`;
+  const needsRegion = ['mmap', 'fill', 'write', 'read', 'madvise', 'mprotect', 'mremap', 'munmap'].includes(op);
+  if (needsRegion || op === 'fork' || op === 'exit') str(w, raw, 'proc');
+  if (needsRegion) str(w, raw, 'region');
+  count(w, raw, 'from', 0);
+  count(w, raw, 'pages', 1);
+  switch (op) {
+    case 'mmap':
+      parseSizePages(raw.size, `${w} size`);
+      if (raw.at !== undefined) parseSizePages(raw.at, `${w} at`);
+      break;
+    case 'fill':
+    case 'write':
+      content(w, raw.content);
+      break;
+    case 'madvise':
+      if (!(ADVICES as readonly unknown[]).includes(raw.advice)) fail(w, `"advice" ${JSON.stringify(raw.advice)} is not one of ${ADVICES.join(', ')}`);
+      break;
+    case 'mprotect':
+      if (!['r', 'rw', 'none'].includes(raw.prot as string)) fail(w, `"prot" ${JSON.stringify(raw.prot)} is not one of r, rw, none`);
+      count(w, raw, 'every', 1);
+      break;
+    case 'mremap':
+      if (typeof raw.to === 'number') count(w, raw, 'to', 0);
+      else if (isObj(raw.to) && raw.to.at !== undefined) parseSizePages(raw.to.at, `${w} to.at`);
+      else fail(w, `"to" ${JSON.stringify(raw.to)} must be a page offset from the region start or {"at": address}`);
+      break;
+    case 'fork':
+      str(w, raw, 'child');
+      break;
+    case 'ksmd':
+      count(w, raw, 'full_scans', 1);
+      count(w, raw, 'batches', 1);
+      if ((raw.full_scans === undefined) === (raw.batches === undefined)) fail(w, 'give exactly one of "full_scans" or "batches"');
+      break;
+    case 'rmap_walk':
+      if (raw.what !== 'all-ksm') fail(w, `"what" ${JSON.stringify(raw.what)} is not "all-ksm"`);
+      break;
+    case 'inject':
+      if (raw.fail !== 'second-merge' && raw.fail !== 'stable-insert') fail(w, `"fail" ${JSON.stringify(raw.fail)} is not "second-merge" or "stable-insert"`);
+      count(w, raw, 'count', 1);
+      break;
+    case 'sysfs':
+      for (const [k, v] of Object.entries(raw)) {
+        if (k === 'op') continue;
+        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(w, `knob "${k}" must be a non-negative integer (got ${JSON.stringify(v)})`);
+      }
+      break;
+    case 'expect':
+      for (const key of ['sysfs', 'stat'] as const) {
+        const block = raw[key];
+        if (block === undefined) continue;
+        if (!isObj(block)) fail(w, `"${key}" must be an object of name: number`);
+        for (const [k, v] of Object.entries(block)) if (typeof v !== 'number') fail(w, `"${key}.${k}" must be a number (got ${JSON.stringify(v)})`);
+      }
+      if (raw.stat !== undefined) str(w, raw, 'proc');
+      break;
+  }
+  return raw as unknown as Op;
+}
+
+/** Validate a parsed scenario object. */
+export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
+  if (!isObj(raw)) fail(where, 'must be a JSON object with "name" and "ops"');
+  str(where, raw, 'name');
+  if (raw.paging !== undefined && raw.paging !== 4 && raw.paging !== 5) fail(where, `"paging" ${JSON.stringify(raw.paging)} is not 4 or 5`);
+  if (raw.abi !== undefined && !['lp64-le', 'lp64-be', 'ilp32-le'].includes(raw.abi as string)) {
+    fail(where, `"abi" ${JSON.stringify(raw.abi)} is not one of lp64-le, lp64-be, ilp32-le`);
+  }
+  if (raw.stack !== undefined && typeof raw.stack !== 'string') fail(where, '"stack" must be a string');
+  if (raw.sysfs !== undefined) {
+    if (!isObj(raw.sysfs)) fail(where, '"sysfs" must be an object of knob: number');
+    for (const [k, v] of Object.entries(raw.sysfs)) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(where, `sysfs "${k}" must be a non-negative integer (got ${JSON.stringify(v)})`);
+    }
+  }
+  if (!Array.isArray(raw.ops) || raw.ops.length === 0) fail(where, '"ops" must be a non-empty array');
+  raw.ops.forEach((op, i) => validateOp(i, op));
+  return raw as unknown as Scenario;
+}
+
+/** Read and validate a scenario file. */
+export function readScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(`scenario file "${path}" cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(`scenario file "${path}" is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateScenario(json, `scenario file "${path}"`);
+}

@@ -1,0 +1,47 @@
+// What one run is: the engine configuration a stack or a variant combination stands for.
+import type { Abi, KsmPolicy } from '../ksm/variant-api.ts';
+import { getStack, policyOf, type MergeOrder, STACKS } from '../../variants/stacks.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
+
+export interface RunConfig {
+  /** The stack's name, or null for an ad-hoc variant combination. */
+  readonly stack: string | null;
+  readonly variants: Readonly<Record<Axis, string>>;
+  readonly policy: KsmPolicy;
+  readonly mergeOrder: MergeOrder;
+  readonly paging: 4 | 5;
+  readonly abi: Abi;
+  readonly smartScan: boolean;
+}
+
+/** A stack's configuration (paging and ABI may be overridden by the scenario). */
+export function configOfStack(name: string, override: { paging?: 4 | 5; abi?: Abi } = {}): RunConfig {
+  const s = getStack(name);
+  return {
+    stack: s.name,
+    variants: s.variants,
+    policy: policyOf(s.variants),
+    mergeOrder: s.mergeOrder,
+    paging: override.paging ?? s.paging,
+    abi: override.abi ?? s.abi,
+    smartScan: s.smartScan,
+  };
+}
+
+/** A base stack with some axes replaced (a cell of a --variant matrix). */
+export function configOfVariants(base: string, replace: Partial<Record<Axis, string>>, override: { paging?: 4 | 5; abi?: Abi } = {}): RunConfig {
+  const b = configOfStack(base, override);
+  const variants = { ...b.variants, ...replace };
+  const same = AXES.every((a) => variants[a] === b.variants[a]);
+  return { ...b, stack: same ? b.stack : null, variants, policy: policyOf(variants) };
+}
+
+/** A short label: the stack name, or "base+axis=id,…" for a variant combination. */
+export function configLabel(c: RunConfig, base?: string): string {
+  if (c.stack) return c.stack;
+  const b = base ? getStack(base).variants : null;
+  const parts = AXES.filter((a) => !b || b[a] !== c.variants[a]).map((a) => `${a}=${c.variants[a]}`);
+  return `${base ?? 'custom'}+${parts.join(',')}`;
+}
+
+export { STACKS };

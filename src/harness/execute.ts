@@ -1,0 +1,297 @@
+// Executing a scenario's op list on a fresh machine with KSM (DESIGN.md §7), and the checks of
+// the correctness oracle that belong to one run (DESIGN.md §6): invariants, unmerge
+// completeness, rmap completeness and the scenario's own expectations. A failed check is a
+// problem in the verdict, never an exception.
+import { type Content, type Op, type Range, type Scenario, ScenarioError } from '../../bench/format.ts';
+import { parseSizePages } from '../../bench/sizes.ts';
+import { createKsm } from '../ksm/index.ts';
+import { checkInvariants } from '../ksm/invariants.ts';
+import { sample_lifetime } from '../ksm/lifetime.ts';
+import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../ksm/mm-slots.ts';
+import { rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
+import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
+import type { Ksm } from '../ksm/state.ts';
+import { read_ksm_stat, read_sysfs, refresh_sysfs_counters, SysfsError, write_sysfs } from '../ksm/sysfs.ts';
+import type { Counters } from '../mm/counters.ts';
+import { Machine } from '../mm/machine.ts';
+import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
+import type { MmStruct } from '../mm/mm.ts';
+import { mm_alloc } from '../mm/mm.ts';
+import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed, madvise_flags, MmError } from '../mm/mmap.ts';
+import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
+import type { RunConfig } from './config.ts';
+import { contentFor } from './content.ts';
+
+export type InvariantCheck = 'batch' | 'op' | 'end';
+
+export interface ExecuteOptions {
+  /** When to run the invariant checker (default after every op). */
+  readonly invariants?: InvariantCheck;
+  /** Seed for "unique" and "mix" contents (default the scenario's, else 1). */
+  readonly seed?: number;
+}
+
+export interface RunResult {
+  readonly counters: Counters;
+  /** Everything the oracle found wrong in this run, in order (empty: correct). */
+  readonly problems: string[];
+  readonly scanDigest: { readonly count: number; readonly h1: number; readonly h2: number };
+  readonly ksm: Ksm;
+}
+
+interface Region {
+  start: number;
+  pages: number;
+}
+
+const MAX_PROBLEMS = 50;
+
+class Run {
+  readonly m: Machine;
+  readonly ksm: Ksm;
+  readonly procs = new Map<string, MmStruct>();
+  readonly regions = new Map<string, Region>();
+  readonly problems: string[] = [];
+  readonly invariants: InvariantCheck;
+  readonly seed: number;
+  uniqueNext = 2 ** 40;
+
+  constructor(scenario: Scenario, config: RunConfig, opts: ExecuteOptions) {
+    const paging = scenario.paging ?? config.paging;
+    const abi = scenario.abi ?? config.abi;
+    this.m = new Machine(paging, { bits32: abi === 'ilp32-le' });
+    this.ksm = createKsm(this.m, {
+      policy: config.policy,
+      abi,
+      mergeOrder: config.mergeOrder,
+      knobs: { run: 1, smart_scan: config.smartScan ? 1 : 0 },
+    });
+    for (const [k, v] of Object.entries(scenario.sysfs ?? {})) this.sysfs(`scenario sysfs`, k, v);
+    this.invariants = opts.invariants ?? 'op';
+    this.seed = opts.seed ?? scenario.seed ?? 1;
+  }
+
+  problem(msg: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(msg);
+    else if (this.problems.length === MAX_PROBLEMS) this.problems.push('… more problems not listed');
+  }
+
+  checkInvariants(when: string): void {
+    for (const v of checkInvariants(this.ksm)) this.problem(`invariant broken ${when}: ${v}`);
+  }
+
+  proc(where: string, name: string): MmStruct {
+    const mm = this.procs.get(name);
+    if (!mm) throw new ScenarioError(`${where}: no process "${name}" (processes so far: ${[...this.procs.keys()].join(', ') || 'none'})`);
+    return mm;
+  }
+
+  region(where: string, proc: string, name: string): Region {
+    const r = this.regions.get(`${proc}/${name}`);
+    if (!r) throw new ScenarioError(`${where}: process "${proc}" has no region "${name}"`);
+    return r;
+  }
+
+  range(where: string, r: Region, o: Range): [number, number] {
+    const from = o.from ?? 0;
+    const pages = o.pages ?? r.pages - from;
+    if (from + pages > r.pages || pages <= 0) throw new ScenarioError(`${where}: pages [${from}, ${from + pages}) are outside the region's ${r.pages} pages`);
+    return [r.start + from, pages];
+  }
+
+  sysfs(where: string, knob: string, value: unknown): void {
+    try {
+      write_sysfs(this.ksm, knob, value as number);
+    } catch (e) {
+      if (e instanceof SysfsError) throw new ScenarioError(`${where}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  content(c: Content, proc: string, region: string, i: number): number {
+    if (c === 'unique') return this.uniqueNext++;
+    return contentFor(c, this.seed, `${proc}/${region}`, i);
+  }
+
+  /** Oracle check 4: after an unmerge nothing KSM is left mapped in [start, start+pages). */
+  checkUnmerged(where: string, mm: MmStruct, start: number, pages: number): void {
+    let ksmPages = 0;
+    let zeroPages = 0;
+    forEachLeaf(mm, start, start + pages, (_p, e) => {
+      if ((e.kind === 'pte' || e.kind === 'pmd-leaf') && e.folio.ksm) ksmPages++;
+      if (e.kind === 'pte' && e.ksmPlacedZero) zeroPages++;
+    });
+    if (ksmPages) this.problem(`${where}: unmerge left ${ksmPages} KSM page(s) mapped in ${mm.name}`);
+    if (zeroPages) this.problem(`${where}: unmerge left ${zeroPages} KSM-placed zero page(s) mapped in ${mm.name}`);
+  }
+
+  ksmd(where: string, o: { full_scans?: number; batches?: number }): void {
+    const scan = this.ksm.ksm_scan;
+    const after = (): void => {
+      if (this.invariants === 'batch') this.checkInvariants(`after a ksmd batch (${where})`);
+    };
+    if (o.batches !== undefined) {
+      for (let i = 0; i < o.batches; i++) {
+        ksmd_batch(this.ksm);
+        after();
+      }
+      return;
+    }
+    const target = scan.seqnr + (o.full_scans ?? 1);
+    while (scan.seqnr < target) {
+      if (!ksmd_should_run(this.ksm)) {
+        this.problem(`${where}: ksmd cannot run (run is ${this.ksm.knobs.run}, or no process is registered)`);
+        return;
+      }
+      ksmd_batch(this.ksm);
+      after();
+    }
+  }
+
+  exec(i: number, op: Op): void {
+    const where = `ops[${i}] (${op.op})`;
+    switch (op.op) {
+      case 'mmap': {
+        const mm = this.procs.get(op.proc) ?? this.newProc(op.proc);
+        const pages = parseSizePages(op.size, `${where} size`);
+        const at = op.at === undefined ? undefined : parseSizePages(op.at, `${where} at`);
+        const start = do_mmap(mm, pages, { ...(at === undefined ? {} : { at }), noreserve: op.noreserve ?? false, hugepage: op.thp ?? false });
+        this.regions.set(`${op.proc}/${op.region}`, { start, pages });
+        return;
+      }
+      case 'fill':
+      case 'write': {
+        const mm = this.proc(where, op.proc);
+        const r = this.region(where, op.proc, op.region);
+        const [start, pages] = this.range(where, r, op);
+        let faults = 0;
+        for (let p = 0; p < pages; p++) {
+          const c = this.content(op.content, op.proc, op.region, start - r.start + p);
+          if (write_page(mm, start + p, c) !== 'ok') faults++;
+        }
+        if (faults) this.problem(`${where}: ${faults} write(s) faulted with SIGSEGV in ${op.proc}/${op.region}`);
+        return;
+      }
+      case 'read': {
+        const mm = this.proc(where, op.proc);
+        const [start, pages] = this.range(where, this.region(where, op.proc, op.region), op);
+        for (let p = 0; p < pages; p++) read_page(mm, start + p);
+        return;
+      }
+      case 'madvise': {
+        const mm = this.proc(where, op.proc);
+        const [start, pages] = this.range(where, this.region(where, op.proc, op.region), op);
+        if (op.advice === 'mergeable' || op.advice === 'unmergeable') {
+          const err = madvise_ksm(this.ksm, mm, start, pages, op.advice === 'mergeable' ? MADV_MERGEABLE : MADV_UNMERGEABLE);
+          if (err) this.problem(`${where}: madvise failed with ${err}`);
+          if (op.advice === 'unmergeable') this.checkUnmerged(where, mm, start, pages);
+        } else if (op.advice === 'dontneed') {
+          madvise_dontneed(mm, start, pages);
+        } else {
+          const flag = op.advice === 'hugepage' ? VM_HUGEPAGE : VM_NOHUGEPAGE;
+          madvise_flags(mm, start, pages, flag, flag === VM_HUGEPAGE ? VM_NOHUGEPAGE : VM_HUGEPAGE);
+        }
+        return;
+      }
+      case 'mprotect': {
+        const mm = this.proc(where, op.proc);
+        const [start, pages] = this.range(where, this.region(where, op.proc, op.region), op);
+        const every = op.every ?? 0;
+        if (every > 0) for (let p = 0; p < pages; p += every) do_mprotect(mm, start + p, 1, op.prot);
+        else do_mprotect(mm, start, pages, op.prot);
+        return;
+      }
+      case 'mremap': {
+        const mm = this.proc(where, op.proc);
+        const r = this.region(where, op.proc, op.region);
+        const [start, pages] = this.range(where, r, op);
+        const to = typeof op.to === 'number' ? r.start + op.to : parseSizePages(op.to.at, `${where} to.at`);
+        do_mremap_move(mm, start, pages, to);
+        if (to >= r.start) r.pages = Math.max(r.pages, to - r.start + pages);
+        return;
+      }
+      case 'munmap': {
+        const mm = this.proc(where, op.proc);
+        const [start, pages] = this.range(where, this.region(where, op.proc, op.region), op);
+        do_munmap(mm, start, pages);
+        return;
+      }
+      case 'fork': {
+        const parent = this.proc(where, op.proc);
+        if (this.procs.has(op.child)) throw new ScenarioError(`${where}: process "${op.child}" already exists`);
+        this.procs.set(op.child, do_fork(parent, op.child));
+        for (const [key, r] of [...this.regions]) {
+          const [p, name] = key.split('/') as [string, string];
+          if (p === op.proc) this.regions.set(`${op.child}/${name}`, { ...r });
+        }
+        return;
+      }
+      case 'exit': {
+        do_exit(this.proc(where, op.proc));
+        return;
+      }
+      case 'sysfs': {
+        for (const [k, v] of Object.entries(op)) {
+          if (k === 'op') continue;
+          this.sysfs(where, k, v);
+          if (k === 'run' && v === 2) for (const mm of this.procs.values()) this.checkUnmerged(where, mm, 0, this.m.userLimit);
+        }
+        return;
+      }
+      case 'ksmd':
+        this.ksmd(where, op);
+        return;
+      case 'rmap_walk': {
+        for (const r of rmap_walk_all_ksm(this.ksm)) {
+          for (const miss of r.missed.slice(0, 3)) {
+            this.problem(`${where}: rmap walk missed the mapping of ${miss.mm.name} at page ${miss.vpn} (found ${r.found} of ${r.expected})`);
+          }
+        }
+        return;
+      }
+      case 'inject':
+        if (op.fail === 'second-merge') this.ksm.inject.secondMerge += op.count ?? 1;
+        else this.ksm.inject.stableInsert += op.count ?? 1;
+        return;
+      case 'expect': {
+        const s = read_sysfs(this.ksm) as unknown as Record<string, number>;
+        for (const [k, want] of Object.entries(op.sysfs ?? {})) {
+          if (!(k in s)) throw new ScenarioError(`${where}: unknown sysfs value "${k}"`);
+          if (s[k] !== want) this.problem(`${where}: expected ${k} ${want}, got ${s[k]}`);
+        }
+        if (op.stat) {
+          const st = read_ksm_stat(this.ksm, this.proc(where, op.proc!)) as unknown as Record<string, number>;
+          for (const [k, want] of Object.entries(op.stat)) {
+            if (!(k in st)) throw new ScenarioError(`${where}: unknown ksm_stat value "${k}"`);
+            if (st[k] !== want) this.problem(`${where}: expected ${op.proc} ${k} ${want}, got ${st[k]}`);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  newProc(name: string): MmStruct {
+    const mm = mm_alloc(this.m, name);
+    this.procs.set(name, mm);
+    return mm;
+  }
+}
+
+/** Run a scenario's ops on a fresh machine configured by `config`. */
+export function executeScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}): RunResult {
+  const run = new Run(scenario, config, opts);
+  scenario.ops.forEach((op, i) => {
+    try {
+      run.exec(i, op);
+    } catch (e) {
+      if (e instanceof MmError) run.problem(`ops[${i}] (${op.op}): ${e.message}`);
+      else throw e;
+    }
+    sample_lifetime(run.ksm, null);
+    if (run.invariants === 'op') run.checkInvariants(`after ops[${i}] (${op.op})`);
+  });
+  if (run.invariants === 'end') run.checkInvariants('at the end');
+  refresh_sysfs_counters(run.ksm);
+  return { counters: { ...run.m.counters }, problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+}
