@@ -1,0 +1,66 @@
+// The library entry point: run scenarios for stacks or a variant matrix and return exact
+// counters and a correctness verdict per (scenario, configuration) (DESIGN.md §6).
+import type { Scenario } from '../../bench/format.ts';
+import { getVariant } from '../../variants/registry.ts';
+import type { Counters } from '../mm/counters.ts';
+import { configLabel, configOfVariants, type RunConfig } from './config.ts';
+import { type ExecuteOptions, executeScenario, type RunResult } from './execute.ts';
+
+export interface Verdict {
+  /** No problem found: every check of the oracle passed. */
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  /** What the variants in this run are known to get wrong (from their metadata), shown beside a failing verdict. */
+  readonly knownWrong: readonly string[];
+}
+
+export interface ScenarioRun {
+  readonly scenario: Scenario;
+  readonly config: RunConfig;
+  readonly label: string;
+  readonly counters: Counters;
+  readonly verdict: Verdict;
+}
+
+/** A configuration with its scanner replaced by that scanner's reference, if it has one. */
+function scannerReference(config: RunConfig): RunConfig | null {
+  const ref = getVariant('scanner', config.variants.scanner).reference;
+  if (!ref) return null;
+  const base = config.stack ?? 'v6.18';
+  const c = configOfVariants(base, { ...config.variants, scanner: ref }, { paging: config.paging, abi: config.abi });
+  return { ...c, mergeOrder: config.mergeOrder, smartScan: config.smartScan };
+}
+
+function knownWrongOf(config: RunConfig): string[] {
+  const out: string[] = [];
+  for (const [axis, id] of Object.entries(config.variants)) {
+    const v = getVariant(axis as keyof RunConfig['variants'], id);
+    if (v.knownWrong) out.push(`${axis}=${id}: ${v.knownWrong}`);
+  }
+  return out;
+}
+
+/** Run one scenario on one configuration, with every check of the oracle. */
+export function runScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}, label = configLabel(config)): ScenarioRun {
+  const result: RunResult = executeScenario(scenario, config, opts);
+  const problems = [...result.problems];
+  const ref = scannerReference(config);
+  if (ref) {
+    // Oracle check 2: the scanner returns the same (mm, address, page) sequence as its reference.
+    const r = executeScenario(scenario, ref, opts);
+    const a = result.scanDigest;
+    const b = r.scanDigest;
+    if (a.count !== b.count || a.h1 !== b.h1 || a.h2 !== b.h2) {
+      problems.push(`scanner ${config.variants.scanner} returned a different page sequence than ${ref.variants.scanner} (${a.count} vs ${b.count} pages)`);
+    }
+  }
+  const ok = problems.length === 0;
+  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) } };
+}
+
+/** Every scenario × every configuration. */
+export function runMatrix(scenarios: readonly Scenario[], configs: readonly RunConfig[], opts: ExecuteOptions = {}): ScenarioRun[] {
+  const out: ScenarioRun[] = [];
+  for (const s of scenarios) for (const c of configs) out.push(runScenario(s, c, opts));
+  return out;
+}
