@@ -1,7 +1,7 @@
 // The scenario file format (DESIGN.md §7): a plain list of operations on named processes and
 // regions, readable from JSON, with a one-line error for anything malformed.
 import { readFileSync } from 'node:fs';
-import { parseSizePages } from './sizes.ts';
+import { parseSizePages, SizeError } from './sizes.ts';
 
 export type Abi = 'lp64-le' | 'lp64-be' | 'ilp32-le';
 
@@ -75,6 +75,15 @@ function count(where: string, o: Record<string, unknown>, key: string, min: numb
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(where, `"${key}" must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
 }
 
+function size(where: string, v: unknown, field: string): void {
+  try {
+    parseSizePages(v, `"${field}"`);
+  } catch (e) {
+    if (e instanceof SizeError) fail(where, e.message);
+    throw e;
+  }
+}
+
 function content(where: string, v: unknown): void {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return;
   if (v === 'zero' || v === 'unique') return;
@@ -103,8 +112,8 @@ function validateOp(i: number, raw: unknown): Op {
   count(w, raw, 'pages', 1);
   switch (op) {
     case 'mmap':
-      parseSizePages(raw.size, `${w} size`);
-      if (raw.at !== undefined) parseSizePages(raw.at, `${w} at`);
+      size(w, raw.size, 'size');
+      if (raw.at !== undefined) size(w, raw.at, 'at');
       break;
     case 'fill':
     case 'write':
@@ -119,7 +128,7 @@ function validateOp(i: number, raw: unknown): Op {
       break;
     case 'mremap':
       if (typeof raw.to === 'number') count(w, raw, 'to', 0);
-      else if (isObj(raw.to) && raw.to.at !== undefined) parseSizePages(raw.to.at, `${w} to.at`);
+      else if (isObj(raw.to) && raw.to.at !== undefined) size(w, raw.to.at, 'to.at');
       else fail(w, `"to" ${JSON.stringify(raw.to)} must be a page offset from the region start or {"at": address}`);
       break;
     case 'fork':

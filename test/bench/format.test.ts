@@ -1,0 +1,87 @@
+// Scenario files and parameters: valid files run, bad ones get a one-line error naming the
+// bad value and what is accepted.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readScenarioFile, ScenarioError, validateScenario } from '../../bench/format.ts';
+import { buildScenario } from '../../bench/scenarios/index.ts';
+import { parseSizePages } from '../../bench/sizes.ts';
+import { configOfStack } from '../../src/harness/config.ts';
+import { runScenario } from '../../src/harness/run.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ksmbench-format-'));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+const base = { name: 't', ops: [{ op: 'mmap', proc: 'p0', region: 'a', size: 4 }] };
+
+describe('scenario files', () => {
+  it('the DESIGN.md example runs and its expectation holds', () => {
+    const s = readScenarioFile(new URL('../../examples/ten-identical.json', import.meta.url).pathname);
+    const r = runScenario(s, configOfStack(s.stack!));
+    assert.deepEqual(r.verdict.problems, []);
+    assert.deepEqual([r.counters.pages_shared, r.counters.pages_sharing], [1, 9]);
+  });
+
+  it('a failed expectation is a verdict problem, not an exception', () => {
+    const s = validateScenario({ ...base, ops: [...base.ops, { op: 'expect', sysfs: { pages_shared: 3 } }] });
+    const r = runScenario(s, configOfStack('v6.18'));
+    assert.deepEqual(r.verdict.problems, ['ops[1] (expect): expected pages_shared 3, got 0']);
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['missing ops', { name: 'x' }, /"ops" must be a non-empty array/],
+    ['unknown op', { ...base, ops: [{ op: 'mmapp' }] }, /ops\[0\]: unknown op "mmapp" \(accepted: mmap, fill/],
+    ['bad size', { ...base, ops: [{ op: 'mmap', proc: 'p', region: 'a', size: '12Q' }] }, /"size" "12Q" is not a size \(accepted: a page count or 4K/],
+    ['negative size', { ...base, ops: [{ op: 'mmap', proc: 'p', region: 'a', size: -4 }] }, /"size" -4 is not a positive whole number of pages/],
+    ['unaligned size', { ...base, ops: [{ op: 'mmap', proc: 'p', region: 'a', size: '1K' }] }, /"1K" is not a positive multiple of 4 KiB/],
+    ['bad advice', { ...base, ops: [{ op: 'madvise', proc: 'p', region: 'a', advice: 'merge' }] }, /"advice" "merge" is not one of mergeable/],
+    ['fractional count', { ...base, ops: [{ op: 'ksmd', full_scans: 1.5 }] }, /"full_scans" must be an integer ≥ 1 \(got 1.5\)/],
+    ['bad content', { ...base, ops: [{ op: 'fill', proc: 'p', region: 'a', content: 'same' }] }, /"content" "same" is not a content/],
+    ['bad paging', { ...base, paging: 3 }, /"paging" 3 is not 4 or 5/],
+    ['bad sysfs', { ...base, sysfs: { run: -1 } }, /sysfs "run" must be a non-negative integer \(got -1\)/],
+  ];
+  for (const [what, raw, re] of bad) {
+    it(`rejects ${what} with one line naming it`, () => {
+      const p = file(`${what.replace(/ /g, '-')}.json`, JSON.stringify(raw));
+      assert.throws(
+        () => readScenarioFile(p),
+        (e: unknown) => e instanceof ScenarioError && re.test(e.message) && !e.message.includes('\n'),
+      );
+    });
+  }
+
+  it('rejects a missing file and malformed JSON', () => {
+    assert.throws(() => readScenarioFile(join(dir, 'nope.json')), /scenario file ".*nope.json" cannot be read \(ENOENT\)/);
+    assert.throws(() => readScenarioFile(file('broken.json', '{"name": ')), /is not valid JSON/);
+  });
+
+  it('reports ops on unknown processes and regions at run time, naming them', () => {
+    const s = validateScenario({ name: 't', ops: [{ op: 'fill', proc: 'ghost', region: 'a', content: 1 }] });
+    assert.throws(() => runScenario(s, configOfStack('v6.18')), /ops\[0\] \(fill\): no process "ghost"/);
+  });
+});
+
+describe('sizes and parameters', () => {
+  it('parses sizes exactly', () => {
+    assert.deepEqual(['4K', '4KiB', '2M', '1G', '32T', '32TiB', '10', 10, '0x7f0000000000'].map((v) => parseSizePages(v)), [
+      1, 1, 512, 262144, 2 ** 33, 2 ** 33, 10, 10, 0x7f0000000,
+    ]);
+  });
+
+  it('records the parameters a built-in scenario was built with', () => {
+    assert.deepEqual(buildScenario('sparse', { size: '1GiB' }).params, { size: '1GiB', paging: '4', full_scans: 2 });
+  });
+
+  it('rejects unknown, malformed, negative and non-integer parameters naming them', () => {
+    assert.throws(() => buildScenario('sparse', { sizee: '1G' }), /unknown parameter "sizee" for scenario "sparse" \(accepted: size, paging, full_scans\)/);
+    assert.throws(() => buildScenario('sparse', { size: '-1G' }), /--param size=-1G .* is not a size/);
+    assert.throws(() => buildScenario('sparse', { full_scans: '2.5' }), /--param full_scans=2.5 .*: not an integer \(accepted: 1..1000\)/);
+    assert.throws(() => buildScenario('sparse', { paging: '3' }), /--param paging=3 .*: not one of 4, 5/);
+    assert.throws(() => buildScenario('spars'), /unknown scenario "spars" \(accepted: sparse, guests/);
+  });
+});
