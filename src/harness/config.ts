@@ -6,6 +6,8 @@ import { AXES, type Axis } from '../../variants/types.ts';
 export interface RunConfig {
   /** The stack's name, or null for an ad-hoc variant combination. */
   readonly stack: string | null;
+  /** The stack a variant combination is built on. */
+  readonly base: string;
   readonly variants: Readonly<Record<Axis, string>>;
   readonly policy: KsmPolicy;
   readonly mergeOrder: MergeOrder;
@@ -19,6 +21,7 @@ export function configOfStack(name: string, override: { paging?: 4 | 5; abi?: Ab
   const s = getStack(name);
   return {
     stack: s.name,
+    base: s.name,
     variants: s.variants,
     policy: policyOf(s.variants),
     mergeOrder: s.mergeOrder,
@@ -33,15 +36,27 @@ export function configOfVariants(base: string, replace: Partial<Record<Axis, str
   const b = configOfStack(base, override);
   const variants = { ...b.variants, ...replace };
   const same = AXES.every((a) => variants[a] === b.variants[a]);
-  return { ...b, stack: same ? b.stack : null, variants, policy: policyOf(variants) };
+  return { ...b, stack: same ? b.stack : null, base, variants, policy: policyOf(variants) };
 }
 
 /** A short label: the stack name, or "base+axis=id,…" for a variant combination. */
-export function configLabel(c: RunConfig, base?: string): string {
+export function configLabel(c: RunConfig, _base?: string): string {
   if (c.stack) return c.stack;
-  const b = base ? getStack(base).variants : null;
-  const parts = AXES.filter((a) => !b || b[a] !== c.variants[a]).map((a) => `${a}=${c.variants[a]}`);
-  return `${base ?? 'custom'}+${parts.join(',')}`;
+  const b = getStack(c.base).variants;
+  const parts = AXES.filter((a) => b[a] !== c.variants[a]).map((a) => `${a}=${c.variants[a]}`);
+  return `${c.base}+${parts.join(',')}`;
+}
+
+/** The configuration a label names (a stack, or base+axis=id,…). */
+export function configOfLabel(label: string, override: { paging?: 4 | 5; abi?: Abi } = {}): RunConfig {
+  const plus = label.indexOf('+');
+  if (plus < 0) return configOfStack(label, override);
+  const replace: Partial<Record<Axis, string>> = {};
+  for (const part of label.slice(plus + 1).split(',')) {
+    const [axis, id] = part.split('=') as [Axis, string];
+    replace[axis] = id;
+  }
+  return configOfVariants(label.slice(0, plus), replace, override);
 }
 
 export { STACKS };

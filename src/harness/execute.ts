@@ -278,9 +278,24 @@ class Run {
   }
 }
 
+/** A fresh machine ready to run a scenario (built outside any timed window). */
+export interface PreparedRun {
+  /** Execute every op, then the final checks. */
+  run(): RunResult;
+}
+
+/** Build the machine, KSM and state for one execution of `scenario`. */
+export function prepareScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}): PreparedRun {
+  const run = new Run(scenario, config, opts);
+  return { run: () => runOps(run, scenario) };
+}
+
 /** Run a scenario's ops on a fresh machine configured by `config`. */
 export function executeScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}): RunResult {
-  const run = new Run(scenario, config, opts);
+  return prepareScenario(scenario, config, opts).run();
+}
+
+function runOps(run: Run, scenario: Scenario): RunResult {
   scenario.ops.forEach((op, i) => {
     try {
       run.exec(i, op);

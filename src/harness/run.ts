@@ -26,8 +26,7 @@ export interface ScenarioRun {
 function scannerReference(config: RunConfig): RunConfig | null {
   const ref = getVariant('scanner', config.variants.scanner).reference;
   if (!ref) return null;
-  const base = config.stack ?? 'v6.18';
-  const c = configOfVariants(base, { ...config.variants, scanner: ref }, { paging: config.paging, abi: config.abi });
+  const c = configOfVariants(config.base, { ...config.variants, scanner: ref }, { paging: config.paging, abi: config.abi });
   return { ...c, mergeOrder: config.mergeOrder, smartScan: config.smartScan };
 }
 

@@ -1,0 +1,62 @@
+// The ksmbench command (DESIGN.md §8): list, run, compare, gate, sweep, report, merge.
+import { isUserError, oneLine } from './cli/errors.ts';
+import { LIST_HELP, listCommand } from './cli/list.ts';
+import { RUN_HELP, runCommand } from './cli/run.ts';
+
+const USAGE = `ksmbench — compare versions of Linux KSM patches numerically
+
+usage: ksmbench <command> [options]   (ksmbench <command> --help for each)
+
+  list      variants, stacks, scenarios and metrics
+  run       run scenarios on stacks or a variant matrix; table + results/*.csv,json
+  compare   two result files, two git revisions, or stacks within one result
+  gate      compare a run with the committed baseline; exit 1 on a regression
+  sweep     one parameter over a range; fit each metric's complexity class
+  report    a self-contained HTML (or Markdown) report of a result file
+  merge     merge shard result files into one
+
+Exit codes: 0 ok, 1 regression or correctness failure (gate), 2 bad usage or input.
+`;
+
+type Command = (argv: string[]) => Promise<number> | number;
+
+async function loadCommands(): Promise<Record<string, { run: Command; help: string }>> {
+  const cwd = process.cwd();
+  const { COMPARE_HELP, compareCommand } = await import('./cli/compare.ts');
+  const { GATE_HELP, gateCommand } = await import('./cli/gate.ts');
+  const { SWEEP_HELP, sweepCommand } = await import('./cli/sweep.ts');
+  const { REPORT_HELP, reportCommand } = await import('./cli/report.ts');
+  const { MERGE_HELP, mergeCommand } = await import('./cli/merge.ts');
+  return {
+    list: { run: listCommand, help: LIST_HELP },
+    run: { run: (argv) => runCommand({ argv, cwd }), help: RUN_HELP },
+    compare: { run: (argv) => compareCommand(argv, cwd), help: COMPARE_HELP },
+    gate: { run: (argv) => gateCommand(argv, cwd), help: GATE_HELP },
+    sweep: { run: (argv) => sweepCommand(argv, cwd), help: SWEEP_HELP },
+    report: { run: (argv) => reportCommand(argv), help: REPORT_HELP },
+    merge: { run: (argv) => mergeCommand(argv), help: MERGE_HELP },
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd ? 0 : 2;
+  }
+  try {
+    const commands = await loadCommands();
+    const c = commands[cmd];
+    if (!c) {
+      process.stderr.write(`ksmbench: unknown command "${cmd}" (accepted: ${Object.keys(commands).join(', ')})\n`);
+      return 2;
+    }
+    return await c.run(rest);
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(`${oneLine(e)}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+// The flags every command shares (DESIGN.md §8) and their parsing.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseShard, parseVariantFlag, type SuiteOptions } from '../harness/suite.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
+import { UsageError } from './errors.ts';
+
+export const FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const SUITE_FLAGS = {
+  scenario: { type: 'string', multiple: true },
+  'scenario-file': { type: 'string' },
+  param: { type: 'string', multiple: true },
+  stack: { type: 'string', multiple: true },
+  variant: { type: 'string', multiple: true },
+  base: { type: 'string' },
+  seed: { type: 'string' },
+  shard: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const OUTPUT_FLAGS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = false) {
+  return parseArgs({ args: argv, options, allowPositionals, strict: true });
+}
+
+/** A non-negative integer flag ("--seed 3"), or the default. */
+export function intFlag(name: string, v: string | undefined, dflt: number, min = 0): number {
+  if (v === undefined) return dflt;
+  if (!/^[0-9]+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) {
+    throw new UsageError(`--${name} "${v}" is not an integer ≥ ${min}`);
+  }
+  return Number(v);
+}
+
+export function formatFlag(v: string | undefined): Format | null {
+  if (v === undefined) return null;
+  if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format "${v}" is not one of ${FORMATS.join(', ')}`);
+  return v as Format;
+}
+
+/** --param key=value → {key: value}. */
+export function paramsFlag(list: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list ?? []) {
+    const m = /^([a-z_][a-z0-9_]*)=(.*)$/i.exec(p);
+    if (!m) throw new UsageError(`--param "${p}" is not key=value`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+export interface SuiteValues {
+  scenario?: string[];
+  'scenario-file'?: string;
+  param?: string[];
+  stack?: string[];
+  variant?: string[];
+  base?: string;
+  seed?: string;
+  shard?: string;
+}
+
+export function suiteOptions(v: SuiteValues): SuiteOptions {
+  if (v['scenario-file'] && v.scenario?.length) throw new UsageError('give --scenario or --scenario-file, not both');
+  if (v.stack?.length && v.variant?.length) throw new UsageError('give --stack or --variant, not both (a --variant matrix sits on --base)');
+  const variants: Partial<Record<Axis, string[]>> = {};
+  for (const f of v.variant ?? []) {
+    const [axis, ids] = parseVariantFlag(f);
+    variants[axis] = [...(variants[axis] ?? []), ...ids];
+  }
+  return {
+    scenarios: v.scenario ?? [],
+    ...(v['scenario-file'] ? { scenarioFile: v['scenario-file'] } : {}),
+    params: paramsFlag(v.param),
+    stacks: v.stack ?? [],
+    variants,
+    ...(v.base ? { base: v.base } : {}),
+    seed: intFlag('seed', v.seed, 1, 0),
+    ...(v.shard ? { shard: parseShard(v.shard) } : {}),
+  };
+}
+
+export { AXES };

@@ -1,0 +1,74 @@
+// ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
+import { join } from 'node:path';
+import { runSuite } from '../harness/run-suite.ts';
+import type { ResultSet } from '../harness/results.ts';
+import { selectSuite } from '../harness/suite.ts';
+import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
+import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { present } from './present.ts';
+import { progressReporter } from './progress.ts';
+
+export const RUN_HELP = `ksmbench run [options]
+
+Run scenarios on stacks (or a variant matrix), check every run with the correctness oracle,
+time them with tinybench, print a table and write results/<date>-<commit>-<suite>.{csv,json}.
+With no --scenario and no --stack: the default suite (every stack × every built-in scenario).
+
+  --scenario NAME        built-in scenario (repeatable; see ksmbench list)
+  --scenario-file F      a scenario file (JSON op list, DESIGN.md §7)
+  --param key=value      scenario parameter (repeatable), e.g. size=32TiB
+  --stack NAME           kernel / series state (repeatable)
+  --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base
+  --base NAME            the stack a --variant matrix replaces axes of (default v6.18)
+  --format F             table | csv | json | markdown on stdout (default table)
+  --out DIR              where result files go (default results/)
+  --no-save              write no result files
+  --no-timing            counters and verdicts only
+  --time MS              minimum sampling time per run (default ${DEFAULT_TIMING.time})
+  --iterations N         minimum samples per run (default ${DEFAULT_TIMING.iterations})
+  --seed N               seed of scenario contents (default 1)
+  --shard k/n            run only the k-th of n slices (merge them with ksmbench merge)
+`;
+
+export interface RunArgs {
+  readonly argv: string[];
+  readonly cwd: string;
+}
+
+export function resultBase(dir: string, set: ResultSet): string {
+  const d = new Date(set.created);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+  const commit = set.env.git.commit.slice(0, 12) + (set.env.git.dirty ? '-dirty' : '');
+  return join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
+}
+
+export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
+  const { values } = parse(argv, {
+    ...SUITE_FLAGS,
+    ...OUTPUT_FLAGS,
+    'no-save': { type: 'boolean' },
+    'no-timing': { type: 'boolean' },
+    time: { type: 'string' },
+    iterations: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const format = formatFlag(values.format);
+  const suite = selectSuite(suiteOptions(values));
+  const timing: TimingOptions | null = values['no-timing']
+    ? null
+    : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
+  const out = values.out ?? join(cwd, 'results');
+  if (!values['no-save']) ensureWritableDir(out);
+  const set = await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
+  process.stdout.write(present(set, format ?? 'table'));
+  if (!values['no-save']) {
+    const files = writeResultFiles(resultBase(out, set), set);
+    if (format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
+  }
+  return 0;
+}

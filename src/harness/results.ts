@@ -1,0 +1,147 @@
+// The results model: one record per (scenario, params, configuration) with exact counters, the
+// verdict and optional timings, and its tidy rows (DESIGN.md §8): one row per metric.
+import { COUNTER_NAMES, type CounterName, type Counters, TIMING_NAMES } from '../mm/counters.ts';
+import type { Abi } from '../ksm/variant-api.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
+import type { ScenarioRun } from './run.ts';
+import type { Environment } from './environment.ts';
+
+export const RESULTS_FORMAT = 'ksmbench-results/1';
+
+export interface Timing {
+  readonly median_ns: number;
+  readonly mean_ns: number;
+  readonly rme_pct: number;
+  readonly samples: number;
+  /** Every sample (ns), kept for significance tests; absent when read back from CSV. */
+  readonly sample_ns?: readonly number[];
+}
+
+export interface RunRecord {
+  readonly scenario: string;
+  /** The scenario parameters, "k=v;k=v" sorted by name ("" for none). */
+  readonly params: string;
+  readonly seed: number;
+  /** The stack name, or base+axis=id,… for a variant combination. */
+  readonly stack: string;
+  readonly variants: Readonly<Record<Axis, string>>;
+  readonly mergeOrder: string;
+  readonly paging: number;
+  readonly abi: Abi;
+  readonly counters: Counters;
+  readonly verdict: { readonly ok: boolean; readonly problems: readonly string[]; readonly knownWrong: readonly string[] };
+  readonly timing: Timing | null;
+}
+
+export interface ResultSet {
+  readonly format: typeof RESULTS_FORMAT;
+  readonly suite: string;
+  readonly created: string;
+  readonly env: Environment;
+  readonly runs: readonly RunRecord[];
+}
+
+/** The metric names a record carries besides the counters. */
+export const VERDICT_METRICS = ['correct', 'problems'] as const;
+export type MetricName = CounterName | (typeof TIMING_NAMES)[number] | (typeof VERDICT_METRICS)[number];
+export const METRIC_NAMES: readonly MetricName[] = [...COUNTER_NAMES, ...VERDICT_METRICS, ...TIMING_NAMES];
+
+export function isMetricName(name: string): name is MetricName {
+  return (METRIC_NAMES as readonly string[]).includes(name);
+}
+
+export function unitOf(metric: MetricName): string {
+  if (metric === 'general_profit') return 'bytes';
+  if (metric === 'time_ns_median' || metric === 'time_ns_mean') return 'ns';
+  if (metric === 'time_rme_pct') return '%';
+  if (metric === 'correct') return 'bool';
+  return 'count';
+}
+
+export function paramsString(params: Readonly<Record<string, string | number>> | undefined): string {
+  return Object.entries(params ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+}
+
+/** The identity of a record across result files. */
+export function recordKey(r: Pick<RunRecord, 'scenario' | 'params' | 'stack'>): string {
+  return `${r.scenario}|${r.params}|${r.stack}`;
+}
+
+export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
+  return {
+    scenario: run.scenario.name,
+    params: paramsString(run.scenario.params),
+    seed: run.scenario.seed ?? 1,
+    stack: run.label,
+    variants: run.config.variants,
+    mergeOrder: run.config.mergeOrder,
+    paging: run.scenario.paging ?? run.config.paging,
+    abi: run.scenario.abi ?? run.config.abi,
+    counters: run.counters,
+    verdict: { ok: run.verdict.ok, problems: [...run.verdict.problems], knownWrong: [...run.verdict.knownWrong] },
+    timing,
+  };
+}
+
+/** The value of one metric of a record (undefined: a timing metric of an untimed record). */
+export function metricValue(r: RunRecord, metric: MetricName): number | undefined {
+  if (metric === 'correct') return r.verdict.ok ? 1 : 0;
+  if (metric === 'problems') return r.verdict.problems.length;
+  if (metric === 'time_ns_median') return r.timing?.median_ns;
+  if (metric === 'time_ns_mean') return r.timing?.mean_ns;
+  if (metric === 'time_rme_pct') return r.timing?.rme_pct;
+  if (metric === 'time_samples') return r.timing?.samples;
+  return r.counters[metric];
+}
+
+/** The CSV columns, in order (DESIGN.md §8 plus the configuration details). */
+export const CSV_COLUMNS = [
+  'scenario',
+  'params',
+  'stack',
+  ...AXES.map((a) => a.replace('-', '_')),
+  'merge_order',
+  'paging',
+  'abi',
+  'metric',
+  'value',
+  'unit',
+  'commit',
+  'seed',
+] as const;
+export type CsvRow = Record<(typeof CSV_COLUMNS)[number], string | number>;
+
+/** The tidy rows of a result set: one per (record, metric with a value). */
+export function toRows(set: ResultSet): CsvRow[] {
+  const commit = set.env.git.commit + (set.env.git.dirty ? '-dirty' : '');
+  const rows: CsvRow[] = [];
+  for (const r of set.runs) {
+    for (const metric of METRIC_NAMES) {
+      const value = metricValue(r, metric);
+      if (value === undefined) continue;
+      const row = {
+        scenario: r.scenario,
+        params: r.params,
+        stack: r.stack,
+        scanner: r.variants.scanner,
+        rmap: r.variants.rmap,
+        unmerge: r.variants.unmerge,
+        zero_pages: r.variants['zero-pages'],
+        stable_ref: r.variants['stable-ref'],
+        merge_order: r.mergeOrder,
+        paging: r.paging,
+        abi: r.abi,
+        metric,
+        value,
+        unit: unitOf(metric),
+        commit,
+        seed: r.seed,
+      } satisfies CsvRow;
+      rows.push(row);
+    }
+  }
+  return rows;
+}

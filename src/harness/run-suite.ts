@@ -1,0 +1,31 @@
+// Running a suite: every (scenario, configuration) through the oracle, then timed if asked,
+// into a result set with the environment it ran in.
+import { environment } from './environment.ts';
+import { RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
+import { runScenario } from './run.ts';
+import type { Suite } from './suite.ts';
+import { timeScenario, type TimingOptions } from './timing.ts';
+import { configLabel } from './config.ts';
+
+export interface SuiteRunOptions {
+  /** null: counters and verdicts only (--no-timing). */
+  readonly timing: TimingOptions | null;
+  /** Called before each run (progress on a TTY). */
+  readonly progress?: (done: number, total: number, what: string) => void;
+  /** The directory whose git state is recorded. */
+  readonly dir: string;
+}
+
+export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
+  const runs: RunRecord[] = [];
+  let i = 0;
+  for (const { scenario, config } of suite.runs) {
+    const label = configLabel(config, config.stack ?? undefined);
+    o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
+    const r = runScenario(scenario, config, {}, label);
+    const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
+    runs.push(toRecord(r, timing));
+  }
+  o.progress?.(suite.runs.length, suite.runs.length, 'done');
+  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(o.dir), runs };
+}

@@ -1,0 +1,100 @@
+// Which runs a command makes: scenarios (built-in with --param, or a file) × configurations
+// (--stack, or the matrix of --variant axis=id,… over a base stack), sharded if asked.
+import { readScenarioFile, type Scenario } from '../../bench/format.ts';
+import { buildScenario, getScenario, SCENARIOS } from '../../bench/scenarios/index.ts';
+import { ParamError } from '../../bench/params.ts';
+import { getVariant } from '../../variants/registry.ts';
+import { getStack, STACKS } from '../../variants/stacks.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
+import { configOfStack, configOfVariants, type RunConfig } from './config.ts';
+
+export class SuiteError extends Error {}
+
+export interface SuiteOptions {
+  readonly scenarios: readonly string[];
+  readonly scenarioFile?: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly stacks: readonly string[];
+  /** --variant axis=id[,id…] lists: the matrix over them. */
+  readonly variants: Readonly<Partial<Record<Axis, readonly string[]>>>;
+  /** Base stack for a variant matrix (default v6.18). */
+  readonly base?: string;
+  readonly seed: number;
+  readonly shard?: { readonly k: number; readonly n: number };
+}
+
+export interface Suite {
+  readonly name: string;
+  readonly runs: readonly { readonly scenario: Scenario; readonly config: RunConfig }[];
+}
+
+/** Parse "axis=id[,id…]". */
+export function parseVariantFlag(flag: string): [Axis, string[]] {
+  const m = /^([a-z-]+)=(.+)$/.exec(flag);
+  if (!m) throw new SuiteError(`--variant "${flag}" is not axis=id[,id…] (axes: ${AXES.join(', ')})`);
+  const axis = m[1] as Axis;
+  if (!AXES.includes(axis)) throw new SuiteError(`--variant "${flag}": unknown axis "${m[1]}" (accepted: ${AXES.join(', ')})`);
+  const ids = m[2]!.split(',').filter((x) => x !== '');
+  for (const id of ids) getVariant(axis, id);
+  return [axis, ids];
+}
+
+/** Parse "k/n" (1 ≤ k ≤ n). */
+export function parseShard(flag: string): { k: number; n: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(flag);
+  const k = m ? Number(m[1]) : Number.NaN;
+  const n = m ? Number(m[2]) : Number.NaN;
+  if (!m || n < 1 || k < 1 || k > n) throw new SuiteError(`--shard "${flag}" is not k/n with 1 ≤ k ≤ n (e.g. 2/4)`);
+  return { k, n };
+}
+
+function scenariosOf(o: SuiteOptions): Scenario[] {
+  if (o.scenarioFile) return [readScenarioFile(o.scenarioFile)];
+  const names = o.scenarios.length ? o.scenarios : SCENARIOS.map((s) => s.name);
+  for (const n of names) getScenario(n);
+  // A --param applies to every selected scenario that declares it; it must fit at least one.
+  for (const p of Object.keys(o.params)) {
+    if (!names.some((n) => p in getScenario(n).params)) {
+      throw new ParamError(`unknown parameter "${p}" for scenario${names.length > 1 ? 's' : ''} ${names.join(', ')}`);
+    }
+  }
+  return names.map((n) => {
+    const mine = Object.fromEntries(Object.entries(o.params).filter(([k]) => k in getScenario(n).params));
+    return buildScenario(n, mine, o.seed);
+  });
+}
+
+function matrix(lists: Readonly<Partial<Record<Axis, readonly string[]>>>): Partial<Record<Axis, string>>[] {
+  let cells: Partial<Record<Axis, string>>[] = [{}];
+  for (const axis of AXES) {
+    const ids = lists[axis];
+    if (!ids || ids.length === 0) continue;
+    cells = cells.flatMap((c) => ids.map((id) => ({ ...c, [axis]: id })));
+  }
+  return cells;
+}
+
+function configsOf(o: SuiteOptions, scenario: Scenario): RunConfig[] {
+  const over = { ...(scenario.paging ? { paging: scenario.paging } : {}), ...(scenario.abi ? { abi: scenario.abi } : {}) };
+  const hasVariants = Object.values(o.variants).some((l) => l && l.length > 0);
+  if (hasVariants) {
+    const base = o.base ?? scenario.stack ?? 'v6.18';
+    getStack(base);
+    return matrix(o.variants).map((cell) => configOfVariants(base, cell, over));
+  }
+  const stacks = o.stacks.length ? o.stacks : scenario.stack ? [scenario.stack] : STACKS.map((s) => s.name);
+  return stacks.map((name) => configOfStack(name, over));
+}
+
+export function selectSuite(o: SuiteOptions, name?: string): Suite {
+  const scenarios = scenariosOf(o);
+  let runs = scenarios.flatMap((scenario) => configsOf(o, scenario).map((config) => ({ scenario, config })));
+  if (o.shard) {
+    const { k, n } = o.shard;
+    runs = runs.filter((_, i) => i % n === k - 1);
+  }
+  const suiteName =
+    name ??
+    (o.scenarioFile ? scenarios[0]!.name : o.scenarios.length === 0 && o.stacks.length === 0 && !Object.keys(o.variants).length ? 'default' : o.scenarios.join('+') || 'all');
+  return { name: o.shard ? `${suiteName}.shard${o.shard.k}of${o.shard.n}` : suiteName, runs };
+}

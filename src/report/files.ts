@@ -1,0 +1,170 @@
+// Writing and reading result files: tidy CSV (csv-stringify / csv-parse) and the JSON beside
+// it with the environment and every sample. Writes are atomic: a temp file renamed into place,
+// so an interrupted or failed run never leaves a half-written result.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { COUNTER_NAMES, type Counters, newCounters } from '../mm/counters.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
+import {
+  CSV_COLUMNS,
+  isMetricName,
+  RESULTS_FORMAT,
+  type ResultSet,
+  type RunRecord,
+  recordKey,
+  toRows,
+} from '../harness/results.ts';
+import type { Abi } from '../ksm/variant-api.ts';
+
+export class ResultFileError extends Error {}
+
+/** Fail early (before any work) when results cannot be written to `dir`. */
+export function ensureWritableDir(dir: string): void {
+  try {
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new ResultFileError(`results directory "${dir}" is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Write a file atomically: a temp file in the same directory, then rename. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ResultFileError(`cannot write "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function toCsv(set: ResultSet): string {
+  return stringify(toRows(set), { header: true, columns: [...CSV_COLUMNS] });
+}
+
+export function toJson(set: ResultSet): string {
+  return `${JSON.stringify(set, null, 1)}\n`;
+}
+
+/** Write `<base>.csv` and `<base>.json`; returns their paths. */
+export function writeResultFiles(base: string, set: ResultSet): { csv: string; json: string } {
+  const csv = `${base}.csv`;
+  const json = `${base}.json`;
+  const csvText = toCsv(set);
+  const jsonText = toJson(set);
+  writeAtomic(json, jsonText);
+  writeAtomic(csv, csvText);
+  return { csv, json };
+}
+
+function must(cond: unknown, path: string, msg: string): asserts cond {
+  if (!cond) throw new ResultFileError(`"${path}" is not a ksmbench result file: ${msg}`);
+}
+
+function readJson(path: string, text: string): ResultSet {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ResultFileError(`"${path}" is not valid JSON: ${(e as Error).message}`);
+  }
+  const set = raw as Partial<ResultSet>;
+  must(typeof raw === 'object' && raw !== null, path, 'not an object');
+  must(set.format === RESULTS_FORMAT, path, `format is ${JSON.stringify(set.format)}, expected "${RESULTS_FORMAT}"`);
+  must(Array.isArray(set.runs), path, '"runs" is not an array');
+  set.runs.forEach((r, i) => {
+    must(typeof r.scenario === 'string' && typeof r.stack === 'string' && typeof r.params === 'string', path, `runs[${i}] lacks scenario/params/stack`);
+    must(typeof r.counters === 'object' && r.counters !== null, path, `runs[${i}] has no counters`);
+    for (const c of COUNTER_NAMES) must(Number.isFinite(r.counters[c]), path, `runs[${i}].counters.${c} is not a number`);
+  });
+  return set as ResultSet;
+}
+
+function readCsv(path: string, text: string): ResultSet {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (e) {
+    throw new ResultFileError(`"${path}" is not valid CSV: ${(e as Error).message.split('\n')[0]}`);
+  }
+  must(rows.length > 0, path, 'no rows');
+  for (const col of ['scenario', 'params', 'stack', 'metric', 'value']) must(col in rows[0]!, path, `no "${col}" column`);
+  const byKey = new Map<string, { rec: Omit<RunRecord, 'counters' | 'verdict' | 'timing'>; counters: Counters; ok: number; problems: number; t: Record<string, number> }>();
+  rows.forEach((row, i) => {
+    const line = i + 2;
+    const metric = row.metric ?? '';
+    must(isMetricName(metric), path, `line ${line}: unknown metric "${metric}"`);
+    const value = Number(row.value);
+    must(row.value !== '' && Number.isFinite(value), path, `line ${line}: value "${row.value}" is not a number`);
+    const key = recordKey({ scenario: row.scenario!, params: row.params!, stack: row.stack! });
+    let e = byKey.get(key);
+    if (!e) {
+      const variants = Object.fromEntries(AXES.map((a) => [a, row[a.replace('-', '_')] ?? ''])) as Record<Axis, string>;
+      e = {
+        rec: {
+          scenario: row.scenario!,
+          params: row.params!,
+          stack: row.stack!,
+          seed: Number(row.seed ?? 1),
+          variants,
+          mergeOrder: row.merge_order ?? '',
+          paging: Number(row.paging ?? 4),
+          abi: (row.abi ?? 'lp64-le') as Abi,
+        },
+        counters: newCounters(),
+        ok: 1,
+        problems: 0,
+        t: {},
+      };
+      byKey.set(key, e);
+    }
+    if (metric === 'correct') e.ok = value;
+    else if (metric === 'problems') e.problems = value;
+    else if (metric.startsWith('time_')) e.t[metric] = value;
+    else e.counters[metric as keyof Counters] = value;
+  });
+  const runs: RunRecord[] = [...byKey.values()].map((e) => ({
+    ...e.rec,
+    counters: e.counters,
+    verdict: { ok: e.ok === 1, problems: Array.from({ length: e.problems }, () => '(problem text is in the JSON file)'), knownWrong: [] },
+    timing:
+      e.t.time_ns_median === undefined
+        ? null
+        : { median_ns: e.t.time_ns_median, mean_ns: e.t.time_ns_mean ?? e.t.time_ns_median, rme_pct: e.t.time_rme_pct ?? 0, samples: e.t.time_samples ?? 0 },
+  }));
+  const commit = rows[0]!.commit ?? 'unknown';
+  return {
+    format: RESULTS_FORMAT,
+    suite: basename(path, '.csv'),
+    created: '',
+    env: { node: '', os: '', cpu: '', cpus: 0, ksmbench: '', git: { commit: commit.replace(/-dirty$/, ''), branch: '', dirty: commit.endsWith('-dirty') } },
+    runs,
+  };
+}
+
+/**
+ * Read a result file: a .json, or a .csv (whose .json sibling is preferred when present, for
+ * the samples and problem texts). Errors name the file and what is wrong with it.
+ */
+export function readResultFile(path: string): ResultSet {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ResultFileError(`result file "${path}" cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (path.endsWith('.json')) return readJson(path, text);
+  if (!path.endsWith('.csv')) throw new ResultFileError(`result file "${path}" is neither .csv nor .json`);
+  const fromCsv = readCsv(path, text);
+  const sibling = path.replace(/\.csv$/, '.json');
+  if (!existsSync(sibling)) return fromCsv;
+  const fromJson = readJson(sibling, readFileSync(sibling, 'utf8'));
+  const keys = (s: ResultSet) => s.runs.map(recordKey).sort().join('\n');
+  if (keys(fromJson) !== keys(fromCsv)) throw new ResultFileError(`"${sibling}" does not hold the runs of "${path}"`);
+  return fromJson;
+}
