@@ -1,8 +1,147 @@
-// ksmbench compare (placeholder until implemented in this change).
+// ksmbench compare: two result files, two git revisions, or the stacks within one result.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { ResultSet } from '../harness/results.ts';
+import { runSuite } from '../harness/run-suite.ts';
+import { selectSuite } from '../harness/suite.ts';
+import { DEFAULT_TIMING } from '../harness/timing.ts';
+import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, type MetricDiff, type TimingRule } from '../report/compare.ts';
+import { readResultFile } from '../report/files.ts';
+import { isSweepSet } from '../report/sweep.ts';
+import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
-export const COMPARE_HELP = 'ksmbench compare: not implemented yet\n';
+export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
+ksmbench compare --base REV [--head REV] [suite options]
+ksmbench compare RESULT --by stack [--against STACK]
 
-export async function compareCommand(_argv: string[], _cwd?: string): Promise<number> {
-  throw new UsageError('compare is not implemented yet');
+Compare per metric: old, new, delta, ratio. Counters compare exactly; timings (when both
+sides have samples) with a one-sided Mann-Whitney U test and a noise threshold; two sweeps
+by complexity class. --base/--head run the same suite at git revisions, each in a temporary
+worktree (your working tree, index, stash and branches are left alone); without --head the
+new side is the current working tree.
+
+  --by stack           compare the stacks of one result against one of them
+  --against STACK      the reference stack for --by stack (default: the first)
+  --all                show unchanged metrics too (table/markdown)
+  --alpha A            significance level of the timing test (default 0.01)
+  --threshold T        relative slowdown below which a timing is noise (default 0.05)
+  --format F           table | csv | json | markdown
+  --no-timing / --time MS / --iterations N and the suite options of run, with --base
+`;
+
+function floatFlag(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (!/^[0-9.]+$/.test(v) || !Number.isFinite(x) || x <= 0 || x >= 1) throw new UsageError(`--${name} "${v}" is not a number between 0 and 1`);
+  return x;
+}
+
+function fmt(v: number | null): string {
+  if (v === null) return '-';
+  return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(6);
+}
+
+export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean): string {
+  if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
+  if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
+  const shown = all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested');
+  const header = ['scenario', 'params', 'stack', 'vs', 'metric', 'old', 'new', 'delta', 'ratio', 'status'];
+  const rows = shown.map((d) => [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmt(d.old), fmt(d.new), fmt(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '')]);
+  const counts = new Map<string, number>();
+  for (const d of diffs) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
+  const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n`;
+  return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n`;
+}
+
+async function runAt(cwd: string, rev: string | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
+  if (rev === null) {
+    // The current working tree, in this process.
+    const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+    const timing = timed ? { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) } : null;
+    return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
+  }
+  const sha = await resolveRev(cwd, rev);
+  return withWorktree(cwd, sha, async (dir) => {
+    const text = runJsonIn(dir, argv, rev);
+    const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
+    try {
+      const f = join(tmp, 'result.json');
+      writeFileSync(f, text);
+      return readResultFile(f);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}
+
+export async function compareCommand(argv: string[], cwd: string): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...SUITE_FLAGS,
+      ...OUTPUT_FLAGS,
+      by: { type: 'string' },
+      against: { type: 'string' },
+      all: { type: 'boolean' },
+      alpha: { type: 'string' },
+      threshold: { type: 'string' },
+      head: { type: 'string' },
+      'no-timing': { type: 'boolean' },
+      time: { type: 'string' },
+      iterations: { type: 'string' },
+    },
+    true,
+  );
+  if (values.help) {
+    process.stdout.write(COMPARE_HELP);
+    return 0;
+  }
+  const format = formatFlag(values.format) ?? 'table';
+  const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
+  let diffs: MetricDiff[];
+  if (values.by !== undefined) {
+    if (values.by !== 'stack') throw new UsageError(`--by "${values.by}" is not supported (accepted: stack)`);
+    if (positionals.length !== 1) throw new UsageError('--by stack takes one result file');
+    try {
+      diffs = compareByStack(readResultFile(positionals[0]!), values.against, rule);
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(e.message);
+      throw e;
+    }
+  } else if (values.base !== undefined || values.head !== undefined) {
+    if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
+    if (values.base === undefined) throw new UsageError('--head needs --base');
+    // The suite options go to both sides as they are; --base names a revision here.
+    const pass: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out'].includes(a)) i++;
+      else if (!['--all', '-h', '--help'].includes(a) && !a.startsWith('--format=') && !a.startsWith('--base=') && !a.startsWith('--head=')) pass.push(a);
+    }
+    const timed = !values['no-timing'];
+    const baseSha = await resolveRev(cwd, values.base);
+    if (values.head !== undefined) await resolveRev(cwd, values.head);
+    const oldSet = await runAt(cwd, baseSha, pass, timed);
+    const newSet = await runAt(cwd, values.head ?? null, pass, timed);
+    diffs = compareSets(oldSet, newSet, rule);
+  } else {
+    if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
+    const a = readResultFile(positionals[0]!);
+    const b = readResultFile(positionals[1]!);
+    if (isSweepSet(a) && isSweepSet(b)) {
+      const cd = compareSweeps(a, b);
+      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, d.status === 'same' ? 'same' : `CLASS CHANGED (${d.status})`]);
+      process.stdout.write(format === 'json' ? `${JSON.stringify(cd, null, 1)}\n` : `${renderTable(['stack', 'metric', 'old class', 'new class', 'status'], rows)}\n`);
+      return 0;
+    }
+    diffs = compareSets(a, b, rule);
+  }
+  process.stdout.write(presentDiffs(diffs, format, values.all ?? false));
+  return 0;
 }

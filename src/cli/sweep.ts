@@ -1,8 +1,97 @@
-// ksmbench sweep (placeholder until implemented in this change).
+// ksmbench sweep: one scenario parameter over a range, per configuration; each metric's
+// complexity class and coefficient.
+import { join } from 'node:path';
+import { buildScenario } from '../../bench/scenarios/index.ts';
+import { configLabel } from '../harness/config.ts';
+import { runSuite } from '../harness/run-suite.ts';
+import type { MetricName } from '../harness/results.ts';
+import { isMetricName } from '../harness/results.ts';
+import { selectSuite, type Suite } from '../harness/suite.ts';
+import { DEFAULT_TIMING } from '../harness/timing.ts';
+import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
+import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
+import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { progressReporter } from './progress.ts';
+import { resultBase } from './run.ts';
 
-export const SWEEP_HELP = 'ksmbench sweep: not implemented yet\n';
+export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
 
-export async function sweepCommand(_argv: string[], _cwd?: string): Promise<number> {
-  throw new UsageError('sweep is not implemented yet');
+Run one scenario with one parameter swept over a range (lo..hi:xF geometric, lo..hi:+S
+arithmetic), for each stack or variant, and fit every metric to O(1), O(log n), O(n),
+O(n log n) or O(n^2): prints class and coefficient, writes a result file with the fits
+(ksmbench compare of two sweeps flags a change of class; ksmbench report plots them).
+
+  --scenario NAME        the scenario (one)
+  --param key=lo..hi:xF  the swept parameter (one), e.g. size=1G..32T:x2
+  --param key=value      fixed parameters (repeatable)
+  --stack / --variant / --base   the configurations (as for run)
+  --metric M             metrics to show (repeatable; default pt_reads, unmerge_pt_reads,
+                         rmap_avc_visits, and time_ns_median when timed)
+  --no-timing            counters only (default: timed)
+  --time MS / --iterations N     timing budget per run
+  --format, --out, --no-save, --shard k/n   as for run
+`;
+
+export async function sweepCommand(argv: string[], cwd: string): Promise<number> {
+  const { values } = parse(argv, {
+    ...SUITE_FLAGS,
+    ...OUTPUT_FLAGS,
+    metric: { type: 'string', multiple: true },
+    'no-timing': { type: 'boolean' },
+    'no-save': { type: 'boolean' },
+    time: { type: 'string' },
+    iterations: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(SWEEP_HELP);
+    return 0;
+  }
+  const format = formatFlag(values.format);
+  if (values['scenario-file']) throw new UsageError('sweep takes a built-in --scenario (parameters are swept), not --scenario-file');
+  if (values.scenario?.length !== 1) throw new UsageError('sweep needs exactly one --scenario');
+  const scenario = values.scenario[0]!;
+  const ranges = (values.param ?? []).filter((p) => p.includes('..'));
+  if (ranges.length !== 1) throw new UsageError('sweep needs exactly one --param key=lo..hi:xF range');
+  const range = parseSweepParam(scenario, ranges[0]!);
+  const fixed = paramsFlag((values.param ?? []).filter((p) => !p.includes('..')));
+  const metrics = (values.metric ?? []).map((m) => {
+    if (!isMetricName(m)) throw new UsageError(`--metric "${m}" is not a metric (see ksmbench list metrics)`);
+    return m;
+  });
+  const timing = values['no-timing'] ? null : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
+  // One suite per value: the same configurations each time.
+  const base = selectSuite(suiteOptions({ ...values, param: Object.entries(fixed).map(([k, v]) => `${k}=${v}`) }));
+  const configs = [...new Map(base.runs.map((r) => [configLabel(r.config), r.config])).values()];
+  let runs: Suite['runs'] = range.given.flatMap((v) =>
+    configs.map((config) => ({ scenario: buildScenario(scenario, { ...fixed, [range.param]: v }, intFlag('seed', values.seed, 1)), config })),
+  );
+  const shard = values.shard ? suiteOptions({ shard: values.shard }).shard : undefined;
+  if (shard) runs = runs.filter((_, i) => i % shard.n === shard.k - 1);
+  const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
+  const out = values.out ?? join(cwd, 'results');
+  if (!values['no-save']) ensureWritableDir(out);
+  const set = await runSuite({ name, runs }, { timing, dir: cwd, progress: progressReporter(format !== null) });
+  const sweep: SweepSet = { ...set, sweep: { scenario, param: range.param, values: range.values, fits: fitSweep(set.runs, scenario, range.param) } };
+  process.stdout.write(presentSweep(sweep, format ?? 'table', metrics.length ? metrics : defaultMetrics(timing !== null)));
+  if (!values['no-save']) {
+    const files = writeResultFiles(resultBase(out, sweep), sweep);
+    if (format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
+  }
+  return 0;
+}
+
+function defaultMetrics(timed: boolean): MetricName[] {
+  return ['pt_reads', 'unmerge_pt_reads', 'rmap_avc_visits', ...(timed ? (['time_ns_median'] as const) : [])];
+}
+
+export function presentSweep(s: SweepSet, format: 'table' | 'csv' | 'json' | 'markdown', metrics: readonly MetricName[]): string {
+  if (format === 'json') return `${JSON.stringify(s, null, 1)}\n`;
+  const fits = s.sweep.fits.filter((f) => metrics.includes(f.metric));
+  const header = ['stack', 'metric', 'class', 'coefficient', 'rms', ...s.sweep.values.map(String)];
+  const rows = fits.map((f) => [f.stack, f.metric, f.cls, f.coefficient.toPrecision(4), f.rms.toFixed(4), ...f.points.map((p) => String(p.y))]);
+  if (format === 'csv') return `${[header, ...rows].map((r) => r.join(',')).join('\n')}\n`;
+  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n`;
+  return `sweep of ${s.sweep.scenario} over ${s.sweep.param} (${s.sweep.values.length} values)\n${renderTable(header.slice(0, 5), rows.map((r) => r.slice(0, 5)))}\n`;
 }

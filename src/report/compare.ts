@@ -1,0 +1,117 @@
+// Comparing results: two result sets run for run (old → new), or the stacks of one result
+// against one of them (--by stack). Counters compare exactly; timings with a Mann-Whitney
+// test and a noise threshold (stats.ts); sweeps by complexity class.
+import { COUNTER_NAMES } from '../mm/counters.ts';
+import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
+import { classChanged, classRank } from './fit.ts';
+import { compareTimings } from './stats.ts';
+import { isSweepSet, type SweepSet } from './sweep.ts';
+
+export type DiffStatus = 'same' | 'changed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
+
+export interface MetricDiff {
+  readonly scenario: string;
+  readonly params: string;
+  /** The new side's stack (with --by stack: the stack compared against the reference). */
+  readonly stack: string;
+  /** The old side's stack (differs from `stack` only with --by stack). */
+  readonly against: string;
+  readonly metric: MetricName;
+  readonly old: number | null;
+  readonly new: number | null;
+  readonly delta: number | null;
+  readonly ratio: number | null;
+  readonly status: DiffStatus;
+  /** One-sided p-value of the timing test (slower for 'slower', faster for 'faster'). */
+  readonly p?: number;
+}
+
+export interface TimingRule {
+  readonly alpha: number;
+  readonly threshold: number;
+}
+
+export const DEFAULT_TIMING_RULE: TimingRule = { alpha: 0.01, threshold: 0.05 };
+
+const TIMED: ReadonlySet<MetricName> = new Set(['time_ns_median', 'time_ns_mean']);
+
+function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: TimingRule): MetricDiff {
+  const old = metricValue(a, metric) ?? null;
+  const now = metricValue(b, metric) ?? null;
+  const base = { scenario: b.scenario, params: b.params, stack: b.stack, against: a.stack, metric, old, new: now };
+  if (old === null || now === null) {
+    return { ...base, delta: null, ratio: null, status: old === null && now === null ? 'same' : 'untested' };
+  }
+  const delta = now - old;
+  const ratio = old === 0 ? (now === 0 ? 1 : null) : now / old;
+  if (TIMED.has(metric)) {
+    const sa = a.timing?.sample_ns;
+    const sb = b.timing?.sample_ns;
+    if (!sa?.length || !sb?.length) return { ...base, delta, ratio, status: 'untested' };
+    const t = compareTimings(sa, sb, rule);
+    const p = t.verdict === 'faster' ? t.pFaster : t.pSlower;
+    return { ...base, delta, ratio, status: t.verdict, p };
+  }
+  if (metric === 'time_rme_pct' || metric === 'time_samples') return { ...base, delta, ratio, status: 'same' };
+  return { ...base, delta, ratio, status: delta === 0 ? 'same' : 'changed' };
+}
+
+/** Every metric of every run: old (a) → new (b), matched by scenario, params and stack. */
+export function compareSets(a: ResultSet, b: ResultSet, rule: TimingRule = DEFAULT_TIMING_RULE, metrics: readonly MetricName[] = METRIC_NAMES): MetricDiff[] {
+  const out: MetricDiff[] = [];
+  const olds = new Map(a.runs.map((r) => [recordKey(r), r]));
+  const seen = new Set<string>();
+  for (const nr of b.runs) {
+    const key = recordKey(nr);
+    seen.add(key);
+    const or = olds.get(key);
+    if (!or) {
+      out.push({ scenario: nr.scenario, params: nr.params, stack: nr.stack, against: nr.stack, metric: 'correct', old: null, new: nr.verdict.ok ? 1 : 0, delta: null, ratio: null, status: 'added' });
+      continue;
+    }
+    for (const m of metrics) out.push(diffMetric(or, nr, m, rule));
+  }
+  for (const or of a.runs) {
+    if (seen.has(recordKey(or))) continue;
+    out.push({ scenario: or.scenario, params: or.params, stack: or.stack, against: or.stack, metric: 'correct', old: or.verdict.ok ? 1 : 0, new: null, delta: null, ratio: null, status: 'removed' });
+  }
+  return out;
+}
+
+/** Within one result: every stack against `reference` (default the first stack), per scenario. */
+export function compareByStack(set: ResultSet, reference?: string, rule: TimingRule = DEFAULT_TIMING_RULE, metrics: readonly MetricName[] = METRIC_NAMES): MetricDiff[] {
+  const stacks = [...new Set(set.runs.map((r) => r.stack))];
+  const ref = reference ?? stacks[0];
+  if (ref === undefined) return [];
+  if (!stacks.includes(ref)) throw new RangeError(`--against "${ref}" is not a stack of this result (stacks: ${stacks.join(', ')})`);
+  const out: MetricDiff[] = [];
+  for (const r of set.runs) {
+    if (r.stack === ref) continue;
+    const base = set.runs.find((x) => x.stack === ref && x.scenario === r.scenario && x.params === r.params);
+    if (!base) continue;
+    for (const m of metrics) out.push(diffMetric(base, r, m, rule));
+  }
+  return out;
+}
+
+export interface ClassDiff {
+  readonly stack: string;
+  readonly metric: MetricName;
+  readonly old: string;
+  readonly new: string;
+  readonly status: 'same' | 'worse' | 'better';
+}
+
+/** Two sweeps: the complexity class of each (stack, metric) fit, old → new. */
+export function compareSweeps(a: SweepSet, b: SweepSet): ClassDiff[] {
+  const out: ClassDiff[] = [];
+  for (const nf of b.sweep.fits) {
+    const of = a.sweep.fits.find((f) => f.stack === nf.stack && f.metric === nf.metric);
+    if (!of) continue;
+    const status = !classChanged(of.cls, nf.cls) ? 'same' : classRank(nf.cls) > classRank(of.cls) ? 'worse' : 'better';
+    out.push({ stack: nf.stack, metric: nf.metric, old: of.cls, new: nf.cls, status });
+  }
+  return out;
+}
+
+export { isSweepSet, COUNTER_NAMES };

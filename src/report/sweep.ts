@@ -1,0 +1,88 @@
+// Parameter sweeps: one scenario parameter over a range (lo..hi:xF or lo..hi:+S) per
+// configuration, and the complexity class of each metric's growth (fit.ts).
+import { getScenario } from '../../bench/scenarios/index.ts';
+import { ParamError, resolveParams } from '../../bench/params.ts';
+import { formatPages } from '../../bench/sizes.ts';
+import type { ResultSet, RunRecord } from '../harness/results.ts';
+import { METRIC_NAMES, type MetricName, metricValue } from '../harness/results.ts';
+import { type ComplexityClass, fitComplexity } from './fit.ts';
+
+export interface SweepRange {
+  readonly param: string;
+  /** The values in the parameter's own unit (pages for sizes). */
+  readonly values: readonly number[];
+  /** The same values as given on the command line, for --param. */
+  readonly given: readonly string[];
+}
+
+export interface SweepFit {
+  readonly stack: string;
+  readonly metric: MetricName;
+  readonly cls: ComplexityClass;
+  readonly coefficient: number;
+  readonly rms: number;
+  readonly points: readonly { readonly n: number; readonly y: number }[];
+}
+
+export interface SweepInfo {
+  readonly scenario: string;
+  readonly param: string;
+  readonly values: readonly number[];
+  readonly fits: readonly SweepFit[];
+}
+
+export type SweepSet = ResultSet & { readonly sweep: SweepInfo };
+
+export function isSweepSet(s: ResultSet): s is SweepSet {
+  return typeof (s as Partial<SweepSet>).sweep === 'object';
+}
+
+/** Parse "--param size=1G..32T:x2" for a scenario (sizes in pages, ints as is). */
+export function parseSweepParam(scenario: string, flag: string): SweepRange {
+  const m = /^([a-z_][a-z0-9_]*)=([^.]+)\.\.([^:]+):(x|\+)([0-9]+)$/i.exec(flag);
+  if (!m) throw new ParamError(`--param "${flag}" is not a sweep range key=lo..hi:xF or key=lo..hi:+S (e.g. size=1G..32T:x2)`);
+  const [, param, lo, hi, op, stepText] = m as unknown as [string, string, string, string, string, string];
+  const spec = getScenario(scenario).params[param];
+  if (!spec) throw new ParamError(`unknown parameter "${param}" for scenario "${scenario}" (accepted: ${Object.keys(getScenario(scenario).params).join(', ')})`);
+  if (spec.kind === 'enum') throw new ParamError(`parameter "${param}" of "${scenario}" is not numeric: it cannot be swept`);
+  const step = Number(stepText);
+  if ((op === 'x' && step < 2) || (op === '+' && step < 1)) throw new ParamError(`--param "${flag}": step ${op}${step} does not advance`);
+  const from = resolveParams(scenario, { [param]: spec }, { [param]: lo })[param] as number;
+  const to = resolveParams(scenario, { [param]: spec }, { [param]: hi })[param] as number;
+  if (to < from) throw new ParamError(`--param "${flag}": ${hi} is below ${lo}`);
+  const values: number[] = [];
+  for (let v = from; v <= to; v = op === 'x' ? v * step : v + step) {
+    values.push(v);
+    if (values.length > 200) throw new ParamError(`--param "${flag}" gives more than 200 values`);
+  }
+  const given = values.map((v) => (spec.kind === 'size' ? formatPages(v) : String(v)));
+  return { param, values, given };
+}
+
+/** The sweep's parameter value of a run (from its params string). */
+function valueOf(r: RunRecord, param: string, kind: 'size' | 'int'): number {
+  const kv = r.params.split(';').find((p) => p.startsWith(`${param}=`));
+  if (!kv) throw new Error(`run ${r.scenario} lacks parameter ${param}`);
+  const text = kv.slice(param.length + 1);
+  return kind === 'size' ? (resolveParams(r.scenario, { [param]: { kind: 'size', default: text, description: '' } }, {})[param] as number) : Number(text);
+}
+
+/** Fit every metric of every configuration of a sweep's runs. */
+export function fitSweep(runs: readonly RunRecord[], scenario: string, param: string): SweepFit[] {
+  const spec = getScenario(scenario).params[param]!;
+  const kind = spec.kind === 'size' ? 'size' : 'int';
+  const fits: SweepFit[] = [];
+  const stacks = [...new Set(runs.map((r) => r.stack))];
+  for (const stack of stacks) {
+    const mine = runs.filter((r) => r.stack === stack);
+    for (const metric of METRIC_NAMES) {
+      const points = mine
+        .map((r) => ({ n: valueOf(r, param, kind), y: metricValue(r, metric) }))
+        .filter((p): p is { n: number; y: number } => p.y !== undefined && p.y >= 0);
+      if (points.length < 2 || new Set(points.map((p) => p.n)).size < 2) continue;
+      const f = fitComplexity(points);
+      fits.push({ stack, metric, cls: f.cls, coefficient: f.coefficient, rms: f.rms, points });
+    }
+  }
+  return fits;
+}
