@@ -13,17 +13,32 @@ export interface RegisteredVariant {
   readonly file: string;
 }
 
+/**
+ * Every variants/<axis>/<id>.ts, then those of the directory named by KSMBENCH_EXTRA_VARIANTS
+ * (same layout, .ts files beside a package.json of "type": "module", or .mts files):
+ * out-of-tree patch versions under development, without editing this tree.
+ */
 async function load(): Promise<RegisteredVariant[]> {
   const out: RegisteredVariant[] = [];
-  for (const axis of AXES) {
-    const dir = join(here, axis);
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts'))
-      .sort();
-    for (const f of files) {
-      const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Variant };
-      if (!mod.default) throw new Error(`variants/${axis}/${f} has no default export (export default defineVariant({...}))`);
-      out.push({ variant: mod.default, file: `${axis}/${f}` });
+  const roots = [here, ...(process.env.KSMBENCH_EXTRA_VARIANTS ? [process.env.KSMBENCH_EXTRA_VARIANTS] : [])];
+  for (const root of roots) {
+    for (const axis of AXES) {
+      const dir = join(root, axis);
+      let files: string[];
+      try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.ts') || (root !== here && f.endsWith('.mts'))).sort();
+      } catch {
+        if (root === here) throw new Error(`variants/${axis}/ is missing`);
+        continue;
+      }
+      for (const f of files) {
+        const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Variant };
+        if (!mod.default) throw new Error(`${join(dir, f)} has no default export (export default defineVariant({...}))`);
+        if (out.some((r) => r.variant.axis === axis && r.variant.id === mod.default!.id)) {
+          throw new Error(`${join(dir, f)}: variant id "${mod.default.id}" is already registered on axis ${axis}`);
+        }
+        out.push({ variant: mod.default, file: root === here ? `${axis}/${f}` : join(dir, f) });
+      }
     }
   }
   return out;
@@ -49,5 +64,5 @@ export function getVariant<A extends Axis>(axis: A, id: string): VariantOf<A> {
 
 /** The id a file name stands for ("rmap/vm-pgoff.ts" → "vm-pgoff"). */
 export function idOfFile(file: string): string {
-  return basename(file, '.ts');
+  return basename(basename(file, '.ts'), '.mts');
 }

@@ -1,0 +1,420 @@
+// Small pure SVG builders for reports: a log-log line chart and a grouped bar chart. They
+// return SVG strings (no scripts, no external resources); every text is XML-escaped.
+
+/** Escape text for XML/HTML content and attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/** Series colours (Tableau 10: distinct, readable on white). */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#bab0ac'] as const;
+/** Dash patterns cycle with the colours, so series that coincide stay distinguishable. */
+const DASHES = ['', '8 4', '3 3', '12 3 3 3'] as const;
+
+export function colorOf(i: number): string {
+  return PALETTE[i % PALETTE.length]!;
+}
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif";
+
+/** Rough text width at a font size (for layout only). */
+function textWidth(s: string, size: number): number {
+  return s.length * size * 0.6;
+}
+
+function r2(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+const SI: readonly (readonly [number, string])[] = [
+  [1e15, 'P'],
+  [1e12, 'T'],
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'k'],
+];
+
+/** A compact number: 3 significant digits with an SI suffix (1.23M), integers below 10k as is. */
+export function fmtCompact(v: number): string {
+  const a = Math.abs(v);
+  if (a < 1e4) return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(3)));
+  for (const [f, s] of SI) if (a >= f) return `${Number((v / f).toPrecision(3))}${s}`;
+  return String(v);
+}
+
+/** The label of a decade tick 10^k: 1, 10, 100, 1k … 100T, 1P, else 10^k. */
+function decadeLabel(k: number): { text: string; sup?: string } {
+  if (k < 0 || k > 15) return { text: '10', sup: String(k) };
+  const v = 10 ** k;
+  for (const [f, s] of SI) if (v >= f) return { text: `${v / f}${s}` };
+  return { text: String(v) };
+}
+
+const BIN = ['', 'K', 'M', 'G', 'T', 'P', 'E'] as const;
+
+/** The label of 2^j bytes: 1K, 4G, 32T … */
+function binaryLabel(j: number): string {
+  const u = Math.floor(j / 10);
+  if (j < 0 || u >= BIN.length) return `2^${j}`;
+  return `${2 ** (j - u * 10)}${BIN[u]}`;
+}
+
+interface Tick {
+  readonly v: number;
+  readonly label?: { text: string; sup?: string };
+  readonly major: boolean;
+  /** Labels with a higher priority are kept when labels collide. */
+  readonly priority: number;
+}
+
+/** A log10 scale over [lo, hi] onto [p0, p1]. */
+function logScale(lo: number, hi: number, p0: number, p1: number): (v: number) => number {
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  return (v) => p0 + ((Math.log10(v) - a) / (b - a)) * (p1 - p0);
+}
+
+/** Whole-decade bounds around [min, max] (one decade either side when min = max). */
+function decadeDomain(min: number, max: number): [number, number] {
+  let lo = Math.floor(Math.log10(min) + 1e-9);
+  let hi = Math.ceil(Math.log10(max) - 1e-9);
+  if (hi <= lo) {
+    lo -= 1;
+    hi = Math.max(hi, lo + 1) + 1;
+  }
+  return [10 ** lo, 10 ** hi];
+}
+
+/** Decade ticks (labelled) and 2..9 minor ticks; with fewer than 3 decades, 2 and 5 are labelled too. */
+function decadeTicks(lo: number, hi: number): Tick[] {
+  const a = Math.round(Math.log10(lo));
+  const b = Math.round(Math.log10(hi));
+  const few = b - a < 3;
+  const ticks: Tick[] = [];
+  for (let k = a; k <= b; k++) {
+    ticks.push({ v: 10 ** k, label: decadeLabel(k), major: true, priority: 2 });
+    if (k === b) break;
+    for (let m = 2; m <= 9; m++) {
+      const v = m * 10 ** k;
+      const lab = few && (m === 2 || m === 5) ? { text: fmtCompact(v) } : undefined;
+      ticks.push({ v, ...(lab ? { label: lab } : {}), major: false, priority: 1 });
+    }
+  }
+  return ticks;
+}
+
+/** Binary size ticks: every power of two, the powers of 1024 ranked first. */
+function binaryDomain(min: number, max: number): [number, number] {
+  let lo = Math.floor(Math.log2(min) + 1e-9);
+  let hi = Math.ceil(Math.log2(max) - 1e-9);
+  if (hi <= lo) {
+    lo -= 1;
+    hi += 1;
+  }
+  return [2 ** lo, 2 ** hi];
+}
+
+function binaryTicks(lo: number, hi: number): Tick[] {
+  const a = Math.round(Math.log2(lo));
+  const b = Math.round(Math.log2(hi));
+  const ticks: Tick[] = [];
+  for (let j = a; j <= b; j++) {
+    const major = j % 10 === 0;
+    ticks.push({ v: 2 ** j, label: { text: binaryLabel(j) }, major, priority: major ? 2 : j % 2 === 0 ? 1 : 0 });
+  }
+  return ticks;
+}
+
+/** Keep the labels that do not collide: by priority, then in axis order. */
+function placeLabels(ticks: readonly Tick[], pos: (v: number) => number, minGap: number): Set<number> {
+  const order = ticks
+    .map((t, i) => ({ t, i }))
+    .filter((x) => x.t.label)
+    .sort((x, y) => y.t.priority - x.t.priority || x.i - y.i);
+  const kept: number[] = [];
+  const keep = new Set<number>();
+  for (const { t, i } of order) {
+    const p = pos(t.v);
+    if (kept.some((q) => Math.abs(q - p) < minGap)) continue;
+    kept.push(p);
+    keep.add(i);
+  }
+  return keep;
+}
+
+function labelSvg(l: { text: string; sup?: string }): string {
+  return l.sup === undefined ? escapeXml(l.text) : `${escapeXml(l.text)}<tspan dy="-6" font-size="9">${escapeXml(l.sup)}</tspan>`;
+}
+
+function plainLabel(l: { text: string; sup?: string }): string {
+  return l.sup === undefined ? l.text : `${l.text}^${l.sup}`;
+}
+
+/** A legend in rows below a chart: returns the SVG and its height. */
+function legend(names: readonly string[], x0: number, y0: number, width: number, swatch: (i: number, x: number, y: number) => string): { svg: string; height: number } {
+  const parts: string[] = [];
+  let x = x0;
+  let y = y0;
+  const rowH = 18;
+  names.forEach((name, i) => {
+    const w = 28 + textWidth(name, 12) + 18;
+    if (x > x0 && x + w > x0 + width) {
+      x = x0;
+      y += rowH;
+    }
+    parts.push(`<g class="legend-item">${swatch(i, x, y)}<text x="${r2(x + 28)}" y="${r2(y + 4)}" font-size="12">${escapeXml(name)}</text></g>`);
+    x += w;
+  });
+  return { svg: `<g class="legend">${parts.join('')}</g>`, height: names.length ? y - y0 + rowH : 0 };
+}
+
+function svgOpen(width: number, height: number, title: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${r2(width)}" height="${r2(height)}" viewBox="0 0 ${r2(width)} ${r2(height)}" role="img" aria-label="${escapeXml(title)}" font-family="${escapeXml(FONT)}"><title>${escapeXml(title)}</title><rect width="100%" height="100%" fill="#fff"/>`;
+}
+
+export interface LinePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+export interface LineSeries {
+  readonly name: string;
+  readonly points: readonly LinePoint[];
+}
+
+export interface LineChartOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly width?: number;
+  readonly height?: number;
+  /** x tick style: 'decimal' (decades: 1k, 1M, 1G … or 10^k) or 'binary' (sizes in bytes: 1G, 4G … 1T). */
+  readonly xTicks?: 'decimal' | 'binary';
+  /** How a point's x reads in its tooltip (default: the number). */
+  readonly xFormat?: (x: number) => string;
+}
+
+/**
+ * A log-log line chart: one polyline per series, log10 axes with decade ticks, a legend.
+ * y = 0 cannot sit on a log axis: it is drawn at (smallest positive y) / 10, marked "0" and noted.
+ * Points with x ≤ 0 or non-finite values are left out.
+ */
+export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOptions): string {
+  const width = opts.width ?? 760;
+  const height = opts.height ?? 420;
+  const clean = series.map((s) => ({ name: s.name, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0 && p.y >= 0).toSorted((a, b) => a.x - b.x) }));
+  const all = clean.flatMap((s) => s.points);
+  const ys = all.map((p) => p.y);
+  const positive = ys.filter((y) => y > 0);
+  const hasZero = ys.some((y) => y === 0);
+  const minPos = positive.length ? Math.min(...positive) : 1;
+  const zeroAt = minPos / 10;
+  const yOf = (y: number) => (y === 0 ? zeroAt : y);
+  const xs = all.map((p) => p.x);
+  const xMin = xs.length ? Math.min(...xs) : 1;
+  const xMax = xs.length ? Math.max(...xs) : 10;
+  const yMin = hasZero ? zeroAt : minPos;
+  const yMax = positive.length ? Math.max(...positive) : 10;
+
+  const binary = opts.xTicks === 'binary';
+  const [x0v, x1v] = binary ? binaryDomain(xMin, xMax) : decadeDomain(xMin, xMax);
+  const [y0v, y1v] = decadeDomain(yMin, yMax);
+  const yTicks = decadeTicks(y0v, y1v);
+  const xTicks = binary ? binaryTicks(x0v, x1v) : decadeTicks(x0v, x1v);
+  const yLabelW = Math.max(...yTicks.map((t) => (t.label ? textWidth(plainLabel(t.label), 11) : 0)), textWidth('0', 11));
+  const m = { left: 34 + yLabelW + 8, right: 24, top: hasZero ? 48 : 36, bottom: 52 };
+  const pw = width - m.left - m.right;
+  const ph = height - m.top - m.bottom;
+  const X = logScale(x0v, x1v, m.left, m.left + pw);
+  const Y = logScale(y0v, y1v, m.top + ph, m.top);
+
+  const out: string[] = [];
+  out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
+  if (hasZero) out.push(`<text x="${r2(width / 2)}" y="37" text-anchor="middle" font-size="11" fill="#666" class="zero-note">${escapeXml(`y = 0 is drawn at ${fmtCompact(zeroAt)} (the smallest positive value / 10), marked 0`)}</text>`);
+  // grid and ticks
+  const grid: string[] = [];
+  const labels: string[] = [];
+  const keepY = placeLabels(hasZero ? [...yTicks, { v: zeroAt, label: { text: '0' }, major: true, priority: 3 }] : yTicks, Y, 14);
+  yTicks.forEach((t, i) => {
+    const y = Y(t.v);
+    grid.push(`<line x1="${r2(m.left)}" x2="${r2(m.left + pw)}" y1="${r2(y)}" y2="${r2(y)}" stroke="${t.major ? '#d0d0d0' : '#eeeeee'}" stroke-width="1"/>`);
+    if (t.label && keepY.has(i)) labels.push(`<text class="tick y-tick" x="${r2(m.left - 6)}" y="${r2(y + 4)}" text-anchor="end" font-size="11">${labelSvg(t.label)}</text>`);
+  });
+  if (hasZero) {
+    const y = Y(zeroAt);
+    grid.push(`<line x1="${r2(m.left)}" x2="${r2(m.left + pw)}" y1="${r2(y)}" y2="${r2(y)}" stroke="#999" stroke-width="1" stroke-dasharray="2 3"/>`);
+    labels.push(`<text class="tick y-tick zero" x="${r2(m.left - 6)}" y="${r2(y + 4)}" text-anchor="end" font-size="11" font-style="italic">0</text>`);
+  }
+  const xTickLabels = xTicks.map((t) => (t.label ? plainLabel(t.label) : ''));
+  const maxXLabel = Math.max(...xTickLabels.map((s) => textWidth(s, 11)), 10);
+  const keepX = placeLabels(xTicks, X, maxXLabel + 8);
+  xTicks.forEach((t, i) => {
+    const x = X(t.v);
+    grid.push(`<line x1="${r2(x)}" x2="${r2(x)}" y1="${r2(m.top)}" y2="${r2(m.top + ph)}" stroke="${t.major ? '#d0d0d0' : '#eeeeee'}" stroke-width="1"/>`);
+    if (t.label && keepX.has(i)) {
+      labels.push(`<line x1="${r2(x)}" x2="${r2(x)}" y1="${r2(m.top + ph)}" y2="${r2(m.top + ph + 4)}" stroke="#444"/>`);
+      labels.push(`<text class="tick x-tick" x="${r2(x)}" y="${r2(m.top + ph + 17)}" text-anchor="middle" font-size="11">${labelSvg(t.label)}</text>`);
+    }
+  });
+  out.push(`<g class="grid">${grid.join('')}</g>`);
+  out.push(`<rect x="${r2(m.left)}" y="${r2(m.top)}" width="${r2(pw)}" height="${r2(ph)}" fill="none" stroke="#444"/>`);
+  out.push(`<g class="ticks">${labels.join('')}</g>`);
+  out.push(`<text x="${r2(m.left + pw / 2)}" y="${r2(m.top + ph + 38)}" text-anchor="middle" font-size="12">${escapeXml(opts.xLabel)}</text>`);
+  out.push(`<text transform="translate(14 ${r2(m.top + ph / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(opts.yLabel)}</text>`);
+  // series
+  const fx = opts.xFormat ?? ((x: number) => String(x));
+  clean.forEach((s, i) => {
+    const color = colorOf(i);
+    const dash = DASHES[i % DASHES.length]!;
+    const pts = s.points.map((p) => `${r2(X(p.x))},${r2(Y(yOf(p.y)))}`).join(' ');
+    const marks = s.points
+      .map((p) => {
+        const cx = X(p.x);
+        const cy = Y(yOf(p.y));
+        const tip = `<title>${escapeXml(`${s.name}: ${fx(p.x)} → ${p.y.toLocaleString('en-US', { maximumFractionDigits: 3 })}`)}</title>`;
+        return marker(i, cx, cy, color, tip);
+      })
+      .join('');
+    out.push(
+      `<g class="series" data-series="${escapeXml(s.name)}"><polyline class="series-line" points="${pts}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>${marks}</g>`,
+    );
+  });
+  const leg = legend(
+    clean.map((s) => s.name),
+    m.left,
+    height + 4,
+    pw,
+    (i, x, y) =>
+      `<line x1="${r2(x)}" x2="${r2(x + 22)}" y1="${r2(y)}" y2="${r2(y)}" stroke="${colorOf(i)}" stroke-width="2"${DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : ''}/>${marker(i, x + 11, y, colorOf(i), '')}`,
+  );
+  out.push(leg.svg);
+  const total = height + leg.height + 8;
+  return `${svgOpen(width, total, opts.title)}${out.join('')}</svg>`;
+}
+
+/** A point marker: circle, square, triangle, diamond by series. */
+function marker(i: number, x: number, y: number, color: string, tip: string): string {
+  const k = i % 4;
+  const a = `fill="${color}" stroke="#fff" stroke-width="0.8"`;
+  if (k === 0) return `<circle cx="${r2(x)}" cy="${r2(y)}" r="3.5" ${a}>${tip}</circle>`;
+  if (k === 1) return `<rect x="${r2(x - 3.5)}" y="${r2(y - 3.5)}" width="7" height="7" ${a}>${tip}</rect>`;
+  if (k === 2) return `<polygon points="${r2(x)},${r2(y - 4.5)} ${r2(x + 4.2)},${r2(y + 3)} ${r2(x - 4.2)},${r2(y + 3)}" ${a}>${tip}</polygon>`;
+  return `<polygon points="${r2(x)},${r2(y - 4.5)} ${r2(x + 4.5)},${r2(y)} ${r2(x)},${r2(y + 4.5)} ${r2(x - 4.5)},${r2(y)}" ${a}>${tip}</polygon>`;
+}
+
+export interface Bar {
+  readonly name: string;
+  /** null: no value (drawn as "–"). */
+  readonly value: number | null;
+}
+
+export interface BarGroup {
+  readonly label: string;
+  readonly bars: readonly Bar[];
+}
+
+export interface BarChartOptions {
+  readonly title: string;
+  readonly yLabel: string;
+  /** Log scale; default: when the positive values span more than 3 decades. */
+  readonly log?: boolean;
+  readonly height?: number;
+  /** How a value reads in its label (default fmtCompact) and tooltip (default exact). */
+  readonly format?: (v: number) => string;
+}
+
+/**
+ * Grouped bars: one group per label, one bar per name (the same name has the same colour in
+ * every group), value labels above the bars, a legend. Log scale on request, or by default
+ * when values span more than 3 decades (a 0 is then a bar-less "0" on the axis).
+ */
+export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): string {
+  const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))];
+  const values = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v): v is number => v !== null && Number.isFinite(v));
+  const positive = values.filter((v) => v > 0);
+  const maxV = positive.length ? Math.max(...positive) : 1;
+  const minPos = positive.length ? Math.min(...positive) : 1;
+  const log = opts.log ?? maxV / minPos > 1000;
+  const fmt = opts.format ?? fmtCompact;
+
+  const barW = 20;
+  const barGap = 3;
+  const groupGap = 28;
+  const groupW = groups.map((g) => Math.max(g.bars.length * (barW + barGap) - barGap, textWidth(g.label, 12) + 4));
+  const labelH = Math.max(...values.map((v) => textWidth(fmt(v), 10)), 12) + 8;
+  const yTickW = 46;
+  const m = { left: 30 + yTickW, right: 20, top: 34 + labelH, bottom: 40 };
+  const plotW = groupW.reduce((a, b) => a + b, 0) + groupGap * (groups.length + 1);
+  const width = Math.max(m.left + plotW + m.right, textWidth(opts.title, 15) + 40, 360);
+  const ph = (opts.height ?? 300) - 34 - 40;
+  const height = m.top + ph + m.bottom;
+
+  let Y: (v: number) => number;
+  let ticks: Tick[];
+  let base: number;
+  if (log) {
+    const [lo, hi] = decadeDomain(minPos * 0.99, maxV); // the smallest bar keeps some height
+    Y = logScale(lo, hi, m.top + ph, m.top);
+    ticks = decadeTicks(lo, hi);
+    base = lo;
+  } else {
+    const step = niceStep(maxV / 5);
+    const top = Math.max(step, Math.ceil(maxV / step) * step);
+    Y = (v) => m.top + ph - (v / top) * ph;
+    ticks = [];
+    for (let v = 0; v <= top + step / 2; v += step) ticks.push({ v, label: { text: fmtCompact(v) }, major: true, priority: 2 });
+    base = 0;
+  }
+  const out: string[] = [];
+  out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
+  if (log) out.push(`<text x="${r2(width - m.right)}" y="20" text-anchor="end" font-size="11" fill="#666">log scale</text>`);
+  const keep = placeLabels(ticks, Y, 14);
+  const grid: string[] = [];
+  ticks.forEach((t, i) => {
+    const y = Y(t.v);
+    grid.push(`<line x1="${r2(m.left)}" x2="${r2(m.left + plotW)}" y1="${r2(y)}" y2="${r2(y)}" stroke="${t.major ? '#d8d8d8' : '#f0f0f0'}"/>`);
+    if (t.label && keep.has(i)) grid.push(`<text class="tick y-tick" x="${r2(m.left - 6)}" y="${r2(y + 4)}" text-anchor="end" font-size="11">${labelSvg(t.label)}</text>`);
+  });
+  out.push(`<g class="grid">${grid.join('')}</g>`);
+  out.push(`<text transform="translate(14 ${r2(m.top + ph / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(opts.yLabel)}</text>`);
+  const baseY = m.top + ph;
+  let x = m.left + groupGap;
+  groups.forEach((g, gi) => {
+    const gw = groupW[gi]!;
+    const barsW = g.bars.length * (barW + barGap) - barGap;
+    let bx = x + (gw - barsW) / 2;
+    const parts: string[] = [];
+    for (const b of g.bars) {
+      const ci = names.indexOf(b.name);
+      const cx = bx + barW / 2;
+      const exact = b.value === null ? 'no value' : b.value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+      const tip = `<title>${escapeXml(`${g.label} — ${b.name}: ${exact}`)}</title>`;
+      let top = baseY;
+      if (b.value !== null && b.value > 0) {
+        top = Y(Math.max(b.value, base));
+        parts.push(`<rect class="bar" x="${r2(bx)}" y="${r2(top)}" width="${barW}" height="${r2(Math.max(baseY - top, 0.5))}" fill="${colorOf(ci)}">${tip}</rect>`);
+      } else {
+        parts.push(`<rect class="bar empty" x="${r2(bx)}" y="${r2(baseY - 1)}" width="${barW}" height="1" fill="${colorOf(ci)}">${tip}</rect>`);
+      }
+      const text = b.value === null ? '–' : fmt(b.value);
+      parts.push(`<text class="value" transform="translate(${r2(cx + 3.5)} ${r2(top - 4)}) rotate(-90)" font-size="10" fill="#333">${escapeXml(text)}</text>`);
+      bx += barW + barGap;
+    }
+    parts.push(`<text class="group-label" x="${r2(x + gw / 2)}" y="${r2(baseY + 18)}" text-anchor="middle" font-size="12">${escapeXml(g.label)}</text>`);
+    out.push(`<g class="group">${parts.join('')}</g>`);
+    x += gw + groupGap;
+  });
+  out.push(`<line x1="${r2(m.left)}" x2="${r2(m.left + plotW)}" y1="${r2(baseY)}" y2="${r2(baseY)}" stroke="#444"/>`);
+  out.push(`<line x1="${r2(m.left)}" x2="${r2(m.left)}" y1="${r2(m.top)}" y2="${r2(baseY)}" stroke="#444"/>`);
+  const leg = legend(names, m.left, height, Math.max(width - m.left - m.right, 200), (i, lx, ly) => `<rect x="${r2(lx + 4)}" y="${r2(ly - 6)}" width="14" height="12" fill="${colorOf(i)}"/>`);
+  out.push(leg.svg);
+  return `${svgOpen(width, height + leg.height + 6, opts.title)}${out.join('')}</svg>`;
+}
+
+/** 1, 2 or 5 × 10^k at or above `raw`. */
+function niceStep(raw: number): number {
+  if (!(raw > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const f of [1, 2, 5, 10]) if (f * p >= raw) return Math.max(f * p, 1e-9);
+  return 10 * p;
+}
