@@ -2,12 +2,14 @@
 import { join } from 'node:path';
 import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
-import { selectSuite } from '../harness/suite.ts';
+import { selectSuite, suiteKey } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
 import { present } from './present.ts';
 import { progressReporter } from './progress.ts';
+import { UsageError } from './errors.ts';
+import { runJobs } from './jobs.ts';
 
 export const RUN_HELP = `ksmbench run [options]
 
@@ -29,6 +31,8 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --iterations N         minimum samples per run (default ${DEFAULT_TIMING.iterations})
   --seed N               seed of scenario contents (default 1)
   --shard k/n            run only the k-th of n slices (merge them with ksmbench merge)
+  --jobs N               split the runs over N processes (cores) and merge them (default 1;
+                         timings of concurrent jobs share the machine)
 `;
 
 export interface RunArgs {
@@ -44,6 +48,18 @@ export function resultBase(dir: string, set: ResultSet): string {
   return join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
 }
 
+/** argv without the given flags (and their values). */
+export function argvWithout(argv: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.split('=')[0]!;
+    if (!flags.includes(name)) out.push(a);
+    else if (!a.includes('=') && name !== '--no-save') i++;
+  }
+  return out;
+}
+
 export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const { values } = parse(argv, {
     ...SUITE_FLAGS,
@@ -52,11 +68,14 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     'no-timing': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    jobs: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
   }
+  const jobs = intFlag('jobs', values.jobs, 1, 1);
+  if (jobs > 1 && values.shard) throw new UsageError('give --jobs or --shard, not both');
   const format = formatFlag(values.format);
   const suite = selectSuite(suiteOptions(values));
   const timing: TimingOptions | null = values['no-timing']
@@ -64,7 +83,10 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
+  const set =
+    jobs > 1
+      ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format', '--no-save']), jobs, cwd, suite.name, suite.runs.map(suiteKey))
+      : await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
   process.stdout.write(present(set, format ?? 'table'));
   if (!values['no-save']) {
     const files = writeResultFiles(resultBase(out, set), set);

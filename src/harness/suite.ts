@@ -6,7 +6,8 @@ import { ParamError } from '../../bench/params.ts';
 import { getVariant } from '../../variants/registry.ts';
 import { getStack, STACKS } from '../../variants/stacks.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
-import { configOfStack, configOfVariants, type RunConfig } from './config.ts';
+import { configLabel, configOfStack, configOfVariants, type RunConfig } from './config.ts';
+import { paramsString, recordKey } from './results.ts';
 
 export class SuiteError extends Error {}
 
@@ -26,6 +27,11 @@ export interface SuiteOptions {
 export interface Suite {
   readonly name: string;
   readonly runs: readonly { readonly scenario: Scenario; readonly config: RunConfig }[];
+}
+
+/** The record key a run of the suite will have (results.ts recordKey). */
+export function suiteKey(run: Suite['runs'][number]): string {
+  return recordKey({ scenario: run.scenario.name, params: paramsString(run.scenario.params), stack: configLabel(run.config) });
 }
 
 /** Parse "axis=id[,id…]". */

@@ -1,6 +1,7 @@
 // The invariant checker (DESIGN.md §6.3): what the kernel's VM_BUG_ONs and the sysfs
 // definitions promise, checked over the whole KSM state. Returns the violations found.
 import { COUNTER_NAMES } from '../mm/counters.ts';
+import type { MmStruct } from '../mm/mm.ts';
 import { forEachLeaf } from '../mm/leaves.ts';
 import { rbFirst, rbNext } from '../mm/rbtree.ts';
 import { userSpacePages } from '../mm/units.ts';
@@ -12,39 +13,48 @@ import type { Ksm } from './state.ts';
 export function checkInvariants(ksm: Ksm): string[] {
   const bad: string[] = [];
   const c = ksm.counters;
-  const items: KsmRmapItem[] = [];
+  // One pass over every mm_slot's rmap_list: flags read once per item.
+  const stable = new Set<KsmRmapItem>();
+  let unstable = 0;
+  let items = 0;
   let slotCount = 0;
+  const perMm = new Map<MmStruct, { items: number; merging: number }>();
   for (let slot = ksm.ksm_mm_head.next; slot !== ksm.ksm_mm_head; slot = slot.next) {
     slotCount++;
+    const mm = slot.mm!;
+    const mine = perMm.get(mm) ?? { items: 0, merging: 0 };
+    perMm.set(mm, mine);
     let prev = -1;
     for (let it = slot.rmap_list; it; it = it.rmap_list) {
-      if (!it.live) bad.push(`freed rmap_item on ${slot.mm!.name}'s list`);
-      if (it.mm !== slot.mm) bad.push(`rmap_item at ${it.vpn} on ${slot.mm!.name}'s list belongs to ${it.mm.name}`);
-      if (it.vpn <= prev) bad.push(`${slot.mm!.name}'s rmap_list is not sorted at ${it.vpn}`);
-      prev = it.vpn;
-      items.push(it);
+      items++;
+      mine.items++;
+      if (!it.live) bad.push(`freed rmap_item on ${mm.name}'s list`);
+      if (it.mm !== mm) bad.push(`rmap_item at ${it.vpn} on ${mm.name}'s list belongs to ${it.mm.name}`);
+      const vpn = it.vpn;
+      if (vpn <= prev) bad.push(`${mm.name}'s rmap_list is not sorted at ${vpn}`);
+      prev = vpn;
+      const flags = it.addressFlags;
+      if ((flags & STABLE_FLAG) !== 0) {
+        stable.add(it);
+        mine.merging++;
+        if ((flags & UNSTABLE_FLAG) !== 0) bad.push(`rmap_item ${vpn} in both trees`);
+      } else if ((flags & UNSTABLE_FLAG) !== 0) {
+        unstable++;
+      }
     }
   }
   if (slotCount !== ksm.mm_slots_hash.size) bad.push(`${slotCount} slots on the list, ${ksm.mm_slots_hash.size} hashed`);
-  if (items.length !== ksm.ksm_rmap_items) bad.push(`ksm_rmap_items ${ksm.ksm_rmap_items} != ${items.length} items on the lists`);
-
-  const stable = items.filter((i) => (i.addressFlags & STABLE_FLAG) !== 0);
-  const unstable = items.filter((i) => (i.addressFlags & UNSTABLE_FLAG) !== 0);
-  for (const i of items) {
-    if ((i.addressFlags & STABLE_FLAG) !== 0 && (i.addressFlags & UNSTABLE_FLAG) !== 0) bad.push(`rmap_item ${i.vpn} in both trees`);
+  if (items !== ksm.ksm_rmap_items) bad.push(`ksm_rmap_items ${ksm.ksm_rmap_items} != ${items} items on the lists`);
+  if (c.pages_shared + c.pages_sharing !== stable.size) {
+    bad.push(`pages_shared + pages_sharing = ${c.pages_shared + c.pages_sharing} but ${stable.size} stable rmap_items`);
   }
-  if (c.pages_shared + c.pages_sharing !== stable.length) {
-    bad.push(`pages_shared + pages_sharing = ${c.pages_shared + c.pages_sharing} but ${stable.length} stable rmap_items`);
-  }
-  if (c.pages_unshared !== unstable.length) bad.push(`pages_unshared ${c.pages_unshared} != ${unstable.length} unstable rmap_items`);
+  if (c.pages_unshared !== unstable) bad.push(`pages_unshared ${c.pages_unshared} != ${unstable} unstable rmap_items`);
 
-  // Per-mm counts.
-  const mms = new Set(items.map((i) => i.mm));
+  // Per-mm counts (an mm with no slot has no items).
   for (const mm of ksm.machine.mms) {
-    const mine = items.filter((i) => i.mm === mm);
-    const merging = mine.filter((i) => (i.addressFlags & STABLE_FLAG) !== 0).length;
-    if (mm.ksm_merging_pages !== merging) bad.push(`${mm.name}: ksm_merging_pages ${mm.ksm_merging_pages} != ${merging}`);
-    if (mms.has(mm) && mm.ksm_rmap_items !== mine.length) bad.push(`${mm.name}: ksm_rmap_items ${mm.ksm_rmap_items} != ${mine.length}`);
+    const mine = perMm.get(mm) ?? { items: 0, merging: 0 };
+    if (mm.ksm_merging_pages !== mine.merging) bad.push(`${mm.name}: ksm_merging_pages ${mm.ksm_merging_pages} != ${mine.merging}`);
+    if (perMm.has(mm) && mm.ksm_rmap_items !== mine.items) bad.push(`${mm.name}: ksm_rmap_items ${mm.ksm_rmap_items} != ${mine.items}`);
   }
 
   // Stable nodes: hlists, lengths, anon_vmas, chains and dups.
@@ -83,7 +93,11 @@ export function checkInvariants(ksm: Ksm): string[] {
 
   // KSM-placed zero pages still mapped, when the kernel marks and counts them.
   const zp = ksm.policy.zeroPages;
-  if (zp.counts_zero_pages) {
+  // Only replace_page makes a KSM zero PTE: while it never did, the counts must be 0.
+  if (zp.counts_zero_pages && ksm.zeroPagesPlaced === 0) {
+    if (c.ksm_zero_pages !== 0) bad.push(`ksm_zero_pages ${c.ksm_zero_pages} but KSM never placed a zero page`);
+    for (const mm of ksm.machine.mms) if (mm.ksm_zero_pages !== 0) bad.push(`${mm.name}: ksm_zero_pages ${mm.ksm_zero_pages} but KSM never placed a zero page`);
+  } else if (zp.counts_zero_pages) {
     let zero = 0;
     for (const mm of ksm.machine.mms) {
       let mine = 0;

@@ -22,6 +22,7 @@ export function count_unmapped_pinned(ksm: Ksm): number {
  * run before they were all freed (0 when nothing was ever pinned).
  */
 export function sample_lifetime(ksm: Ksm, duringPass: number | null): void {
+  if (!ksm.policy.stableRef.on_stable_insert) return; // no stable node can pin a page
   const c = ksm.counters;
   const pinned = count_unmapped_pinned(ksm);
   if (pinned > c.freed_pages_pinned) c.freed_pages_pinned = pinned;

@@ -83,6 +83,7 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
     const zp = ksm.policy.zeroPages;
     replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: zp.ksm_zero_pte_dirty, special: true });
     pte.ksmPlacedZero = true;
+    ksm.zeroPagesPlaced++;
     if (zp.counts_zero_pages) {
       ksm.counters.ksm_zero_pages++; // ksm_map_zero_page
       vma.mm.ksm_zero_pages++;

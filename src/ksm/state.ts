@@ -101,11 +101,14 @@ export class Ksm implements HandleRegistry {
    * cmp_and_merge_page, in order. Two scanners agree iff their digests do.
    */
   readonly scanDigest = { count: 0, h1: 0x811c9dc5, h2: 0x01000193 };
+  /** Zero pages replace_page has placed (model-only: lets the invariant checker skip its page-table scan while none ever was). */
+  zeroPagesPlaced = 0;
   /** Full-scan passes ksmd ran while some freed KSM page was still pinned by its stable node. */
   readonly pinnedPasses = new Set<number>();
   /** Rmap items and stable nodes by handle, for the pointer fields of the byte records. */
   private readonly nodes = new Map<number, KsmStableNode>();
   private nextNodeId = 1;
+  private readonly mmById = new Map<number, MmStruct>();
 
   constructor(machine: Machine, abi: Abi, policy: KsmPolicy) {
     this.machine = machine;
@@ -125,7 +128,12 @@ export class Ksm implements HandleRegistry {
     return this.machine.anonVmas.get(id);
   }
   mm(id: number): MmStruct | undefined {
-    return this.machine.mms.find((m) => m.id === id);
+    let mm = this.mmById.get(id);
+    if (!mm) {
+      mm = this.machine.mms.find((m) => m.id === id);
+      if (mm) this.mmById.set(id, mm);
+    }
+    return mm;
   }
   stableNode(id: number): KsmStableNode | undefined {
     return this.nodes.get(id);

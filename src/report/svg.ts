@@ -37,9 +37,16 @@ const SI: readonly (readonly [number, string])[] = [
 /** A compact number: 3 significant digits with an SI suffix (1.23M), integers below 10k as is. */
 export function fmtCompact(v: number): string {
   const a = Math.abs(v);
-  if (a < 1e4) return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(3)));
+  if (a < 1e4) return v.toLocaleString('en-US', { maximumFractionDigits: a < 10 ? 3 : 1 });
   for (const [f, s] of SI) if (a >= f) return `${Number((v / f).toPrecision(3))}${s}`;
   return String(v);
+}
+
+/** A tick label: SI suffix from 1000 on (2k, 50k, 1.5M), plain below. */
+export function fmtTick(v: number): string {
+  const a = Math.abs(v);
+  for (const [f, s] of SI) if (a >= f) return `${Number((v / f).toPrecision(3))}${s}`;
+  return String(Number(v.toPrecision(3)));
 }
 
 /** The label of a decade tick 10^k: 1, 10, 100, 1k … 100T, 1P, else 10^k. */
@@ -74,30 +81,46 @@ function logScale(lo: number, hi: number, p0: number, p1: number): (v: number) =
   return (v) => p0 + ((Math.log10(v) - a) / (b - a)) * (p1 - p0);
 }
 
-/** Whole-decade bounds around [min, max] (one decade either side when min = max). */
-function decadeDomain(min: number, max: number): [number, number] {
-  let lo = Math.floor(Math.log10(min) + 1e-9);
-  let hi = Math.ceil(Math.log10(max) - 1e-9);
-  if (hi <= lo) {
-    lo -= 1;
-    hi = Math.max(hi, lo + 1) + 1;
-  }
-  return [10 ** lo, 10 ** hi];
+/** The 1-2-5 steps of a log axis: …, 0.5, 1, 2, 5, 10, 20, … */
+function stepAt(i: number): number {
+  const k = Math.floor(i / 3);
+  return [1, 2, 5][i - k * 3]! * 10 ** k;
 }
 
-/** Decade ticks (labelled) and 2..9 minor ticks; with fewer than 3 decades, 2 and 5 are labelled too. */
+function stepIndexBelow(v: number): number {
+  let i = Math.floor(Math.log10(v) + 1e-9) * 3;
+  while (stepAt(i + 1) <= v * (1 + 1e-9)) i++;
+  while (stepAt(i) > v * (1 + 1e-9)) i--;
+  return i;
+}
+
+/** Bounds on the 1-2-5 steps around [min, max] (one step either side when min = max). */
+function decadeDomain(min: number, max: number): [number, number] {
+  let lo = stepIndexBelow(min);
+  let hi = stepIndexBelow(max);
+  if (stepAt(hi) < max * (1 - 1e-9)) hi++;
+  if (hi <= lo) {
+    lo -= 1;
+    hi = lo + 2;
+  }
+  return [stepAt(lo), stepAt(hi)];
+}
+
+/** Decade ticks (labelled) and 2..9 minor ticks inside [lo, hi]; under 3 decades 2 and 5 are labelled too, under 1.2 decades all (where they fit). */
 function decadeTicks(lo: number, hi: number): Tick[] {
-  const a = Math.round(Math.log10(lo));
-  const b = Math.round(Math.log10(hi));
-  const few = b - a < 3;
+  const a = Math.floor(Math.log10(lo) + 1e-9);
+  const b = Math.ceil(Math.log10(hi) - 1e-9);
+  const span = Math.log10(hi / lo);
+  const inside = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
   const ticks: Tick[] = [];
   for (let k = a; k <= b; k++) {
-    ticks.push({ v: 10 ** k, label: decadeLabel(k), major: true, priority: 2 });
-    if (k === b) break;
+    if (inside(10 ** k)) ticks.push({ v: 10 ** k, label: decadeLabel(k), major: true, priority: 2 });
     for (let m = 2; m <= 9; m++) {
       const v = m * 10 ** k;
-      const lab = few && (m === 2 || m === 5) ? { text: fmtCompact(v) } : undefined;
-      ticks.push({ v, ...(lab ? { label: lab } : {}), major: false, priority: 1 });
+      if (!inside(v)) continue;
+      const named = m === 2 || m === 5;
+      const lab = (span < 3 && named) || span < 1.2 ? { text: fmtTick(v) } : undefined;
+      ticks.push({ v, ...(lab ? { label: lab } : {}), major: false, priority: named ? 1 : 0 });
     }
   }
   return ticks;
@@ -179,6 +202,8 @@ export interface LinePoint {
 
 export interface LineSeries {
   readonly name: string;
+  /** Shown after the name in the legend (e.g. the fitted class). */
+  readonly note?: string;
   readonly points: readonly LinePoint[];
 }
 
@@ -192,6 +217,8 @@ export interface LineChartOptions {
   readonly xTicks?: 'decimal' | 'binary';
   /** How a point's x reads in its tooltip (default: the number). */
   readonly xFormat?: (x: number) => string;
+  /** How y ticks read (default: decades 1k, 1M, 1G … and 2k, 5k when few decades). */
+  readonly yTickFormat?: (y: number) => string;
 }
 
 /**
@@ -202,7 +229,7 @@ export interface LineChartOptions {
 export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOptions): string {
   const width = opts.width ?? 760;
   const height = opts.height ?? 420;
-  const clean = series.map((s) => ({ name: s.name, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0 && p.y >= 0).toSorted((a, b) => a.x - b.x) }));
+  const clean = series.map((s) => ({ name: s.name, note: s.note, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0 && p.y >= 0).toSorted((a, b) => a.x - b.x) }));
   const all = clean.flatMap((s) => s.points);
   const ys = all.map((p) => p.y);
   const positive = ys.filter((y) => y > 0);
@@ -219,14 +246,15 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
   const binary = opts.xTicks === 'binary';
   const [x0v, x1v] = binary ? binaryDomain(xMin, xMax) : decadeDomain(xMin, xMax);
   const [y0v, y1v] = decadeDomain(yMin, yMax);
-  const yTicks = decadeTicks(y0v, y1v);
+  const yTicks = decadeTicks(y0v, y1v).map((t) => (t.label && opts.yTickFormat ? { ...t, label: { text: opts.yTickFormat(t.v) } } : t));
   const xTicks = binary ? binaryTicks(x0v, x1v) : decadeTicks(x0v, x1v);
   const yLabelW = Math.max(...yTicks.map((t) => (t.label ? textWidth(plainLabel(t.label), 11) : 0)), textWidth('0', 11));
   const m = { left: 34 + yLabelW + 8, right: 24, top: hasZero ? 48 : 36, bottom: 52 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
-  const X = logScale(x0v, x1v, m.left, m.left + pw);
-  const Y = logScale(y0v, y1v, m.top + ph, m.top);
+  // Inset a little, so points on the domain bounds do not sit on the frame.
+  const X = logScale(x0v, x1v, m.left + 8, m.left + pw - 8);
+  const Y = logScale(y0v, y1v, m.top + ph - 8, m.top + 8);
 
   const out: string[] = [];
   out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
@@ -279,17 +307,24 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
       `<g class="series" data-series="${escapeXml(s.name)}"><polyline class="series-line" points="${pts}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>${marks}</g>`,
     );
   });
+  // Series with the same points draw on top of each other: the legend says so.
+  const key = (s: (typeof clean)[number]) => s.points.map((p) => `${p.x}:${p.y}`).join(' ');
+  const legendNames = clean.map((s, i) => {
+    const same = clean.findIndex((t, j) => j < i && key(t) === key(s));
+    return `${s.name}${s.note ? ` — ${s.note}` : ''}${same >= 0 ? ` (same values as ${clean[same]!.name})` : ''}`;
+  });
+  const legendW = Math.max(pw, ...legendNames.map((n) => 28 + textWidth(n, 12) + 10));
   const leg = legend(
-    clean.map((s) => s.name),
+    legendNames,
     m.left,
     height + 4,
-    pw,
+    legendW,
     (i, x, y) =>
       `<line x1="${r2(x)}" x2="${r2(x + 22)}" y1="${r2(y)}" y2="${r2(y)}" stroke="${colorOf(i)}" stroke-width="2"${DASHES[i % DASHES.length] ? ` stroke-dasharray="${DASHES[i % DASHES.length]}"` : ''}/>${marker(i, x + 11, y, colorOf(i), '')}`,
   );
   out.push(leg.svg);
   const total = height + leg.height + 8;
-  return `${svgOpen(width, total, opts.title)}${out.join('')}</svg>`;
+  return `${svgOpen(Math.max(width, m.left + legendW + 8), total, opts.title)}${out.join('')}</svg>`;
 }
 
 /** A point marker: circle, square, triangle, diamond by series. */
@@ -319,8 +354,10 @@ export interface BarChartOptions {
   /** Log scale; default: when the positive values span more than 3 decades. */
   readonly log?: boolean;
   readonly height?: number;
-  /** How a value reads in its label (default fmtCompact) and tooltip (default exact). */
+  /** How a value reads in its label (default fmtCompact; the tooltip is exact). */
   readonly format?: (v: number) => string;
+  /** How a y tick reads (default 1k, 2k … ; log scale: decades 1, 10 … 1M). */
+  readonly tickFormat?: (v: number) => string;
 }
 
 /**
@@ -343,9 +380,11 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
   const groupW = groups.map((g) => Math.max(g.bars.length * (barW + barGap) - barGap, textWidth(g.label, 12) + 4));
   const labelH = Math.max(...values.map((v) => textWidth(fmt(v), 10)), 12) + 8;
   const yTickW = 46;
-  const m = { left: 30 + yTickW, right: 20, top: 34 + labelH, bottom: 40 };
-  const plotW = groupW.reduce((a, b) => a + b, 0) + groupGap * (groups.length + 1);
-  const width = Math.max(m.left + plotW + m.right, textWidth(opts.title, 15) + 40, 360);
+  const m = { left: 30 + yTickW, right: 24, top: 34 + labelH, bottom: 40 };
+  const barsW = groupW.reduce((a, b) => a + b, 0) + groupGap * (groups.length + 1);
+  const width = Math.max(m.left + barsW + m.right + 8, textWidth(opts.title, 15) + 40, 360);
+  // The plot fills the width (a long title widens it); the groups sit in its middle.
+  const plotW = width - m.left - m.right - 8;
   const ph = (opts.height ?? 300) - 34 - 40;
   const height = m.top + ph + m.bottom;
 
@@ -355,19 +394,18 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
   if (log) {
     const [lo, hi] = decadeDomain(minPos * 0.99, maxV); // the smallest bar keeps some height
     Y = logScale(lo, hi, m.top + ph, m.top);
-    ticks = decadeTicks(lo, hi);
+    ticks = decadeTicks(lo, hi).map((t) => (t.label && opts.tickFormat ? { ...t, label: { text: opts.tickFormat(t.v) } } : t));
     base = lo;
   } else {
     const step = niceStep(maxV / 5);
     const top = Math.max(step, Math.ceil(maxV / step) * step);
     Y = (v) => m.top + ph - (v / top) * ph;
     ticks = [];
-    for (let v = 0; v <= top + step / 2; v += step) ticks.push({ v, label: { text: fmtCompact(v) }, major: true, priority: 2 });
+    for (let i = 0; i * step <= top + step / 2; i++) ticks.push({ v: i * step, label: { text: (opts.tickFormat ?? fmtTick)(i * step) }, major: true, priority: 2 });
     base = 0;
   }
   const out: string[] = [];
   out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
-  if (log) out.push(`<text x="${r2(width - m.right)}" y="20" text-anchor="end" font-size="11" fill="#666">log scale</text>`);
   const keep = placeLabels(ticks, Y, 14);
   const grid: string[] = [];
   ticks.forEach((t, i) => {
@@ -376,9 +414,9 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
     if (t.label && keep.has(i)) grid.push(`<text class="tick y-tick" x="${r2(m.left - 6)}" y="${r2(y + 4)}" text-anchor="end" font-size="11">${labelSvg(t.label)}</text>`);
   });
   out.push(`<g class="grid">${grid.join('')}</g>`);
-  out.push(`<text transform="translate(14 ${r2(m.top + ph / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(opts.yLabel)}</text>`);
+  out.push(`<text transform="translate(14 ${r2(m.top + ph / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(log ? `${opts.yLabel} (log scale)` : opts.yLabel)}</text>`);
   const baseY = m.top + ph;
-  let x = m.left + groupGap;
+  let x = m.left + groupGap + (plotW - barsW) / 2;
   groups.forEach((g, gi) => {
     const gw = groupW[gi]!;
     const barsW = g.bars.length * (barW + barGap) - barGap;
@@ -406,9 +444,10 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
   });
   out.push(`<line x1="${r2(m.left)}" x2="${r2(m.left + plotW)}" y1="${r2(baseY)}" y2="${r2(baseY)}" stroke="#444"/>`);
   out.push(`<line x1="${r2(m.left)}" x2="${r2(m.left)}" y1="${r2(m.top)}" y2="${r2(baseY)}" stroke="#444"/>`);
-  const leg = legend(names, m.left, height, Math.max(width - m.left - m.right, 200), (i, lx, ly) => `<rect x="${r2(lx + 4)}" y="${r2(ly - 6)}" width="14" height="12" fill="${colorOf(i)}"/>`);
+  const legendW = Math.max(width - m.left - m.right, ...names.map((n) => 28 + textWidth(n, 12) + 10));
+  const leg = legend(names, m.left, height, legendW, (i, lx, ly) => `<rect x="${r2(lx + 4)}" y="${r2(ly - 6)}" width="14" height="12" fill="${colorOf(i)}"/>`);
   out.push(leg.svg);
-  return `${svgOpen(width, height + leg.height + 6, opts.title)}${out.join('')}</svg>`;
+  return `${svgOpen(Math.max(width, m.left + legendW + 8), height + leg.height + 6, opts.title)}${out.join('')}</svg>`;
 }
 
 /** 1, 2 or 5 × 10^k at or above `raw`. */
