@@ -1,0 +1,55 @@
+// ksmbench compare: two files, the stacks of one file, and two sweeps.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { SweepSet } from '../../src/report/sweep.ts';
+import { ksmbench } from '../support/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
+function runTo(dir: string, args: string[]): string {
+  const r = ksmbench(['run', ...args, '--no-timing', '--out', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  return join(dir, readdirSync(dir).find((f) => f.endsWith('.csv'))!);
+}
+
+describe('ksmbench compare', () => {
+  it('--by stack lists the metrics each stack changes against the reference', () => {
+    const f = runTo(join(tmp, 'a'), ['--scenario', 'split-after-merge', '--stack', 'v6.18', '--stack', 'rmap-v4']);
+    const r = ksmbench(['compare', f, '--by', 'stack', '--against', 'v6.18', '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const diffs = JSON.parse(r.stdout) as { stack: string; against: string; metric: string; old: number; new: number; status: string }[];
+    const missed = diffs.find((d) => d.metric === 'rmap_mappings_missed')!;
+    assert.deepEqual([missed.stack, missed.against, missed.old, missed.new, missed.status], ['rmap-v4', 'v6.18', 0, 2, 'changed']);
+    assert.equal(diffs.find((d) => d.metric === 'pt_reads')!.status, 'same');
+  });
+
+  it('two result files: old, new, delta and ratio per metric; identical runs are "same"', () => {
+    const a = runTo(join(tmp, 'b1'), ['--scenario', 'mremap-remerge', '--stack', 'rmap-v3']);
+    const b = runTo(join(tmp, 'b2'), ['--scenario', 'mremap-remerge', '--stack', 'rmap-v3']);
+    const r = ksmbench(['compare', a, b]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /no metric changed/);
+    const md = ksmbench(['compare', a, b, '--all', '--format', 'markdown']);
+    assert.match(md.stdout, /\| mremap-remerge \|  \| rmap-v3 \|  \| rmap_mappings_missed \| 1 \| 1 \| 0 \| 1.0000 \| same \|/);
+  });
+
+  it('two sweeps: a change of complexity class is flagged', () => {
+    const dir = join(tmp, 's');
+    const s = ksmbench(['sweep', '--scenario', 'sparse', '--param', 'size=1G..32T:x2', '--variant', 'scanner=folio-walk,walk-page-range', '--no-timing', '--out', dir]);
+    assert.equal(s.status, 0, s.stderr);
+    const json = join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!);
+    const sweep = JSON.parse(readFileSync(json, 'utf8')) as SweepSet;
+    const cls = (stack: string) => sweep.sweep.fits.find((f) => f.stack === stack && f.metric === 'pt_reads')!.cls;
+    assert.equal(cls('v6.18+scanner=folio-walk'), 'O(n)');
+    assert.ok(['O(1)', 'O(log n)'].includes(cls('v6.18')), cls('v6.18'));
+    // the same sweep, as if the range walk had regressed to linear
+    const worse = { ...sweep, sweep: { ...sweep.sweep, fits: sweep.sweep.fits.map((f) => (f.stack === 'v6.18' && f.metric === 'pt_reads' ? { ...f, cls: 'O(n)' } : f)) } };
+    const other = join(tmp, 'worse.json');
+    writeFileSync(other, JSON.stringify(worse));
+    const r = ksmbench(['compare', json, other]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /v6\.18\s+pt_reads\s+O\((1|log n)\)\s+O\(n\)\s+CLASS CHANGED \(worse\)/);
+  });
+});

@@ -1,0 +1,61 @@
+// ksmbench gate: pass on an unchanged tree, exit 1 naming the metric a changed variant moves.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ksmbench, ROOT } from '../support/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-'));
+const extra = join(tmp, 'variants');
+mkdirSync(join(extra, 'rmap'), { recursive: true });
+writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
+const probe = join(extra, 'rmap', 'probe.ts');
+function writeProbe(query: string): void {
+  writeFileSync(
+    probe,
+    `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
+export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
+  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { void item; return ${query}; } } });
+`,
+  );
+}
+const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+const baseline = join(tmp, 'baseline.csv');
+
+describe('ksmbench gate', () => {
+  it('exits 0 on the unchanged tree and 1 naming the metric a changed variant moves', () => {
+    writeProbe('[0, Number.MAX_SAFE_INTEGER] as const');
+    const up = ksmbench(['gate', '--update', '--baseline', baseline, '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe,full-range', '--no-timing'], { env });
+    assert.equal(up.status, 0, up.stderr);
+    assert.match(up.stdout, /baseline updated: .*baseline.csv and .*baseline.json \(2 runs\)/);
+
+    const summary = join(tmp, 'summary.md');
+    const pass = ksmbench(['gate', '--baseline', baseline], { env: { ...env, GITHUB_STEP_SUMMARY: summary } });
+    assert.equal(pass.status, 0, pass.stdout + pass.stderr);
+    assert.match(pass.stdout, /^## ksmbench gate: PASS/);
+    assert.match(readFileSync(summary, 'utf8'), /ksmbench gate: PASS/);
+
+    // The "patch" changes: it now queries one index instead of the whole tree.
+    writeProbe('[item.vpn, item.vpn] as const');
+    const fail = ksmbench(['gate', '--baseline', baseline], { env });
+    assert.equal(fail.status, 1, fail.stdout + fail.stderr);
+    assert.match(fail.stdout, /^## ksmbench gate: FAIL/);
+    assert.match(fail.stdout, /\| vma-split \| ksm_pages=32;pages=400;pieces=40 \| v6.18\+rmap=probe \| rmap_avc_visits \| 1895 \| \d+ \| equal \|/);
+    assert.doesNotMatch(fail.stdout, /v6.18\+rmap=full-range/, 'the unchanged configuration passes');
+
+    // A config that ignores those metrics lets it pass.
+    const cfg = join(tmp, 'gate.json');
+    writeFileSync(cfg, JSON.stringify({ rules: { rmap_avc_visits: 'ignore', rmap_tree_nodes: 'ignore', rmap_one_calls: 'ignore' } }));
+    const relaxed = ksmbench(['gate', '--baseline', baseline, '--config', cfg], { env });
+    assert.equal(relaxed.status, 0, relaxed.stdout);
+  });
+
+  it('rejects a config naming an unknown metric', () => {
+    const cfg = join(tmp, 'bad-gate.json');
+    writeFileSync(cfg, JSON.stringify({ rules: { pt_read: 'equal' } }));
+    const r = ksmbench(['gate', '--baseline', baseline, '--config', cfg], { env });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr.trim(), /^ksmbench: gate config ".*bad-gate.json": unknown metric "pt_read"/);
+  });
+});
