@@ -68,7 +68,7 @@ async function runAt(cwd: string, rev: string | null, argv: readonly string[], t
   }
   const sha = await resolveRev(cwd, rev);
   return withWorktree(cwd, sha, async (dir) => {
-    const text = runJsonIn(dir, argv, rev);
+    const text = await runJsonIn(dir, argv, rev);
     const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
     try {
       const f = join(tmp, 'result.json');

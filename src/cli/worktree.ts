@@ -2,7 +2,7 @@
 // worktree in a temporary directory (no branch, no stash, no index change), dependencies
 // installed there (or linked when the lockfile is the same), removed afterwards — also when
 // the process is interrupted.
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,27 +27,47 @@ function sameFile(a: string, b: string): boolean {
   return existsSync(a) && existsSync(b) && readFileSync(a).equals(readFileSync(b));
 }
 
+/** Children running in a worktree: killed first when the user interrupts. */
+const children = new Set<ChildProcess>();
+
+/** Wait for a tracked child (killed on interrupt); reject unless it exits 0. */
+function tracked(child: ChildProcess, what: string): Promise<void> {
+  children.add(child);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new UsageError(`${what} failed (exit ${code})`));
+    });
+  });
+}
+
 /** Run `fn` in a temporary worktree of `sha`; the worktree is removed whatever happens. */
 export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const parent = mkdtempSync(join(tmpdir(), 'ksmbench-wt-'));
   const dir = join(parent, 'tree');
-  const git = simpleGit({ baseDir: cwd });
   let removed = false;
   const cleanup = (): void => {
     if (removed) return;
     removed = true;
     spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd, stdio: 'ignore' });
-    rmSync(parent, { recursive: true, force: true });
+    try {
+      rmSync(parent, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch {
+      // best effort: the directory is under the system temp dir
+    }
     spawnSync('git', ['worktree', 'prune'], { cwd, stdio: 'ignore' });
   };
   const onSignal = (sig: NodeJS.Signals): void => {
+    for (const c of children) c.kill('SIGKILL');
     cleanup();
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await git.raw(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+    await tracked(spawn('git', ['worktree', 'add', '--detach', '--quiet', dir, sha], { cwd, stdio: 'ignore' }), 'git worktree add');
     if (sameFile(join(cwd, 'package-lock.json'), join(dir, 'package-lock.json')) && existsSync(join(cwd, 'node_modules'))) {
       symlinkSync(join(cwd, 'node_modules'), join(dir, 'node_modules'), 'dir');
     } else {
@@ -62,16 +82,28 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
   }
 }
 
-/** Run `ksmbench run … --format json --no-save` in `dir` (another revision's own code) and parse it. */
-export function runJsonIn(dir: string, args: readonly string[], label: string): string {
+/** Run `ksmbench run … --format json --no-save` in `dir` (another revision's own code); its stdout. */
+export function runJsonIn(dir: string, args: readonly string[], label: string): Promise<string> {
   const bin = join(dir, 'bin', 'ksmbench.mjs');
-  if (!existsSync(bin) || !existsSync(join(dir, 'src', 'cli.ts'))) throw new UsageError(`revision ${label} has no ksmbench command (bin/ksmbench.mjs, src/cli.ts): it predates the tool`);
-  const r = spawnSync(process.execPath, [bin, 'run', ...args, '--format', 'json', '--no-save'], {
-    cwd: dir,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    env: { ...process.env, CI: process.env.CI ?? '1' },
+  if (!existsSync(bin) || !existsSync(join(dir, 'src', 'cli.ts'))) {
+    return Promise.reject(new UsageError(`revision ${label} has no ksmbench command (bin/ksmbench.mjs, src/cli.ts): it predates the tool`));
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'run', ...args, '--format', 'json', '--no-save'], {
+      cwd: dir,
+      env: { ...process.env, CI: process.env.CI ?? '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      children.delete(child);
+      if (code === 0) resolve(out);
+      else reject(new UsageError(`ksmbench run failed at ${label}: ${err.trim().split('\n').at(-1) ?? `exit ${code}`}`));
+    });
   });
-  if (r.status !== 0) throw new UsageError(`ksmbench run failed at ${label}: ${(r.stderr || '').trim().split('\n').at(-1) ?? ''}`);
-  return r.stdout;
 }

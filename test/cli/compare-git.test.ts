@@ -1,0 +1,53 @@
+// compare --base: from a clean clone, at another revision in a temporary worktree, leaving the
+// user's git status, stash list and worktree list exactly as they were — also when interrupted.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ksmbench, ROOT } from '../support/cli.ts';
+
+function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  return `${r.status}:${r.stdout}`;
+}
+function state(cwd: string): string[] {
+  return [git(cwd, 'status', '--porcelain'), git(cwd, 'stash', 'list'), git(cwd, 'worktree', 'list', '--porcelain'), git(cwd, 'branch', '--list')];
+}
+
+const clone = join(mkdtempSync(join(tmpdir(), 'ksmbench-clone-')), 'repo');
+spawnSync('git', ['clone', '-q', ROOT, clone]);
+const hasParent = git(clone, 'rev-parse', '--verify', '--quiet', 'HEAD~1').startsWith('0:');
+if (existsSync(join(ROOT, 'node_modules')) && existsSync(clone)) symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+
+describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no HEAD~1 (shallow history)' }, () => {
+  it('compares HEAD~1 with the working tree of a clean clone and leaves git as it was', () => {
+    const before = state(clone);
+    const r = ksmbench(['compare', '--base', 'HEAD~1', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing'], { cwd: clone });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\d+ same/);
+    assert.deepEqual(state(clone), before);
+  });
+
+  it('removes its worktree when interrupted', async () => {
+    const before = state(clone);
+    const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', '--base', 'HEAD', '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
+      cwd: clone,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CI: '1' },
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let seen = false;
+    for (let i = 0; i < 200 && !seen; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = (git(clone, 'worktree', 'list').match(/\n/g) ?? []).length >= 2;
+    }
+    assert.ok(seen, 'the worktree was created');
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.deepEqual(state(clone), before);
+  });
+});
