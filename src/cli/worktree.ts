@@ -51,7 +51,10 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
   const cleanup = (): void => {
     if (removed) return;
     removed = true;
-    spawnSync('git', ['worktree', 'remove', '--force', dir], { cwd, stdio: 'ignore' });
+    // An interrupted `git worktree add` leaves its entry "locked initializing": unlock it, and
+    // force twice (removes locked worktrees) before deleting and pruning.
+    spawnSync('git', ['worktree', 'unlock', dir], { cwd, stdio: 'ignore' });
+    spawnSync('git', ['worktree', 'remove', '--force', '--force', dir], { cwd, stdio: 'ignore' });
     try {
       rmSync(parent, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     } catch {
