@@ -112,6 +112,7 @@ dl.env dd { margin: 0; }
 table { border-collapse: collapse; font-size: 13px; background: #fff; }
 th, td { border: 1px solid #d8d8d8; padding: 4px 8px; vertical-align: top; }
 th { background: #f0f0f3; text-align: left; font-weight: 600; }
+td.nowrap { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table.matrix th.stack { text-align: center; max-width: 140px; }
@@ -289,7 +290,7 @@ function sweepSection(set: SweepSet): string {
     `<tr><td>${wrappable(f.stack)}</td><td><code>${esc(f.metric)}</code></td><td><b>${esc(f.cls)}</b></td><td class="num">${esc(fmtCoefficient(f.coefficient))}</td><td class="num">${esc(f.rms.toFixed(4))}</td><td class="num">${esc(fmtNum(f.points[0]?.y ?? 0))}</td><td class="num">${esc(fmtNum(f.points.at(-1)?.y ?? 0))}</td></tr>`;
   const fitHead = `<tr><th>stack</th><th>metric</th><th>class</th><th>coefficient c</th><th>rms</th><th>at ${esc(fmtParamValue(set, set.sweep.values[0] ?? 0))}</th><th>at ${esc(fmtParamValue(set, set.sweep.values.at(-1) ?? 0))}</th></tr>`;
   const main = set.sweep.fits.filter((f) => plotted.includes(f.metric));
-  const others = set.sweep.fits.filter((f) => !SWEEP_METRICS.includes(f.metric) && f.points.some((p) => p.y !== 0));
+  const others = set.sweep.fits.filter((f) => !SWEEP_METRICS.includes(f.metric) && f.metric !== 'correct' && f.metric !== 'problems' && f.points.some((p) => p.y !== 0));
   const values = set.sweep.values.map((v) => fmtParamValue(set, v));
   return `<section id="sweep"><h2>Sweep: ${esc(scenario)} over ${esc(param)}</h2>
 <p class="note">${set.sweep.values.length} values: ${esc(values.join(', '))}. One line per stack, labelled with its fitted complexity class.${skipped.length ? ` Not plotted (zero everywhere): ${esc(skipped.join(', '))}.` : ''}</p>
@@ -313,7 +314,7 @@ function countersTable(set: ResultSet): string {
         ? `<td class="num">${esc(fmtNs(t.median_ns))}</td><td class="num">${esc(fmtNs(t.mean_ns))}</td><td class="num">±${esc(String(t.rme_pct))}%</td><td class="num">${fmtInt(t.samples)}</td>`
         : '<td>–</td><td>–</td><td>–</td><td>–</td>'
       : '';
-    return `<tr><td>${esc(r.scenario)}</td><td class="mono">${wrappable(r.params)}</td><td>${wrappable(r.stack)}</td><td>${r.verdict.ok ? '✓' : '✗'}</td>${used.map((c) => `<td class="num">${esc(fmtNum(metricValue(r, c) ?? 0))}</td>`).join('')}${time}</tr>`;
+    return `<tr><td class="nowrap">${esc(r.scenario)}</td><td class="mono nowrap">${esc(r.params)}</td><td class="nowrap">${esc(r.stack)}</td><td>${r.verdict.ok ? '✓' : '✗'}</td>${used.map((c) => `<td class="num">${esc(fmtNum(metricValue(r, c) ?? 0))}</td>`).join('')}${time}</tr>`;
   });
   return `<section id="counters"><h2>All counters</h2><details><summary>Every counter of every run (${set.runs.length} runs × ${used.length} non-zero counters)</summary>
 <div class="scroll"><table class="counters">${head}\n${rows.join('\n')}</table></div>

@@ -16,7 +16,7 @@ import { renderMarkdown } from './table.ts';
 
 /** Escape the characters Markdown would read as markup or inline HTML. */
 function md(s: string): string {
-  return s.replace(/[\\`*<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return s.replace(/[\\`*<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 export function reportMarkdown(set: ResultSet): string {
