@@ -1,6 +1,6 @@
 // ksmbench gate: run the baseline's suite again and fail on a regression (exit 1).
 import { appendFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
@@ -88,7 +88,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const diffs = compareSets(baseline!, current, config.timing);
   const bad = violations(diffs, config);
   const known = current.runs.filter((r) => !r.verdict.ok && baseline!.runs.some((b) => b.scenario === r.scenario && b.params === r.params && b.stack === r.stack && !b.verdict.ok)).length;
-  const summary = gateSummary(baselinePath, diffs, bad, known);
+  const summary = gateSummary(relative(cwd, baselinePath) || baselinePath, diffs, bad, known);
   process.stdout.write(summary);
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, summary);
   return bad.length ? 1 : 0;
