@@ -1,5 +1,6 @@
 // /sys/kernel/mm/ksm and /proc/<pid>/ksm_stat (mm/ksm.c *_show / *_store, fs/proc):
 // every counter with its kernel definition, and the knobs with the kernel's validation.
+import { SYSFS_COUNTER_NAMES } from '../mm/counters.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { PAGE_SIZE } from '../mm/units.ts';
 import { unmerge_and_remove_all_rmap_items, remove_all_stable_nodes } from './mm-slots.ts';
@@ -37,19 +38,7 @@ export function refresh_sysfs_counters(ksm: Ksm): void {
 }
 
 /** The read-only files of /sys/kernel/mm/ksm. */
-export const SYSFS_COUNTERS = [
-  'pages_scanned',
-  'pages_shared',
-  'pages_sharing',
-  'pages_unshared',
-  'pages_volatile',
-  'pages_skipped',
-  'full_scans',
-  'ksm_zero_pages',
-  'stable_node_chains',
-  'stable_node_dups',
-  'general_profit',
-] as const;
+export const SYSFS_COUNTERS = SYSFS_COUNTER_NAMES;
 export type SysfsValues = KsmKnobs & Record<(typeof SYSFS_COUNTERS)[number], number>;
 
 /** The per-process values of /proc/<pid>/ksm_stat. */
@@ -64,20 +53,8 @@ export interface KsmStat {
 export function read_sysfs(ksm: Ksm): SysfsValues {
   refresh_sysfs_counters(ksm);
   const c = ksm.counters;
-  return {
-    ...ksm.knobs,
-    pages_scanned: c.pages_scanned,
-    pages_shared: c.pages_shared,
-    pages_sharing: c.pages_sharing,
-    pages_unshared: c.pages_unshared,
-    pages_volatile: c.pages_volatile,
-    pages_skipped: c.pages_skipped,
-    full_scans: c.full_scans,
-    ksm_zero_pages: c.ksm_zero_pages,
-    stable_node_chains: c.stable_node_chains,
-    stable_node_dups: c.stable_node_dups,
-    general_profit: c.general_profit,
-  };
+  const counters = Object.fromEntries(SYSFS_COUNTER_NAMES.map((n) => [n, c[n]])) as Record<(typeof SYSFS_COUNTER_NAMES)[number], number>;
+  return { ...ksm.knobs, ...counters };
 }
 
 export class SysfsError extends Error {}

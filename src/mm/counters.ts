@@ -2,6 +2,21 @@
 // the CSV header and the gate's metric list. Counters are incremented only inside engine
 // primitives (page-table accessors, walkers, tree searches, KSM functions), never by variants.
 
+/** The counters /sys/kernel/mm/ksm shows, with the kernel's names and meanings. */
+export const SYSFS_COUNTER_NAMES = [
+  'pages_scanned',
+  'pages_shared',
+  'pages_sharing',
+  'pages_unshared',
+  'pages_volatile',
+  'pages_skipped',
+  'full_scans',
+  'ksm_zero_pages',
+  'stable_node_chains',
+  'stable_node_dups',
+  'general_profit',
+] as const;
+
 export const COUNTER_NAMES = [
   // scan cost (kernel/scan.md §2-3): page-table entries read, per level and in total
   'pt_reads',
@@ -17,17 +32,7 @@ export const COUNTER_NAMES = [
   'checksums',
   'memcmps',
   // KSM sysfs (same names and meanings as /sys/kernel/mm/ksm)
-  'pages_scanned',
-  'pages_shared',
-  'pages_sharing',
-  'pages_unshared',
-  'pages_volatile',
-  'pages_skipped',
-  'full_scans',
-  'ksm_zero_pages',
-  'stable_node_chains',
-  'stable_node_dups',
-  'general_profit',
+  ...SYSFS_COUNTER_NAMES,
   // rmap walks
   'rmap_walks',
   'rmap_avc_visits',
