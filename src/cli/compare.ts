@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { ResultSet } from '../harness/results.ts';
+import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
 import { DEFAULT_TIMING } from '../harness/timing.ts';
@@ -31,6 +31,10 @@ new side is the current working tree.
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
   --format F           table | csv | json | markdown
+  --rounds R           with --base: run base and head alternately R times; timings are then
+                       compared on the per-round medians (the process is the unit of
+                       replication, interleaved in time), which holds on a noisy machine where
+                       one process's samples do not (default 1)
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
 `;
 
@@ -57,6 +61,23 @@ export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'cs
   const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
   if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n`;
   return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n`;
+}
+
+/**
+ * Several rounds of the same suite as one result: counters from the first round (they are
+ * exact, so every round has the same), timings whose samples are the per-round medians.
+ */
+export function roundsOf(sets: readonly ResultSet[]): ResultSet {
+  const first = sets[0]!;
+  if (sets.length === 1) return first;
+  const runs = first.runs.map((r) => {
+    const medians = sets.map((s) => s.runs.find((x) => recordKey(x) === recordKey(r))?.timing?.median_ns).filter((m): m is number => m !== undefined);
+    if (!r.timing || medians.length !== sets.length) return r;
+    const sorted = [...medians].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    return { ...r, timing: { ...r.timing, median_ns: median, samples: medians.length, sample_ns: medians } };
+  });
+  return { ...first, runs };
 }
 
 async function runAt(cwd: string, rev: string | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
@@ -92,6 +113,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       alpha: { type: 'string' },
       threshold: { type: 'string' },
       head: { type: 'string' },
+      rounds: { type: 'string' },
       'no-timing': { type: 'boolean' },
       time: { type: 'string' },
       iterations: { type: 'string' },
@@ -121,15 +143,20 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const pass: string[] = [];
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
-      if (['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out'].includes(a)) i++;
+      if (['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds'].includes(a)) i++;
       else if (!['--all', '-h', '--help'].includes(a) && !a.startsWith('--format=') && !a.startsWith('--base=') && !a.startsWith('--head=')) pass.push(a);
     }
     const timed = !values['no-timing'];
+    const rounds = intFlag('rounds', values.rounds, 1, 1);
     const baseSha = await resolveRev(cwd, values.base);
     if (values.head !== undefined) await resolveRev(cwd, values.head);
-    const oldSet = await runAt(cwd, baseSha, pass, timed);
-    const newSet = await runAt(cwd, values.head ?? null, pass, timed);
-    diffs = compareSets(oldSet, newSet, rule);
+    const olds: ResultSet[] = [];
+    const news: ResultSet[] = [];
+    for (let r = 0; r < rounds; r++) {
+      olds.push(await runAt(cwd, baseSha, pass, timed));
+      news.push(await runAt(cwd, values.head ?? null, pass, timed));
+    }
+    diffs = compareSets(roundsOf(olds), roundsOf(news), rule);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);

@@ -16,8 +16,18 @@ export interface TimingOptions {
 
 export const DEFAULT_TIMING: TimingOptions = { time: 100, iterations: 5 };
 
+
 export async function timeScenario(scenario: Scenario, config: RunConfig, opts: TimingOptions): Promise<Timing> {
-  const bench = new Bench({ time: opts.time, iterations: opts.iterations, warmup: false, retainSamples: true, throws: true });
+  // Warm-up iterations let the JIT settle before sampling (they are not recorded).
+  const bench = new Bench({
+    time: opts.time,
+    iterations: opts.iterations,
+    warmup: true,
+    warmupTime: Math.min(opts.time, 100),
+    warmupIterations: 2,
+    retainSamples: true,
+    throws: true,
+  });
   let prepared: PreparedRun | null = null;
   bench.add(scenario.name, () => {
     prepared!.run();
