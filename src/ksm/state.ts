@@ -47,6 +47,15 @@ export interface KsmKnobs {
   smart_scan: number;
   merge_across_nodes: number;
   stable_node_chains_prune_millisecs: number;
+  /**
+   * The advisor (~6.8). Only advisor_mode none (0) is modelled: the scan-time advisor retunes
+   * pages_to_scan from wall-clock scan times and ksmd's CPU time, which an exact model has not.
+   */
+  advisor_mode: number;
+  advisor_max_cpu: number;
+  advisor_min_pages_to_scan: number;
+  advisor_max_pages_to_scan: number;
+  advisor_target_scan_time: number;
 }
 
 export function defaultKnobs(): KsmKnobs {
@@ -59,6 +68,11 @@ export function defaultKnobs(): KsmKnobs {
     smart_scan: 1,
     merge_across_nodes: 1,
     stable_node_chains_prune_millisecs: 2000,
+    advisor_mode: 0,
+    advisor_max_cpu: 70,
+    advisor_min_pages_to_scan: 500,
+    advisor_max_pages_to_scan: 30000,
+    advisor_target_scan_time: 200,
   };
 }
 

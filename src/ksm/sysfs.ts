@@ -15,6 +15,11 @@ export const KNOB_NAMES = [
   'smart_scan',
   'merge_across_nodes',
   'stable_node_chains_prune_millisecs',
+  'advisor_mode',
+  'advisor_max_cpu',
+  'advisor_min_pages_to_scan',
+  'advisor_max_pages_to_scan',
+  'advisor_target_scan_time',
 ] as const satisfies readonly (keyof KsmKnobs)[];
 export type KnobName = (typeof KNOB_NAMES)[number];
 
@@ -80,6 +85,17 @@ export function write_sysfs(ksm: Ksm, name: string, value: number): void {
       return;
     case 'merge_across_nodes':
       if (value !== 1) throw new SysfsError('merge_across_nodes: only 1 is modelled (one stable tree)');
+      return;
+    case 'advisor_mode':
+      if (value !== 0) throw new SysfsError(`advisor_mode: ${value} (scan-time) is not modelled (accepted: 0 = none): it retunes pages_to_scan from wall-clock scan times`);
+      return;
+    case 'advisor_max_cpu':
+      if (value < 1 || value > 100) throw new SysfsError(`advisor_max_cpu: ${value} is not a percentage (accepted: 1..100)`);
+      k[name] = value;
+      return;
+    case 'pages_to_scan':
+      if (k.advisor_mode !== 0) throw new SysfsError('pages_to_scan: EINVAL while the advisor is active');
+      k[name] = value;
       return;
     case 'max_page_sharing':
       if (value < 2) throw new SysfsError(`max_page_sharing: ${value} is below the minimum 2`);
