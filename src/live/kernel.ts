@@ -1,0 +1,171 @@
+// Replaying a scenario on the real kernel's KSM (/sys/kernel/mm/ksm), to hold the simulator
+// against mm/ksm.c itself. Optional by design: it needs Linux with KSM, root, a C compiler and
+// an idle KSM (no other user whose pages would mix into the global counters). Every knob it
+// writes is restored, also when the process is interrupted, and the stable nodes its own
+// process leaves behind are removed (run=2: KSM was idle before, nobody else's pages are there).
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Content, Scenario } from '../../bench/format.ts';
+import { parseSizePages } from '../../bench/sizes.ts';
+
+const KSM = '/sys/kernel/mm/ksm';
+const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
+
+export function readKnob(name: string): number {
+  return Number(readFileSync(join(KSM, name), 'utf8').trim().split(/\s/)[0]);
+}
+
+function writeKnob(name: string, value: number): void {
+  writeFileSync(join(KSM, name), `${value}\n`);
+}
+
+/** Why the real kernel cannot be used here, or null when it can. */
+export function liveUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (!existsSync(join(KSM, 'run'))) return `${KSM} is missing (kernel without CONFIG_KSM)`;
+  try {
+    accessSync(join(KSM, 'run'), constants.W_OK);
+  } catch {
+    return `${KSM}/run is not writable (not root)`;
+  }
+  if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
+  if (readKnob('run') !== 0) return 'KSM is already running here (run != 0): another user';
+  for (const busy of ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages']) {
+    if (readKnob(busy) !== 0) return `KSM is in use here (${busy} = ${readKnob(busy)})`;
+  }
+  return null;
+}
+
+/** Build tools/live/ksm-live.c once per source version; the binary's path. */
+export function driver(): string {
+  const src = readFileSync(SOURCE);
+  const dir = join(tmpdir(), `ksmbench-live-${createHash('sha256').update(src).digest('hex').slice(0, 12)}`);
+  const bin = join(dir, 'ksm-live');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('cc', ['-O2', '-o', bin, SOURCE.pathname], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cc failed: ${r.stderr}`);
+  }
+  return bin;
+}
+
+/** Set knobs for the duration of fn, then put back every value it changed (also on SIGINT/SIGTERM). */
+export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => T): T {
+  const saved = new Map<string, number>();
+  const restore = (): void => {
+    // run first: ksmd stops before the other knobs change back
+    if (saved.has('run')) writeKnob('run', saved.get('run')!);
+    for (const [k, v] of saved) if (k !== 'run') writeKnob(k, v);
+  };
+  const onSignal = (): void => {
+    restore();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // run last: the other knobs are in place before ksmd starts
+    for (const [k, v] of Object.entries(knobs).sort(([a], [b]) => (a === 'run' ? 1 : b === 'run' ? -1 : 0))) {
+      saved.set(k, readKnob(k));
+      writeKnob(k, v);
+    }
+    return fn();
+  } finally {
+    restore();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function contentOf(c: Content): number | null {
+  if (c === 'zero') return 0;
+  if (typeof c === 'number') return c;
+  return null;
+}
+
+/**
+ * The driver script for a scenario, or a reason it cannot be replayed: one process, and the
+ * ops mmap, fill/write (a content id or zero), madvise (un)mergeable, ksmd full_scans.
+ */
+export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
+  const lines: string[] = [];
+  let proc: string | null = null;
+  const pagesOf = new Map<string, number>();
+  for (const [i, op] of s.ops.entries()) {
+    const where = `ops[${i}] (${op.op})`;
+    if ('proc' in op && typeof op.proc === 'string') {
+      if (proc !== null && op.proc !== proc) return { why: `${where}: more than one process` };
+      proc = op.proc;
+    }
+    switch (op.op) {
+      case 'mmap':
+        if (op.at !== undefined || op.thp) return { why: `${where}: fixed placement and THP are not replayed` };
+        pagesOf.set(op.region, parseSizePages(op.size));
+        lines.push(`mmap ${op.region} ${parseSizePages(op.size)}`);
+        break;
+      case 'fill':
+      case 'write': {
+        const c = contentOf(op.content);
+        if (c === null) return { why: `${where}: content ${JSON.stringify(op.content)} is not replayed` };
+        const from = op.from ?? 0;
+        lines.push(`fill ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${c}`);
+        break;
+      }
+      case 'madvise': {
+        if (op.advice !== 'mergeable' && op.advice !== 'unmergeable') return { why: `${where}: ${op.advice} is not replayed` };
+        const from = op.from ?? 0;
+        lines.push(`madvise ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${op.advice}`);
+        break;
+      }
+      case 'ksmd':
+        if (op.full_scans === undefined) return { why: `${where}: batches are not replayed (wake-ups are not observable)` };
+        lines.push(`scans ${op.full_scans}`);
+        break;
+      case 'expect':
+        break;
+      default:
+        return { why: `${where}: not replayed` };
+    }
+  }
+  return { lines };
+}
+
+export interface LiveResult {
+  /** /proc/self/ksm_stat of the process at the end. */
+  readonly stat: Readonly<Record<string, number>>;
+  /** /sys/kernel/mm/ksm counters at the end, while the process still lives. */
+  readonly sysfs: Readonly<Record<string, number>>;
+}
+
+const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages', 'stable_node_chains', 'stable_node_dups'];
+
+/**
+ * Replay a script on the real kernel with the scenario's sysfs knobs. The driver starts ksmd
+ * for each `scans` op and stops it after (run 1 → 0), so ksmd pauses between ops as in the
+ * simulator; a batch covers a whole pass (pages_to_scan ≥ the pages) and the 50 ms sleep after
+ * it leaves the driver time to stop ksmd exactly at the end of a pass.
+ */
+export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number>>): LiveResult {
+  const bin = driver();
+  const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
+  const input = [...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
+  const r = withKnobs(knobs, () => {
+    const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: 180_000 });
+    // The driver's KSM pages went with it, but under the keyhole their stable nodes and the
+    // counters linger until something touches them: run=2 removes them (KSM was idle before,
+    // liveUnavailable() checked), so KSM is left as idle as it was found.
+    writeKnob('run', 2);
+    return out;
+  });
+  if (r.status !== 0) throw new Error(`ksm-live failed: ${r.stderr || r.error?.message}`);
+  const stat: Record<string, number> = {};
+  const sys: Record<string, number> = {};
+  for (const line of r.stdout.trim().split('\n')) {
+    const [kind, name, value] = line.split(' ') as [string, string, string];
+    (kind === 'stat' ? stat : sys)[name] = Number(value);
+  }
+  return { stat, sysfs: sys };
+}

@@ -1,0 +1,72 @@
+// The simulator held against the real kernel (Linux ≥ 6.18, whose KSM is the v6.18 stack):
+// the same op list replayed by tools/live/ksm-live.c must end with the same per-process
+// ksm_stat and the same global counters. Skipped cleanly where KSM, root or cc is missing, or
+// where KSM is already in use; every knob written is restored.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { type Op, type Scenario, validateScenario } from '../../bench/format.ts';
+import { configOfStack } from '../../src/harness/config.ts';
+import { executeScenario } from '../../src/harness/execute.ts';
+import { read_ksm_stat, read_sysfs } from '../../src/ksm/sysfs.ts';
+import { liveScript, liveUnavailable, readKnob, runLive } from '../../src/live/kernel.ts';
+
+const why = liveUnavailable();
+
+function scenario(name: string, ops: Op[], sysfs: Record<string, number> = {}): Scenario {
+  return validateScenario({ name, sysfs, ops });
+}
+
+const CASES: Scenario[] = [
+  validateScenario(JSON.parse(readFileSync(new URL('../../examples/ten-identical.json', import.meta.url), 'utf8'))),
+  scenario('512-identical', [
+    { op: 'mmap', proc: 'p0', region: 'a', size: 512 },
+    { op: 'fill', proc: 'p0', region: 'a', content: 0xcf },
+    { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+    { op: 'ksmd', full_scans: 2 },
+  ]),
+  scenario(
+    'unmerge-zero-pages',
+    [
+      { op: 'mmap', proc: 'p0', region: 'a', size: 512 },
+      { op: 'fill', proc: 'p0', region: 'a', content: 'zero' },
+      { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+      { op: 'ksmd', full_scans: 2 },
+      { op: 'madvise', proc: 'p0', region: 'a', from: 0, pages: 256, advice: 'unmergeable' },
+    ],
+    { use_zero_pages: 1 },
+  ),
+  scenario('cow-then-rescan', [
+    { op: 'mmap', proc: 'p0', region: 'a', size: 64 },
+    { op: 'fill', proc: 'p0', region: 'a', content: 5 },
+    { op: 'fill', proc: 'p0', region: 'a', from: 32, pages: 32, content: 6 },
+    { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+    { op: 'ksmd', full_scans: 2 },
+    { op: 'fill', proc: 'p0', region: 'a', from: 0, pages: 8, content: 7 },
+    { op: 'ksmd', full_scans: 2 },
+  ]),
+];
+
+describe('the simulator against the real kernel', { skip: why ?? false }, () => {
+  for (const s of CASES) {
+    it(`${s.name}: same ksm_stat and global counters`, () => {
+      const script = liveScript(s);
+      assert.ok('lines' in script, 'replayable');
+      const sim = executeScenario(s, configOfStack('v6.18'));
+      assert.deepEqual(sim.problems, []);
+      const mm = sim.ksm.machine.mms.find((m) => m.name === 'p0')!;
+      const simStat = read_ksm_stat(sim.ksm, mm);
+      const simSys = read_sysfs(sim.ksm);
+      const live = runLive(script.lines, s.sysfs ?? {});
+      assert.deepEqual(
+        { ...live.stat },
+        { ...simStat },
+        'per-process ksm_stat',
+      );
+      for (const k of ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages', 'stable_node_chains', 'stable_node_dups'] as const) {
+        assert.equal(live.sysfs[k], simSys[k], k);
+      }
+      assert.equal(readKnob('run'), 0, 'run restored');
+    });
+  }
+});

@@ -1,0 +1,102 @@
+// ksm-live: replays a small line-based op script on the real kernel, so ksmbench can compare
+// the simulator's counters with what mm/ksm.c does. One process, private anonymous memory,
+// no THP (MADV_NOHUGEPAGE, as the selftests do). Ops, one per line:
+//   mmap <region> <pages>
+//   fill <region> <from> <pages> <content>   content 0 = all zeroes; else the id in every 8 bytes
+//   madvise <region> <from> <pages> mergeable|unmergeable
+//   scans <n>                                run=1, wait until full_scans grew by n, run=0 (60 s limit):
+//                                            ksmd stops between ops, as in the simulator
+//   stat                                     print "stat <name> <value>" for /proc/self/ksm_stat
+//   sysfs <name>                             print "sysfs <name> <value>"
+// Exit 0 on success, 1 on an error (message on stderr).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_REGIONS 64
+static struct { char name[64]; char *base; long pages; } regions[MAX_REGIONS];
+static int nregions;
+static long page_size;
+
+static char *region(const char *name, long *pages) {
+	for (int i = 0; i < nregions; i++)
+		if (!strcmp(regions[i].name, name)) { *pages = regions[i].pages; return regions[i].base; }
+	fprintf(stderr, "ksm-live: no region %s\n", name);
+	exit(1);
+}
+
+static void write_run(const char *v) {
+	FILE *f = fopen("/sys/kernel/mm/ksm/run", "w");
+	if (!f || fputs(v, f) < 0 || fclose(f)) { perror("ksm-live: /sys/kernel/mm/ksm/run"); exit(1); }
+}
+
+static long read_long(const char *path) {
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	if (!f || fscanf(f, "%ld", &v) != 1) { fprintf(stderr, "ksm-live: cannot read %s\n", path); exit(1); }
+	fclose(f);
+	return v;
+}
+
+int main(void) {
+	char line[512];
+	page_size = sysconf(_SC_PAGESIZE);
+	while (fgets(line, sizeof line, stdin)) {
+		char op[32], a[64], b[64];
+		long x = 0, y = 0;
+		unsigned long long c = 0;
+		if (sscanf(line, "%31s", op) != 1) continue;
+		if (!strcmp(op, "mmap") && sscanf(line, "%*s %63s %ld", a, &x) == 2) {
+			if (nregions == MAX_REGIONS) { fprintf(stderr, "ksm-live: too many regions\n"); return 1; }
+			char *p = mmap(NULL, x * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED) { perror("ksm-live: mmap"); return 1; }
+			madvise(p, x * page_size, MADV_NOHUGEPAGE);
+			snprintf(regions[nregions].name, sizeof regions[nregions].name, "%s", a);
+			regions[nregions].base = p;
+			regions[nregions++].pages = x;
+		} else if (!strcmp(op, "fill") && sscanf(line, "%*s %63s %ld %ld %llu", a, &x, &y, &c) == 4) {
+			long pages;
+			char *p = region(a, &pages);
+			for (long i = x; i < x + y && i < pages; i++) {
+				uint64_t *w = (uint64_t *)(p + i * page_size);
+				for (long k = 0; k < page_size / 8; k++) w[k] = c;
+			}
+		} else if (!strcmp(op, "madvise") && sscanf(line, "%*s %63s %ld %ld %63s", a, &x, &y, b) == 4) {
+			long pages;
+			char *p = region(a, &pages);
+			int advice = !strcmp(b, "mergeable") ? MADV_MERGEABLE : MADV_UNMERGEABLE;
+			if (madvise(p + x * page_size, y * page_size, advice)) { perror("ksm-live: madvise"); return 1; }
+		} else if (!strcmp(op, "scans") && sscanf(line, "%*s %ld", &x) == 1) {
+			long start = read_long("/sys/kernel/mm/ksm/full_scans");
+			time_t t0 = time(NULL);
+			write_run("1");
+			while (read_long("/sys/kernel/mm/ksm/full_scans") < start + x) {
+				if (time(NULL) - t0 > 60) { write_run("0"); fprintf(stderr, "ksm-live: %ld full scans did not complete in 60 s\n", x); return 1; }
+				usleep(500);
+			}
+			write_run("0");
+		} else if (!strcmp(op, "stat")) {
+			FILE *f = fopen("/proc/self/ksm_stat", "r");
+			char name[64];
+			long v;
+			if (!f) { perror("ksm-live: /proc/self/ksm_stat"); return 1; }
+			while (fscanf(f, "%63[^ ] %ld\n", name, &v) == 2) printf("stat %s %ld\n", name, v);
+			fclose(f);
+		} else if (!strcmp(op, "sysfs") && sscanf(line, "%*s %63s", a) == 1) {
+			char path[128];
+			snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", a);
+			printf("sysfs %s %ld\n", a, read_long(path));
+		} else {
+			fprintf(stderr, "ksm-live: bad line: %s", line);
+			return 1;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
