@@ -14,6 +14,7 @@ usage: ksmbench <command> [options]   (ksmbench <command> --help for each)
   sweep     one parameter over a range; fit each metric's complexity class
   report    a self-contained HTML (or Markdown) report of a result file
   merge     merge shard result files into one
+  live      replay a scenario on this machine's kernel KSM and compare (root)
 
 Exit codes: 0 ok, 1 regression or correctness failure (gate), 2 bad usage or input.
 `;
@@ -27,6 +28,7 @@ async function loadCommands(): Promise<Record<string, { run: Command; help: stri
   const { SWEEP_HELP, sweepCommand } = await import('./cli/sweep.ts');
   const { REPORT_HELP, reportCommand } = await import('./cli/report.ts');
   const { MERGE_HELP, mergeCommand } = await import('./cli/merge.ts');
+  const { LIVE_HELP, liveCommand } = await import('./cli/live.ts');
   return {
     list: { run: listCommand, help: LIST_HELP },
     run: { run: (argv) => runCommand({ argv, cwd }), help: RUN_HELP },
@@ -35,6 +37,7 @@ async function loadCommands(): Promise<Record<string, { run: Command; help: stri
     sweep: { run: (argv) => sweepCommand(argv, cwd), help: SWEEP_HELP },
     report: { run: (argv) => reportCommand(argv), help: REPORT_HELP },
     merge: { run: (argv) => mergeCommand(argv), help: MERGE_HELP },
+    live: { run: (argv) => liveCommand(argv), help: LIVE_HELP },
   };
 }
 

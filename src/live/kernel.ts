@@ -9,9 +9,13 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Content, Scenario } from '../../bench/format.ts';
+import { contentFor } from '../harness/content.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
 
 const KSM = '/sys/kernel/mm/ksm';
+
+/** The kernel refused or failed the replay (memory, limits): an environment error. */
+export class LiveError extends Error {}
 const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
 
 export function readKnob(name: string): number {
@@ -80,18 +84,33 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => 
   }
 }
 
-function contentOf(c: Content): number | null {
-  if (c === 'zero') return 0;
-  if (typeof c === 'number') return c;
-  return null;
+/**
+ * The fill lines of one fill/write op: a run of equal contents is one line. Contents are the
+ * executor's (src/harness/content.ts): "unique" ids count up from 2^40 as there.
+ */
+function fillLines(region: string, proc: string, from: number, pages: number, c: Content, seed: number, unique: { next: number }): string[] {
+  if (typeof c === 'number' || c === 'zero') return [`fill ${region} ${from} ${pages} ${c === 'zero' ? 0 : c}`];
+  const out: string[] = [];
+  let runStart = from;
+  let runContent = -1;
+  for (let i = from; i <= from + pages; i++) {
+    const v = i === from + pages ? -2 : c === 'unique' ? unique.next++ : contentFor(c, seed, `${proc}/${region}`, i);
+    if (v !== runContent) {
+      if (runContent >= 0) out.push(`fill ${region} ${runStart} ${i - runStart} ${runContent}`);
+      runStart = i;
+      runContent = v;
+    }
+  }
+  return out;
 }
 
 /**
  * The driver script for a scenario, or a reason it cannot be replayed: one process, and the
- * ops mmap, fill/write (a content id or zero), madvise (un)mergeable, ksmd full_scans.
+ * ops mmap, fill/write, madvise (un)mergeable, mprotect, mremap, munmap, ksmd full_scans.
  */
 export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
   const lines: string[] = [];
+  const unique = { next: 2 ** 40 };
   let proc: string | null = null;
   const pagesOf = new Map<string, number>();
   for (const [i, op] of s.ops.entries()) {
@@ -104,14 +123,30 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
       case 'mmap':
         if (op.at !== undefined || op.thp) return { why: `${where}: fixed placement and THP are not replayed` };
         pagesOf.set(op.region, parseSizePages(op.size));
-        lines.push(`mmap ${op.region} ${parseSizePages(op.size)}`);
+        lines.push(`mmap ${op.region} ${parseSizePages(op.size)}${op.noreserve ? ' noreserve' : ''}`);
         break;
       case 'fill':
       case 'write': {
-        const c = contentOf(op.content);
-        if (c === null) return { why: `${where}: content ${JSON.stringify(op.content)} is not replayed` };
         const from = op.from ?? 0;
-        lines.push(`fill ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${c}`);
+        lines.push(...fillLines(op.region, op.proc, from, op.pages ?? pagesOf.get(op.region)! - from, op.content, s.seed ?? 1, unique));
+        break;
+      }
+      case 'mprotect': {
+        const from = op.from ?? 0;
+        const pages = op.pages ?? pagesOf.get(op.region)! - from;
+        if (op.every) for (let p = from; p < from + pages; p += op.every) lines.push(`mprotect ${op.region} ${p} 1 ${op.prot}`);
+        else lines.push(`mprotect ${op.region} ${from} ${pages} ${op.prot}`);
+        break;
+      }
+      case 'mremap': {
+        if (typeof op.to !== 'number') return { why: `${where}: an absolute destination is not replayed` };
+        const from = op.from ?? 0;
+        lines.push(`mremap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${op.to}`);
+        break;
+      }
+      case 'munmap': {
+        const from = op.from ?? 0;
+        lines.push(`munmap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from}`);
         break;
       }
       case 'madvise': {
@@ -125,6 +160,7 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
         lines.push(`scans ${op.full_scans}`);
         break;
       case 'expect':
+      case 'rmap_walk': // walks are not observable from user space: nothing to replay
         break;
       default:
         return { why: `${where}: not replayed` };
@@ -148,19 +184,22 @@ const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_
  * simulator; a batch covers a whole pass (pages_to_scan ≥ the pages) and the 50 ms sleep after
  * it leaves the driver time to stop ksmd exactly at the end of a pass.
  */
-export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number>>): LiveResult {
+export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number>>, timeoutMs = 180_000): LiveResult {
   const bin = driver();
   const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
   const input = [...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
   const r = withKnobs(knobs, () => {
-    const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: 180_000 });
+    const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: timeoutMs });
     // The driver's KSM pages went with it, but under the keyhole their stable nodes and the
     // counters linger until something touches them: run=2 removes them (KSM was idle before,
     // liveUnavailable() checked), so KSM is left as idle as it was found.
     writeKnob('run', 2);
     return out;
   });
-  if (r.status !== 0) throw new Error(`ksm-live failed: ${r.stderr || r.error?.message}`);
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    throw new LiveError(`the replay on the kernel did not finish within ${Math.round(timeoutMs / 1000)} s (stopped; knobs restored)`);
+  }
+  if (r.status !== 0) throw new LiveError(`the replay on the kernel failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
   const stat: Record<string, number> = {};
   const sys: Record<string, number> = {};
   for (const line of r.stdout.trim().split('\n')) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type Op, type Scenario, validateScenario } from '../../bench/format.ts';
+import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
 import { read_ksm_stat, read_sysfs } from '../../src/ksm/sysfs.ts';
@@ -47,6 +48,15 @@ const CASES: Scenario[] = [
   ]),
 ];
 
+// Built-in scenarios that replay on one process (rmap walks are skipped: not observable).
+CASES.push(
+  buildScenario('split-after-merge'),
+  buildScenario('mremap-remerge'),
+  buildScenario('cow-churn'),
+  buildScenario('vma-split', { pages: 2000, pieces: 2000, ksm_pages: 16 }),
+  buildScenario('sparse', { size: '1TiB' }),
+);
+
 describe('the simulator against the real kernel', { skip: why ?? false }, () => {
   for (const s of CASES) {
     it(`${s.name}: same ksm_stat and global counters`, () => {
@@ -54,7 +64,7 @@ describe('the simulator against the real kernel', { skip: why ?? false }, () => 
       assert.ok('lines' in script, 'replayable');
       const sim = executeScenario(s, configOfStack('v6.18'));
       assert.deepEqual(sim.problems, []);
-      const mm = sim.ksm.machine.mms.find((m) => m.name === 'p0')!;
+      const mm = sim.ksm.machine.mms[0]!; // the one process
       const simStat = read_ksm_stat(sim.ksm, mm);
       const simSys = read_sysfs(sim.ksm);
       const live = runLive(script.lines, s.sysfs ?? {});

@@ -1,9 +1,12 @@
 // ksm-live: replays a small line-based op script on the real kernel, so ksmbench can compare
 // the simulator's counters with what mm/ksm.c does. One process, private anonymous memory,
 // no THP (MADV_NOHUGEPAGE, as the selftests do). Ops, one per line:
-//   mmap <region> <pages>
+//   mmap <region> <pages> [noreserve]
 //   fill <region> <from> <pages> <content>   content 0 = all zeroes; else the id in every 8 bytes
 //   madvise <region> <from> <pages> mergeable|unmergeable
+//   mprotect <region> <from> <pages> r|rw|none
+//   munmap <region> <from> <pages>
+//   mremap <region> <from> <pages> <to>      move pages to page offset <to> of the region (MREMAP_FIXED)
 //   scans <n>                                run=1, wait until full_scans grew by n, run=0 (60 s limit):
 //                                            ksmd stops between ops, as in the simulator
 //   stat                                     print "stat <name> <value>" for /proc/self/ksm_stat
@@ -53,8 +56,9 @@ int main(void) {
 		unsigned long long c = 0;
 		if (sscanf(line, "%31s", op) != 1) continue;
 		if (!strcmp(op, "mmap") && sscanf(line, "%*s %63s %ld", a, &x) == 2) {
+			int flags = MAP_PRIVATE | MAP_ANONYMOUS | (strstr(line, "noreserve") ? MAP_NORESERVE : 0);
 			if (nregions == MAX_REGIONS) { fprintf(stderr, "ksm-live: too many regions\n"); return 1; }
-			char *p = mmap(NULL, x * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			char *p = mmap(NULL, x * page_size, PROT_READ | PROT_WRITE, flags, -1, 0);
 			if (p == MAP_FAILED) { perror("ksm-live: mmap"); return 1; }
 			madvise(p, x * page_size, MADV_NOHUGEPAGE);
 			snprintf(regions[nregions].name, sizeof regions[nregions].name, "%s", a);
@@ -72,6 +76,22 @@ int main(void) {
 			char *p = region(a, &pages);
 			int advice = !strcmp(b, "mergeable") ? MADV_MERGEABLE : MADV_UNMERGEABLE;
 			if (madvise(p + x * page_size, y * page_size, advice)) { perror("ksm-live: madvise"); return 1; }
+		} else if (!strcmp(op, "mprotect") && sscanf(line, "%*s %63s %ld %ld %63s", a, &x, &y, b) == 4) {
+			long pages;
+			char *p = region(a, &pages);
+			int prot = !strcmp(b, "rw") ? PROT_READ | PROT_WRITE : !strcmp(b, "r") ? PROT_READ : PROT_NONE;
+			if (mprotect(p + x * page_size, y * page_size, prot)) { perror("ksm-live: mprotect"); return 1; }
+		} else if (!strcmp(op, "munmap") && sscanf(line, "%*s %63s %ld %ld", a, &x, &y) == 3) {
+			long pages;
+			char *p = region(a, &pages);
+			if (munmap(p + x * page_size, y * page_size)) { perror("ksm-live: munmap"); return 1; }
+		} else if (!strcmp(op, "mremap") && sscanf(line, "%*s %63s %ld %ld %llu", a, &x, &y, &c) == 4) {
+			long pages;
+			char *p = region(a, &pages);
+			if (mremap(p + x * page_size, y * page_size, y * page_size, MREMAP_MAYMOVE | MREMAP_FIXED, p + c * page_size) == MAP_FAILED) {
+				perror("ksm-live: mremap");
+				return 1;
+			}
 		} else if (!strcmp(op, "scans") && sscanf(line, "%*s %ld", &x) == 1) {
 			long start = read_long("/sys/kernel/mm/ksm/full_scans");
 			time_t t0 = time(NULL);
