@@ -12,5 +12,7 @@ export interface BuiltinScenario {
   /** Which seed / patch it illuminates, and what to look at. */
   readonly illuminates: string;
   readonly params: ParamSpecs;
+  /** Relative cost of one run at the default sizes (for balancing shards; default 1). */
+  readonly weight?: number;
   build(p: ParamValues, seed: number): Omit<Scenario, 'name' | 'params' | 'seed'>;
 }

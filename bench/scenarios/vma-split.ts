@@ -9,6 +9,7 @@ export const vmaSplit: BuiltinScenario = {
     'The rmap-index series\' own benchmark (v4 2/5 rmap_bench): a 20,000-page region with every other page mprotect(PROT_READ), ~20,000 VMAs sharing one anon_vma, KSM pages in it, and rmap walks triggered as migration (move_pages) would do.',
   illuminates:
     'seeds 000/002 and v1–v3 (rmap): full-range visits every VMA of the tree for each rmap_item, an index query visits O(log n + k) — compare rmap_avc_visits and rmap_tree_nodes as pieces grow.',
+  weight: 14,
   params: {
     pages: { kind: 'int', default: 20000, min: 4, max: 1 << 22, description: 'pages in the region' },
     pieces: { kind: 'int', default: 20000, min: 1, max: 1 << 22, description: 'VMAs the region is split into (every other piece mprotected)' },

@@ -2,7 +2,7 @@
 // into a result set with the environment it ran in.
 import { environment } from './environment.ts';
 import { RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
-import { runScenario } from './run.ts';
+import { type DigestCache, runScenario } from './run.ts';
 import type { Suite } from './suite.ts';
 import { timeScenario, type TimingOptions } from './timing.ts';
 import { configLabel } from './config.ts';
@@ -18,11 +18,12 @@ export interface SuiteRunOptions {
 
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
   const runs: RunRecord[] = [];
+  const digests: DigestCache = new Map();
   let i = 0;
   for (const { scenario, config } of suite.runs) {
     const label = configLabel(config, config.stack ?? undefined);
     o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
-    const r = runScenario(scenario, config, {}, label);
+    const r = runScenario(scenario, config, {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
     runs.push(toRecord(r, timing));
   }

@@ -92,12 +92,38 @@ function configsOf(o: SuiteOptions, scenario: Scenario): RunConfig[] {
   return stacks.map((name) => configOfStack(name, over));
 }
 
+function weightOf(scenario: string): number {
+  try {
+    return getScenario(scenario).weight ?? 1;
+  } catch {
+    return 1; // a scenario file
+  }
+}
+
+/**
+ * Shards of similar cost: runs in order of decreasing weight (ties in suite order), each to the
+ * lightest shard so far (ties: the lowest). Deterministic, so every CI job computes the same split.
+ */
+export function shardOf(weights: readonly number[], n: number): number[] {
+  const order = weights.map((w, i) => [w, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const load = new Array<number>(n).fill(0);
+  const out = new Array<number>(weights.length).fill(0);
+  for (const [w, i] of order) {
+    let best = 0;
+    for (let s = 1; s < n; s++) if (load[s]! < load[best]!) best = s;
+    out[i] = best;
+    load[best]! += w;
+  }
+  return out;
+}
+
 export function selectSuite(o: SuiteOptions, name?: string): Suite {
   const scenarios = scenariosOf(o);
   let runs = scenarios.flatMap((scenario) => configsOf(o, scenario).map((config) => ({ scenario, config })));
   if (o.shard) {
     const { k, n } = o.shard;
-    runs = runs.filter((_, i) => i % n === k - 1);
+    const mine = shardOf(runs.map((r) => weightOf(r.scenario.name)), n);
+    runs = runs.filter((_, i) => mine[i] === k - 1);
   }
   const suiteName =
     name ??

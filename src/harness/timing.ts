@@ -24,7 +24,7 @@ export async function timeScenario(scenario: Scenario, config: RunConfig, opts: 
     iterations: opts.iterations,
     warmup: true,
     warmupTime: Math.min(opts.time, 100),
-    warmupIterations: 2,
+    warmupIterations: 1,
     retainSamples: true,
     throws: true,
   });
