@@ -9,9 +9,10 @@ export const guests: BuiltinScenario = {
     'A KVM host running similar guests: much of each guest image is identical across guests (kernel, libraries), some is unique, some zero-filled, and a part keeps changing between scans.',
   illuminates:
     'the dense case of seed 004: walk-page-range costs about what folio-walk costs when memory is populated; also merging, smart scan and volatility at realistic mixes.',
+  weight: 12,
   params: {
     guests: { kind: 'int', default: 4, min: 1, max: 64, description: 'guest processes' },
-    size: { kind: 'size', default: '32MiB', description: 'memory of each guest' },
+    size: { kind: 'size', default: '16MiB', description: 'memory of each guest' },
     dup_pct: { kind: 'int', default: 60, min: 0, max: 100, description: 'percent of pages from the shared pool' },
     zero_pct: { kind: 'int', default: 15, min: 0, max: 100, description: 'percent of zero-filled pages' },
     pool: { kind: 'int', default: 2048, min: 1, max: 1 << 24, description: 'distinct contents in the shared pool' },
