@@ -1,12 +1,13 @@
 // ksmbench sweep: one scenario parameter over a range, per configuration; each metric's
 // complexity class and coefficient.
 import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
-import { selectSuite, type Suite } from '../harness/suite.ts';
+import { selectSuite, shardOf, type Suite } from '../harness/suite.ts';
 import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
@@ -62,13 +63,16 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   });
   const timing = values['no-timing'] ? null : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
   // One suite per value: the same configurations each time.
-  const base = selectSuite(suiteOptions({ ...values, param: Object.entries(fixed).map(([k, v]) => `${k}=${v}`) }));
+  const base = selectSuite(suiteOptions({ ...values, shard: undefined, param: Object.entries(fixed).map(([k, v]) => `${k}=${v}`) }));
   const configs = [...new Map(base.runs.map((r) => [configLabel(r.config), r.config])).values()];
   let runs: Suite['runs'] = range.given.flatMap((v) =>
     configs.map((config) => ({ scenario: buildScenario(scenario, { ...fixed, [range.param]: v }, intFlag('seed', values.seed, 1)), config })),
   );
   const shard = values.shard ? suiteOptions({ shard: values.shard }).shard : undefined;
-  if (shard) runs = runs.filter((_, i) => i % shard.n === shard.k - 1);
+  if (shard) {
+    const mine = shardOf(runs.map(() => 1), shard.n);
+    runs = runs.filter((_, i) => mine[i] === shard.k - 1);
+  }
   const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
@@ -91,7 +95,7 @@ export function presentSweep(s: SweepSet, format: 'table' | 'csv' | 'json' | 'ma
   const fits = s.sweep.fits.filter((f) => metrics.includes(f.metric));
   const header = ['stack', 'metric', 'class', 'coefficient', 'rms', ...s.sweep.values.map(String)];
   const rows = fits.map((f) => [f.stack, f.metric, f.cls, f.coefficient.toPrecision(4), f.rms.toFixed(4), ...f.points.map((p) => String(p.y))]);
-  if (format === 'csv') return `${[header, ...rows].map((r) => r.join(',')).join('\n')}\n`;
+  if (format === 'csv') return stringify([header, ...rows]);
   if (format === 'markdown') return `${renderMarkdown(header, rows)}\n`;
   return `sweep of ${s.sweep.scenario} over ${s.sweep.param} (${s.sweep.values.length} values)\n${renderTable(header.slice(0, 5), rows.map((r) => r.slice(0, 5)))}\n`;
 }

@@ -49,6 +49,7 @@ export function parseSweepParam(scenario: string, flag: string): SweepRange {
   if ((op === 'x' && step < 2) || (op === '+' && step < 1)) throw new ParamError(`--param "${flag}": step ${op}${step} does not advance`);
   const from = resolveParams(scenario, { [param]: spec }, { [param]: lo })[param] as number;
   const to = resolveParams(scenario, { [param]: spec }, { [param]: hi })[param] as number;
+  if (from < 1) throw new ParamError(`--param "${flag}": sweep values must be ≥ 1 (complexity is fitted over n ≥ 1), not ${lo}`);
   if (to < from) throw new ParamError(`--param "${flag}": ${hi} is below ${lo}`);
   const values: number[] = [];
   for (let v = from; v <= to; v = op === 'x' ? v * step : v + step) {

@@ -57,6 +57,8 @@ describe('ksmbench run: bad input', () => {
 describe('ksmbench sweep / compare / gate: bad input', () => {
   it('unknown metric', () => expectUsageError(['sweep', '--scenario', 'sparse', '--param', 'size=1G..4G:x2', '--metric', 'pt_read', '--no-timing'], /--metric "pt_read" is not a metric/));
   it('malformed sweep range', () => expectUsageError(['sweep', '--scenario', 'sparse', '--param', 'size=1G..4G:x1', '--no-timing'], /step x1 does not advance/));
+  it('sweep range from 0', () =>
+    expectUsageError(['sweep', '--scenario', 'merge-failure', '--param', 'second_merge=0..2:+1', '--no-timing'], /--param "second_merge=0..2:\+1": sweep values must be ≥ 1 .*not 0/));
   it('corrupt baseline CSV', () => {
     const f = join(tmp, 'corrupt.csv');
     writeFileSync(f, 'scenario,params,stack,metric,value\nsparse,,v6.18,pt_reads,12abc\n');

@@ -70,6 +70,26 @@ describe('ksmbench run', () => {
     assert.equal(twice.status, 2);
   });
 
+  it('sweep shards merged hold exactly the runs of the unsharded sweep', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ksmbench-sweep-shard-'));
+    const args = ['sweep', '--scenario', 'zero-pages', '--param', 'pages=64..512:x2', '--stack', 'v6.1', '--stack', 'v6.18', '--no-timing', '--out', out];
+    for (const s of ['1/2', '2/2']) assert.equal(ksmbench([...args, '--shard', s]).status, 0);
+    const shards = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as ResultSet);
+    assert.deepEqual(shards.map((s) => s.runs.length), [4, 4]);
+    const key = (r: ResultSet['runs'][number]) => `${r.stack}|${r.params}`;
+    const whole = JSON.parse(ksmbench([...args.slice(0, -2), '--format', 'json', '--no-save']).stdout) as ResultSet;
+    assert.deepEqual(shards.flatMap((s) => s.runs.map(key)).sort(), whole.runs.map(key).sort());
+  });
+
+  it('sweep --format csv quotes stack labels that hold commas', () => {
+    const r = ksmbench(['sweep', '--scenario', 'sparse', '--param', 'size=1G..4G:x2', '--variant', 'scanner=folio-walk', '--variant', 'rmap=addr-shift', '--no-timing', '--format', 'csv', '--no-save', '--metric', 'pt_reads']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = parse(r.stdout) as string[][];
+    assert.deepEqual(rows[0], ['stack', 'metric', 'class', 'coefficient', 'rms', '262144', '524288', '1048576']);
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows[1]!.slice(0, 3), ['v6.18+scanner=folio-walk,rmap=addr-shift', 'pt_reads', 'O(n)']);
+  });
+
   it('times each run with tinybench: median, mean, rme and the samples', () => {
     const r = ksmbench(['run', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--time', '1', '--iterations', '4', '--format', 'json', '--no-save']);
     assert.equal(r.status, 0, r.stderr);
