@@ -22,7 +22,7 @@ import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
 import type { RunConfig } from './config.ts';
 import { contentFor } from './content.ts';
 
-export type InvariantCheck = 'batch' | 'op' | 'end';
+export type InvariantCheck = 'batch' | 'op' | 'end' | 'none';
 
 export interface ExecuteOptions {
   /** When to run the invariant checker (default after every op). */

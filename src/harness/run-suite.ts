@@ -18,7 +18,7 @@ export interface SuiteRunOptions {
 
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
   const runs: RunRecord[] = [];
-  const digests: DigestCache = new Map();
+  const digests: DigestCache = new WeakMap();
   let i = 0;
   for (const { scenario, config } of suite.runs) {
     const label = configLabel(config, config.stack ?? undefined);

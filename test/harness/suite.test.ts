@@ -1,8 +1,8 @@
 // Suite selection: weighted shards (deterministic LPT) and the scanner-reference digest cache.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildScenario } from '../../bench/scenarios/index.ts';
-import { configOfVariants } from '../../src/harness/config.ts';
+import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
+import { configOfStack, configOfVariants } from '../../src/harness/config.ts';
 import { runScenario, type DigestCache } from '../../src/harness/run.ts';
 import { selectSuite, shardOf } from '../../src/harness/suite.ts';
 
@@ -21,20 +21,50 @@ describe('shardOf', () => {
     assert.equal(parts.reduce((a, b) => a + b, 0), all);
     for (const p of parts) assert.ok(p > 0);
   });
+
+  it('balances the shards by scenario weight (guests and vma-split are heavy)', () => {
+    const base = { scenarios: [], params: {}, stacks: [], variants: {}, seed: 1 };
+    const weight = (name: string) => getScenario(name).weight ?? 1;
+    assert.deepEqual([weight('vma-split'), weight('guests'), weight('sparse')], [14, 12, 1]);
+    const loadsOf = (n: number) =>
+      Array.from({ length: n }, (_, k) => selectSuite({ ...base, shard: { k: k + 1, n } }).runs.reduce((sum, r) => sum + weight(r.scenario.name), 0));
+    // 84 runs of total weight 252 split evenly (a split by position would give 114/138 for n = 2)
+    assert.deepEqual(loadsOf(2), [126, 126]);
+    assert.deepEqual(loadsOf(3), [84, 84, 84]);
+    assert.deepEqual(loadsOf(4), [63, 63, 63, 63]);
+  });
 });
 
 describe('scanner-reference digest cache', () => {
-  it('a shared cache gives the same verdict and counters as a fresh one', () => {
-    const sc = buildScenario('guests', { size: '2MiB', guests: '2', full_scans: '2' });
-    const cfg = configOfVariants('v6.18', { scanner: 'folio-walk' });
-    const cache: DigestCache = new Map();
-    const first = runScenario(sc, configOfVariants('v6.18', {}), {}, undefined, cache);
-    const cached = runScenario(sc, cfg, {}, undefined, cache);
-    const fresh = runScenario(sc, cfg);
-    assert.ok(cache.size >= 2);
+  const sc = buildScenario('guests', { size: '2MiB', guests: '2', full_scans: '2' });
+  const fw = configOfVariants('v6.18', { scanner: 'folio-walk' });
+
+  it('a shared cache gives the same verdict and counters as a fresh one, and is hit across stacks', () => {
+    const cache: DigestCache = new WeakMap();
+    const first = runScenario(sc, configOfStack('v6.18'), {}, undefined, cache);
+    // v6.18 and its folio-walk reference
+    assert.equal(cache.get(sc)?.size, 2);
+    const cached = runScenario(sc, fw, {}, undefined, cache);
+    // the folio-walk run is the reference v6.18 stored: no new entry
+    assert.equal(cache.get(sc)?.size, 2);
+    const fresh = runScenario(sc, fw);
     assert.deepEqual(cached.verdict, fresh.verdict);
     assert.deepEqual(cached.counters, fresh.counters);
     assert.equal(first.verdict.ok, true);
     assert.equal(cached.verdict.ok, true);
+    // another scenario object has its own entries (folio-walk has no reference of its own)
+    const other = buildScenario('guests', { size: '2MiB', guests: '2', full_scans: '2' });
+    runScenario(other, fw, {}, undefined, cache);
+    assert.equal(cache.get(other)?.size, 1);
+  });
+
+  it('the reference digest is read from the cache: a wrong one is reported as a scanner mismatch', () => {
+    const cache: DigestCache = new WeakMap();
+    runScenario(sc, configOfStack('v6.18'), {}, undefined, cache);
+    const digests = cache.get(sc)!;
+    for (const k of digests.keys()) digests.set(k, { count: 1, h1: 0, h2: 0 });
+    const r = runScenario(sc, configOfStack('v6.18'), {}, undefined, cache);
+    assert.equal(r.verdict.ok, false);
+    assert.match(r.verdict.problems.join('\n'), /^scanner walk-page-range returned a different page sequence than folio-walk \([0-9]+ vs 1 pages\)$/);
   });
 });
