@@ -28,8 +28,13 @@ import {
 
 export const EFAULT = -14;
 
-/** mm/rmap.c: page_address_in_vma for an anon page — from its index (the anon rmap invariant). */
+/**
+ * mm/rmap.c: page_address_in_vma — -EFAULT (null) unless the folio is anon (not KSM: its
+ * folio_anon_vma is NULL) and shares the VMA's root anon_vma; then the address from its index.
+ */
 function page_address_in_vma(page: PageRef, vma: VmAreaStruct): number | null {
+  const mapping = page.folio.mapping;
+  if (mapping?.kind !== 'anon' || !vma.anon_vma || vma.anon_vma.root !== mapping.anonVma.root) return null;
   const vpn = vma.vm_start + (page.folio.index + page.index - vma.vm_pgoff);
   return vpn >= vma.vm_start && vpn < vma.vm_end ? vpn : null;
 }

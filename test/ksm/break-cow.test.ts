@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import type { Folio } from '../../src/mm/folio.ts';
 import { type MmStruct, lookupEntry } from '../../src/mm/mm.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
+import { do_fork } from '../../src/mm/mmap.ts';
 import type { KsmRmapItem } from '../../src/ksm/rmap-item.ts';
 import { STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
@@ -271,5 +272,34 @@ describe('with the rmap-index patch v8 (index stored in try_to_merge_with_ksm_pa
     w.fullScans(1);
     assertMerged(s, 4, 8);
     assert.deepEqual([ia.overlayWord, ib.overlayWord], [a, b]);
+  });
+});
+
+describe('a KSM page with a NULL stable node left in a forked child (page_address_in_vma -EFAULT)', () => {
+  it('never merges again: write_protect_page fails on it every pass, as mm/rmap.c page_address_in_vma returns -EFAULT for KSM folios', () => {
+    const w = world();
+    const q = w.proc('q');
+    const p = w.proc('p');
+    w.region(q, 1, () => 42);
+    const b = w.region(p, 1, () => 42);
+    const c = do_fork(p, 'c'); // p and c map one anon page, read-only
+    w.ksm.inject.secondMerge = 1;
+    // Full scan 2: q's page enters the unstable tree; p finds it; try_to_merge_two_pages turns
+    //   the forked page into a KSM page with a NULL stable node (mapped by p and c), the second
+    //   merge fails (injected) and break_cow(p) gives p a copy: c keeps the KSM page alone.
+    // Full scan 3: p merges with q (shared 1, sharing 1). c's page matches the stable page,
+    //   but try_to_merge_one_page → write_protect_page → page_address_in_vma is -EFAULT for a
+    //   KSM folio, so c stays volatile, and pays a checksum and a memcmp on every pass.
+    w.fullScans(3);
+    const s = w.sysfs();
+    assert.deepEqual([s.pages_shared, s.pages_sharing, s.pages_unshared, s.pages_volatile], [1, 1, 0, 1]);
+    const f = folioAt(c, b);
+    assert.deepEqual({ ksm: f.ksm, mapping: f.mapping, maps: f.maps.length }, { ksm: true, mapping: { kind: 'ksm', node: null }, maps: 1 });
+    const before = { checksums: w.ksm.counters.checksums, memcmps: w.ksm.counters.memcmps };
+    w.fullScans(2);
+    const t = w.sysfs();
+    assert.deepEqual([t.pages_shared, t.pages_sharing, t.pages_unshared, t.pages_volatile], [1, 1, 0, 1]);
+    assert.deepEqual({ checksums: w.ksm.counters.checksums - before.checksums, memcmps: w.ksm.counters.memcmps - before.memcmps }, { checksums: 2, memcmps: 2 });
+    assert.equal(folioAt(c, b), f);
   });
 });
