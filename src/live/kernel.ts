@@ -4,10 +4,10 @@
 // writes is restored, also when the process is interrupted, and the stable nodes its own
 // process leaves behind are removed (run=2: KSM was idle before, nobody else's pages are there).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Content, Scenario } from '../../bench/format.ts';
 import { contentFor } from '../harness/content.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
@@ -43,45 +43,68 @@ export function liveUnavailable(): string | null {
   return null;
 }
 
-/** Build tools/live/ksm-live.c once per source version; the binary's path. */
+let built: string | null = null;
+
+/**
+ * Build tools/live/ksm-live.c once per process into a fresh private directory (mkdtemp: mode
+ * 0700, removed at exit), never reusing a binary found on disk: it is run as root.
+ */
 export function driver(): string {
-  const src = readFileSync(SOURCE);
-  const dir = join(tmpdir(), `ksmbench-live-${createHash('sha256').update(src).digest('hex').slice(0, 12)}`);
+  if (built) return built;
+  const dir = mkdtempSync(join(tmpdir(), 'ksmbench-live-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const bin = join(dir, 'ksm-live');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    const r = spawnSync('cc', ['-O2', '-o', bin, SOURCE.pathname], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`cc failed: ${r.stderr}`);
-  }
+  const r = spawnSync('cc', ['-O2', '-o', bin, fileURLToPath(SOURCE)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new LiveError(`cc failed to build ${fileURLToPath(SOURCE)}: ${(r.stderr || String(r.error)).trim().split('\n')[0]}`);
+  built = bin;
   return bin;
 }
 
 /** Set knobs for the duration of fn, then put back every value it changed (also on SIGINT/SIGTERM). */
 export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => T): T {
   const saved = new Map<string, number>();
-  const restore = (): void => {
-    // run first: ksmd stops before the other knobs change back
-    if (saved.has('run')) writeKnob('run', saved.get('run')!);
-    for (const [k, v] of saved) if (k !== 'run') writeKnob(k, v);
+  /** Put every saved knob back (run first: ksmd stops before the others change); the ones that failed. */
+  const restore = (): string[] => {
+    const failed: string[] = [];
+    const order = [...saved].sort(([a], [b]) => (a === 'run' ? -1 : b === 'run' ? 1 : 0));
+    for (const [k, v] of order) {
+      try {
+        writeKnob(k, v);
+      } catch (e) {
+        failed.push(`${k}=${v} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+    }
+    return failed;
   };
   const onSignal = (): void => {
-    restore();
+    const failed = restore();
+    if (failed.length) process.stderr.write(`ksmbench: could not restore ${KSM}: ${failed.join(', ')}\n`);
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const finish = (): string[] => {
+    const failed = restore();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    return failed;
+  };
+  let result: T;
   try {
     // run last: the other knobs are in place before ksmd starts
     for (const [k, v] of Object.entries(knobs).sort(([a], [b]) => (a === 'run' ? 1 : b === 'run' ? -1 : 0))) {
       saved.set(k, readKnob(k));
       writeKnob(k, v);
     }
-    return fn();
-  } finally {
-    restore();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    result = fn();
+  } catch (e) {
+    const failed = finish();
+    if (failed.length) throw new LiveError(`${e instanceof Error ? e.message : String(e)}; then could not restore ${KSM}: ${failed.join(', ')}`);
+    throw e;
   }
+  const failed = finish();
+  if (failed.length) throw new LiveError(`could not restore ${KSM}: ${failed.join(', ')}`);
+  return result;
 }
 
 /**
