@@ -31,16 +31,34 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
-/** Write a file atomically: a temp file in the same directory, then rename. */
-export function writeAtomic(path: string, text: string): void {
+function cannotWrite(path: string, e: unknown): ResultFileError {
+  return new ResultFileError(`cannot write "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+}
+
+/** Write `text` to a temp file beside `path`; its name. */
+function writeTemp(path: string, text: string): string {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, text);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw cannotWrite(path, e);
+  }
+  return tmp;
+}
+
+function renameTemp(tmp: string, path: string): void {
+  try {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new ResultFileError(`cannot write "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotWrite(path, e);
   }
+}
+
+/** Write a file atomically: a temp file in the same directory, then rename. */
+export function writeAtomic(path: string, text: string): void {
+  renameTemp(writeTemp(path, text), path);
 }
 
 export function toCsv(set: ResultSet): string {
@@ -57,8 +75,15 @@ export function writeResultFiles(base: string, set: ResultSet): { csv: string; j
   const json = `${base}.json`;
   const csvText = toCsv(set);
   const jsonText = toJson(set);
-  writeAtomic(json, jsonText);
-  writeAtomic(csv, csvText);
+  // The JSON goes to a temp file first: a failed write of either leaves neither behind.
+  const tmpJson = writeTemp(json, jsonText);
+  try {
+    writeAtomic(csv, csvText);
+  } catch (e) {
+    rmSync(tmpJson, { force: true });
+    throw e;
+  }
+  renameTemp(tmpJson, json);
   return { csv, json };
 }
 
@@ -79,9 +104,16 @@ function readJson(path: string, text: string): ResultSet {
   must(Array.isArray(set.runs), path, '"runs" is not an array');
   set.runs.forEach((r, i) => {
     must(typeof r.scenario === 'string' && typeof r.stack === 'string' && typeof r.params === 'string', path, `runs[${i}] lacks scenario/params/stack`);
+    must(typeof r.variants === 'object' && r.variants !== null, path, `runs[${i}] has no variants`);
     must(typeof r.counters === 'object' && r.counters !== null, path, `runs[${i}] has no counters`);
     for (const c of COUNTER_NAMES) must(Number.isFinite(r.counters[c]), path, `runs[${i}].counters.${c} is not a number`);
+    const v = r.verdict as Partial<RunRecord['verdict']> | undefined;
+    must(typeof v?.ok === 'boolean' && Array.isArray(v.problems) && Array.isArray(v.knownWrong), path, `runs[${i}].verdict lacks ok/problems/knownWrong`);
+    const t = r.timing as Partial<NonNullable<RunRecord['timing']>> | null | undefined;
+    must(t === null || (typeof t === 'object' && Number.isFinite(t.median_ns)), path, `runs[${i}].timing is neither null nor has a median_ns`);
   });
+  must(typeof set.suite === 'string', path, '"suite" is not a string');
+  must(typeof set.env === 'object' && set.env !== null && typeof set.env.git?.commit === 'string', path, '"env.git.commit" is missing');
   return set as ResultSet;
 }
 

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { COUNTER_NAMES } from '../../src/mm/counters.ts';
 import { ksmbench } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-bad-'));
@@ -68,6 +69,14 @@ describe('ksmbench sweep / compare / gate: bad input', () => {
     const f = join(tmp, 'corrupt.json');
     writeFileSync(f, '{"format": "ksmbench-results/1", "runs": [{"scenario": 1}]}');
     expectUsageError(['gate', '--baseline', f], /"[^"]*corrupt.json" is not a ksmbench result file: runs\[0\] lacks scenario\/params\/stack/);
+  });
+  it('result file without verdicts', () => {
+    const f = join(tmp, 'no-verdict.json');
+    const counters = Object.fromEntries(COUNTER_NAMES.map((c) => [c, 0]));
+    writeFileSync(f, JSON.stringify({ format: 'ksmbench-results/1', runs: [{ scenario: 'sparse', params: '', stack: 'v6.18', variants: {}, counters }] }));
+    for (const cmd of [['merge', f, f], ['report', f], ['compare', f, f]]) {
+      expectUsageError(cmd, /"[^"]*no-verdict.json" is not a ksmbench result file: runs\[0\].verdict lacks ok\/problems\/knownWrong/);
+    }
   });
   it('missing baseline', () => expectUsageError(['gate', '--baseline', join(tmp, 'none.csv')], /result file ".*none.csv" cannot be read \(ENOENT\)/));
   it('unknown git revision', () => expectUsageError(['compare', '--base', 'no-such-rev-xyz', '--scenario', 'sparse', '--no-timing'], /unknown git revision "no-such-rev-xyz"/));
