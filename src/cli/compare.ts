@@ -1,17 +1,16 @@
 // ksmbench compare: two result files, two git revisions, or the stacks within one result.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
 import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, type MetricDiff, type TimingRule } from '../report/compare.ts';
-import { readResultFile } from '../report/files.ts';
+import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
+import { median } from '../report/stats.ts';
 import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { argvWithout } from './run.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
@@ -73,32 +72,24 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
   const runs = first.runs.map((r) => {
     const medians = sets.map((s) => s.runs.find((x) => recordKey(x) === recordKey(r))?.timing?.median_ns).filter((m): m is number => m !== undefined);
     if (!r.timing || medians.length !== sets.length) return r;
-    const sorted = [...medians].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
-    return { ...r, timing: { ...r.timing, median_ns: median, samples: medians.length, sample_ns: medians } };
+    return { ...r, timing: { ...r.timing, median_ns: median(medians), samples: medians.length, sample_ns: medians } };
   });
   return { ...first, runs };
 }
 
-async function runAt(cwd: string, rev: string | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
-  if (rev === null) {
-    // The current working tree, in this process.
-    const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
-    const timing = timed ? { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) } : null;
-    return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
-  }
+/** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
+async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
+  if (checkout) return parseResultJson(`the run at ${checkout.rev}`, await runJsonIn(checkout.dir, argv, checkout.rev));
+  const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+  const timing = timed ? { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) } : null;
+  return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
+}
+
+/** `fn` with a checkout of `rev` (a temporary worktree), or of the working tree when rev is undefined. */
+async function withCheckout<T>(cwd: string, rev: string | undefined, fn: (checkout: { dir: string; rev: string } | null) => Promise<T>): Promise<T> {
+  if (rev === undefined) return fn(null);
   const sha = await resolveRev(cwd, rev);
-  return withWorktree(cwd, sha, async (dir) => {
-    const text = await runJsonIn(dir, argv, rev);
-    const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
-    try {
-      const f = join(tmp, 'result.json');
-      writeFileSync(f, text);
-      return readResultFile(f);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  return withWorktree(cwd, sha, (dir) => fn({ dir, rev }));
 }
 
 export async function compareCommand(argv: string[], cwd: string): Promise<number> {
@@ -140,22 +131,24 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds'].includes(a)) i++;
-      else if (!['--all', '-h', '--help'].includes(a) && !a.startsWith('--format=') && !a.startsWith('--base=') && !a.startsWith('--head=')) pass.push(a);
-    }
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds'], ['--all', '-h', '--help']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
-    const baseSha = await resolveRev(cwd, values.base);
+    const base = values.base;
+    // Both revisions resolved before any checkout (an unknown one fails fast); each checked
+    // out once, then the rounds alternate base and head.
+    await resolveRev(cwd, base);
     if (values.head !== undefined) await resolveRev(cwd, values.head);
     const olds: ResultSet[] = [];
     const news: ResultSet[] = [];
-    for (let r = 0; r < rounds; r++) {
-      olds.push(await runAt(cwd, baseSha, pass, timed));
-      news.push(await runAt(cwd, values.head ?? null, pass, timed));
-    }
+    await withCheckout(cwd, base, (baseCheckout) =>
+      withCheckout(cwd, values.head, async (headCheckout) => {
+        for (let r = 0; r < rounds; r++) {
+          olds.push(await runOnce(cwd, baseCheckout, pass, timed));
+          news.push(await runOnce(cwd, headCheckout, pass, timed));
+        }
+      }),
+    );
     diffs = compareSets(roundsOf(olds), roundsOf(news), rule);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');

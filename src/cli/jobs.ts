@@ -1,12 +1,9 @@
 // Running a suite on several cores: N child processes each run one shard (--shard k/N) of
 // the same command and print JSON; the shards are merged (like ksmbench merge).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordKey, type ResultSet } from '../harness/results.ts';
-import { readResultFile } from '../report/files.ts';
+import { parseResultJson } from '../report/files.ts';
 import { UsageError } from './errors.ts';
 import { mergeSets } from './merge.ts';
 
@@ -29,18 +26,9 @@ export async function runJobs(command: 'run' | 'sweep', args: readonly string[],
   const texts = await Promise.all(
     Array.from({ length: jobs }, (_, i) => runChild([command, ...args, '--shard', `${i + 1}/${jobs}`, '--format', 'json', '--no-save'], cwd)),
   );
-  const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-jobs-'));
-  try {
-    const sets = texts.map((t, i) => {
-      const f = join(tmp, `shard${i + 1}.json`);
-      writeFileSync(f, t);
-      return readResultFile(f);
-    });
-    const merged = mergeSets(sets, name);
-    const rank = new Map(order.map((k, i) => [k, i]));
-    const runs = [...merged.runs].sort((a, b) => (rank.get(recordKey(a)) ?? 0) - (rank.get(recordKey(b)) ?? 0));
-    return { ...merged, runs };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  const sets = texts.map((t, i) => parseResultJson(`${command} shard ${i + 1}/${jobs}`, t));
+  const merged = mergeSets(sets, name);
+  const rank = new Map(order.map((k, i) => [k, i]));
+  const runs = [...merged.runs].sort((a, b) => (rank.get(recordKey(a)) ?? 0) - (rank.get(recordKey(b)) ?? 0));
+  return { ...merged, runs };
 }

@@ -49,13 +49,14 @@ export function resultBase(dir: string, set: ResultSet): string {
 }
 
 /** argv without the given flags (and their values). */
-export function argvWithout(argv: readonly string[], flags: readonly string[]): string[] {
+export function argvWithout(argv: readonly string[], valueFlags: readonly string[], booleanFlags: readonly string[] = []): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const name = a.split('=')[0]!;
-    if (!flags.includes(name)) out.push(a);
-    else if (!a.includes('=') && name !== '--no-save') i++;
+    if (booleanFlags.includes(name)) continue;
+    if (!valueFlags.includes(name)) out.push(a);
+    else if (!a.includes('=')) i++; // --flag value: drop the value too
   }
   return out;
 }
@@ -85,7 +86,7 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   if (!values['no-save']) ensureWritableDir(out);
   const set =
     jobs > 1
-      ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format', '--no-save']), jobs, cwd, suite.name, suite.runs.map(suiteKey))
+      ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save']), jobs, cwd, suite.name, suite.runs.map(suiteKey))
       : await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
   process.stdout.write(present(set, format ?? 'table'));
   if (!values['no-save']) {

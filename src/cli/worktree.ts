@@ -43,6 +43,31 @@ function tracked(child: ChildProcess, what: string): Promise<void> {
   });
 }
 
+/** Cleanups of the worktrees open now (they nest: compare --base --head): all run on interrupt. */
+const cleanups = new Set<() => void>();
+
+function onSignal(sig: NodeJS.Signals): void {
+  for (const c of children) c.kill('SIGKILL');
+  for (const cleanup of cleanups) cleanup();
+  process.exit(sig === 'SIGINT' ? 130 : 143);
+}
+
+function openCleanup(cleanup: () => void): void {
+  if (cleanups.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  cleanups.add(cleanup);
+}
+
+function closeCleanup(cleanup: () => void): void {
+  cleanups.delete(cleanup);
+  if (cleanups.size === 0) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** Run `fn` in a temporary worktree of `sha`; the worktree is removed whatever happens. */
 export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const parent = mkdtempSync(join(tmpdir(), 'ksmbench-wt-'));
@@ -62,13 +87,7 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
     }
     spawnSync('git', ['worktree', 'prune'], { cwd, stdio: 'ignore' });
   };
-  const onSignal = (sig: NodeJS.Signals): void => {
-    for (const c of children) c.kill('SIGKILL');
-    cleanup();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  openCleanup(cleanup);
   try {
     await tracked(spawn('git', ['worktree', 'add', '--detach', '--quiet', dir, sha], { cwd, stdio: 'ignore' }), 'git worktree add');
     if (sameFile(join(cwd, 'package-lock.json'), join(dir, 'package-lock.json')) && existsSync(join(cwd, 'node_modules'))) {
@@ -79,9 +98,8 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
     }
     return await fn(dir);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     cleanup();
+    closeCleanup(cleanup);
   }
 }
 

@@ -183,6 +183,11 @@ function readCsv(path: string, text: string): ResultSet {
  * Read a result file: a .json, or a .csv (whose .json sibling is preferred when present, for
  * the samples and problem texts). Errors name the file and what is wrong with it.
  */
+/** A result set from JSON text (e.g. a child process's output); `source` names it in errors. */
+export function parseResultJson(source: string, text: string): ResultSet {
+  return readJson(source, text);
+}
+
 export function readResultFile(path: string): ResultSet {
   let text: string;
   try {

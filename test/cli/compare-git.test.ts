@@ -50,4 +50,28 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
     assert.equal(await exited, 130, stderr);
     assert.deepEqual(state(clone), before);
   });
+
+  it('--base and --head: each checked out once for all rounds, and both worktrees removed when interrupted', async () => {
+    const before = state(clone);
+    const r = ksmbench(['compare', '--base', 'HEAD~1', '--head', 'HEAD', '--rounds', '2', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--time', '1', '--iterations', '2'], { cwd: clone });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\d+ same/);
+    assert.deepEqual(state(clone), before);
+
+    const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', '--base', 'HEAD', '--head', 'HEAD~1', '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
+      cwd: clone,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CI: '1' },
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let seen = false;
+    for (let i = 0; i < 200 && !seen; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      seen = (git(clone, 'worktree', 'list').match(/\n/g) ?? []).length >= 3;
+    }
+    assert.ok(seen, 'both worktrees were created');
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.deepEqual(state(clone), before);
+  });
 });
