@@ -65,19 +65,24 @@ export interface SuiteValues {
   shard?: string;
 }
 
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
 export function suiteOptions(v: SuiteValues): SuiteOptions {
   if (v['scenario-file'] && v.scenario?.length) throw new UsageError('give --scenario or --scenario-file, not both');
   if (v.stack?.length && v.variant?.length) throw new UsageError('give --stack or --variant, not both (a --variant matrix sits on --base)');
   const variants: Partial<Record<Axis, string[]>> = {};
   for (const f of v.variant ?? []) {
     const [axis, ids] = parseVariantFlag(f);
-    variants[axis] = [...(variants[axis] ?? []), ...ids];
+    variants[axis] = unique([...(variants[axis] ?? []), ...ids]);
   }
+  // a name given twice is one run, not two runs with the same key
   return {
-    scenarios: v.scenario ?? [],
+    scenarios: unique(v.scenario ?? []),
     ...(v['scenario-file'] ? { scenarioFile: v['scenario-file'] } : {}),
     params: paramsFlag(v.param),
-    stacks: v.stack ?? [],
+    stacks: unique(v.stack ?? []),
     variants,
     ...(v.base ? { base: v.base } : {}),
     seed: intFlag('seed', v.seed, 1, 0),

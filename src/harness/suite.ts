@@ -41,6 +41,7 @@ export function parseVariantFlag(flag: string): [Axis, string[]] {
   const axis = m[1] as Axis;
   if (!AXES.includes(axis)) throw new SuiteError(`--variant "${flag}": unknown axis "${m[1]}" (accepted: ${AXES.join(', ')})`);
   const ids = m[2]!.split(',').filter((x) => x !== '');
+  if (ids.length === 0) throw new SuiteError(`--variant "${flag}" names no variant (axis=id[,id…])`);
   for (const id of ids) getVariant(axis, id);
   return [axis, ids];
 }

@@ -28,6 +28,6 @@ export { folio_get } from '../mm/machine.ts';
 export { ksm_test_exit } from '../mm/mm.ts';
 export { linear_page_index } from '../mm/vma.ts';
 // KSM helpers
-export { is_ksm_target, unshare_fault } from './unmerge.ts';
+export { is_ksm_target, is_ksm_zero_pte, unshare_fault } from './unmerge.ts';
 export { free_node_with_last_item, pin_node_page } from './trees.ts';
 export { STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';

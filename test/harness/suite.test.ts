@@ -5,6 +5,7 @@ import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack, configOfVariants } from '../../src/harness/config.ts';
 import { runScenario, type DigestCache } from '../../src/harness/run.ts';
 import { selectSuite, shardOf } from '../../src/harness/suite.ts';
+import { suiteOptions } from '../../src/cli/options.ts';
 
 describe('shardOf', () => {
   it('gives each run, heaviest first, to the lightest shard so far', () => {
@@ -32,6 +33,15 @@ describe('shardOf', () => {
     assert.deepEqual(loadsOf(2), [126, 126]);
     assert.deepEqual(loadsOf(3), [84, 84, 84]);
     assert.deepEqual(loadsOf(4), [63, 63, 63, 63]);
+  });
+});
+
+describe('suiteOptions', () => {
+  it('a stack, scenario or variant named twice is one run', () => {
+    const twice = selectSuite(suiteOptions({ scenario: ['sparse', 'sparse'], stack: ['v6.18', 'v6.17', 'v6.18'] }));
+    assert.deepEqual(twice.runs.map((r) => `${r.scenario.name}×${r.config.stack}`), ['sparse×v6.18', 'sparse×v6.17']);
+    const matrix = selectSuite(suiteOptions({ scenario: ['sparse'], variant: ['rmap=vm-pgoff,vm-pgoff', 'rmap=full-range'] }));
+    assert.deepEqual(matrix.runs.map((r) => r.config.variants.rmap), ['vm-pgoff', 'full-range']);
   });
 });
 

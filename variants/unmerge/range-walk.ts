@@ -4,6 +4,7 @@
 import {
   type EntryPointer,
   type Folio,
+  is_ksm_zero_pte,
   ksm_test_exit,
   type Ksm,
   type MmWalk,
@@ -33,7 +34,7 @@ function break_ksm_pmd_entry(pmdp: EntryPointer, addr: number, end: number, walk
     let folio: Folio | null = null;
     if (pte?.kind === 'pte') folio = pte.special ? null : pte.folio; // vm_normal_folio
     else if (pte?.kind === 'migration') folio = pte.folio; // KSM pages stay KSM until freed
-    const found = (folio !== null && folio.ksm) || (pte?.kind === 'pte' && walk.private.ksm.policy.zeroPages.is_ksm_zero_pte(pte));
+    const found = (folio !== null && folio.ksm) || (pte?.kind === 'pte' && is_ksm_zero_pte(walk.private.ksm, pte));
     if (found) {
       walk.private.addr = addr;
       return 1;
