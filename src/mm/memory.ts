@@ -212,7 +212,7 @@ export function copy_page_range(dst: VmAreaStruct, src: VmAreaStruct): void {
     if (entry.kind === 'pte') {
       // copy_present_pte: a COW mapping write-protects both sides.
       if (!entry.special) entry.writable = false;
-      set_pte(dstMm, vpn, entry.folio, entry.page, { writable: false, dirty: entry.dirty, special: entry.special });
+      set_pte(dstMm, vpn, entry.folio, entry.page, { writable: false, dirty: entry.dirty, special: entry.special, ksmPlacedZero: entry.ksmPlacedZero ?? false });
     } else if (entry.kind === 'swap' || entry.kind === 'migration') {
       const dptr = entryPointer(dstMm, vpn, PTE_LEVEL, true)!;
       setEntry(dptr.table, dptr.index, { ...entry });

@@ -38,7 +38,7 @@ export function set_pte(
   vpn: number,
   folio: Folio,
   page: number,
-  bits: { writable: boolean; dirty: boolean; special?: boolean },
+  bits: { writable: boolean; dirty: boolean; special?: boolean; ksmPlacedZero?: boolean },
 ): PteEntry {
   const ptr = entryPointer(mm, vpn, PTE_LEVEL, true);
   if (!ptr) throw new Error(`set_pte: a PMD leaf covers page ${vpn}`);
@@ -52,6 +52,7 @@ export function set_pte(
     special: bits.special ?? folio.zeroPage,
     mm,
     vpn,
+    ...(bits.ksmPlacedZero ? { ksmPlacedZero: true } : {}),
   };
   setEntry(ptr.table, ptr.index, pte);
   addMapping(folio, pte);

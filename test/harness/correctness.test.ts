@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { buildScenario, SCENARIOS } from '../../bench/scenarios/index.ts';
 import { configOfStack, configOfVariants } from '../../src/harness/config.ts';
 import { runScenario } from '../../src/harness/run.ts';
+import type { Scenario } from '../../bench/format.ts';
 
 const RMAP = ['full-range', 'addr-shift', 'vm-pgoff', 'linear-page-index'] as const;
 /** Small sizes for the heavy scenarios, so the whole matrix stays fast. */
@@ -89,3 +90,27 @@ describe('scanner equivalence', () => {
     });
   }
 });
+
+describe('zero pages inherited by fork (copy_page_range keeps the KSM-placed zero page)', () => {
+  const scenario: Scenario = {
+    name: 'zero-pages-fork',
+    sysfs: { use_zero_pages: 1 },
+    ops: [
+      { op: 'mmap', proc: 'p0', region: 'a', size: 16 },
+      { op: 'fill', proc: 'p0', region: 'a', content: 'zero' },
+      { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+      { op: 'ksmd', full_scans: 2 },
+      { op: 'fork', proc: 'p0', child: 'c' },
+      { op: 'madvise', proc: 'c', region: 'a', advice: 'unmergeable' },
+    ],
+  };
+  it('legacy leaves 16 zero pages mapped in the child, and the oracle names them', () => {
+    const r = runScenario(scenario, configOfVariants('v6.18', { 'zero-pages': 'legacy' }));
+    assert.deepEqual(r.verdict.problems, ['ops[5] (madvise): unmerge left 16 KSM-placed zero page(s) mapped in c']);
+  });
+  it('marked unshares them in the child', () => {
+    const r = runScenario(scenario, configOfVariants('v6.18', { 'zero-pages': 'marked' }));
+    assert.deepEqual(r.verdict.problems, []);
+  });
+});
+
