@@ -170,10 +170,13 @@ function try_to_merge_two_pages(ksm: Ksm, item: KsmRmapItem, page: PageRef, tree
  * Reading oldchecksum from bytes a stored index left behind is a stale overlay read.
  */
 function checksum_changed(ksm: Ksm, item: KsmRmapItem, checksum: number): boolean {
-  if (item.oldchecksum !== item.shadow.oldchecksum) ksm.counters.stale_overlay_reads++;
+  if (ksm.policy.rmap.store_index) {
+    // the shadow differs from the bytes only where a stored index overlaid them
+    if (item.oldchecksum !== item.shadow.oldchecksum) ksm.counters.stale_overlay_reads++;
+    item.shadow.oldchecksum = checksum;
+  }
   const changed = item.oldchecksum !== checksum;
   if (changed) item.oldchecksum = checksum;
-  if (item.shadow.oldchecksum !== checksum) item.shadow.oldchecksum = checksum;
   return changed;
 }
 

@@ -56,14 +56,18 @@ export function should_skip_rmap_item(ksm: Ksm, page: PageRef, item: KsmRmapItem
   if (page.folio.ksm) return false; // never skip KSM pages
   if (ksm.policy.rmap.skip_stable_in_smart_scan && (item.addressFlags & STABLE_FLAG) !== 0) return false;
   const c = ksm.counters;
-  const sh = item.shadow;
   const real = smart_scan_step(item.age, item.remaining_skips);
-  if (item.age !== sh.age || (item.age >= 3 && item.remaining_skips !== sh.remaining_skips)) c.stale_overlay_reads++;
-  const right = smart_scan_step(sh.age, sh.remaining_skips);
+  // Only a stored index overlays these bytes: without one the shadow always equals them.
+  let right = real;
+  if (ksm.policy.rmap.store_index) {
+    const sh = item.shadow;
+    if (item.age !== sh.age || (item.age >= 3 && item.remaining_skips !== sh.remaining_skips)) c.stale_overlay_reads++;
+    right = smart_scan_step(sh.age, sh.remaining_skips);
+    sh.age = right.age;
+    sh.remaining_skips = right.skips;
+  }
   item.age = real.age;
   item.remaining_skips = real.skips;
-  sh.age = right.age;
-  sh.remaining_skips = right.skips;
   if (!real.skip) return false;
   if (!right.skip) c.pages_wrongly_skipped++;
   c.pages_skipped++;
