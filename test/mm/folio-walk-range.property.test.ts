@@ -64,48 +64,48 @@ type Space = typeof spaceArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** Build the space, run both walkers over the range, assert equal counters and hit; the hit. */
 function compareWalkers(s: Space): { vpn: number; fw: FolioWalk } | null {
-    const m = new Machine(s.levels);
-    const mm = mm_alloc(m, 'p0');
-    const start = do_mmap(mm, s.pages, { at: s.base, hugepage: s.thp });
-    for (const [i, t] of s.touches.entries()) {
-      const vpn = start + Math.floor(t.at * s.pages);
-      if (t.kind === 'write') write_page(mm, vpn, i + 1);
-      else if (t.kind === 'read') read_page(mm, vpn);
-      else {
-        const ptr = entryPointer(mm, vpn, PTE_LEVEL, false);
-        if (ptr && ptr.table.entries[ptr.index] === undefined) {
-          setEntry(ptr.table, ptr.index, t.kind === 'swap' ? { kind: 'swap', content: i } : { kind: 'migration', folio: m.allocFolio(0, i + 1), writable: false });
-        }
+  const m = new Machine(s.levels);
+  const mm = mm_alloc(m, 'p0');
+  const start = do_mmap(mm, s.pages, { at: s.base, hugepage: s.thp });
+  for (const [i, t] of s.touches.entries()) {
+    const vpn = start + Math.floor(t.at * s.pages);
+    if (t.kind === 'write') write_page(mm, vpn, i + 1);
+    else if (t.kind === 'read') read_page(mm, vpn);
+    else {
+      const ptr = entryPointer(mm, vpn, PTE_LEVEL, false);
+      if (ptr && ptr.table.entries[ptr.index] === undefined) {
+        setEntry(ptr.table, ptr.index, t.kind === 'swap' ? { kind: 'swap', content: i } : { kind: 'migration', folio: m.allocFolio(0, i + 1), writable: false });
       }
     }
-    for (const h of s.holes) {
-      const from = start + Math.floor(h.at * s.pages);
-      const len = Math.min(h.len, start + s.pages - from);
-      if (len <= 0) continue;
-      if (h.unmap && from > start) do_munmap(mm, from, len);
-      else madvise_dontneed(mm, from, len);
-    }
-    const vma = vma_lookup(mm, start);
-    if (!vma) return null;
-    let a = vma.vm_start + Math.floor(Math.min(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
-    let b = vma.vm_start + Math.ceil(Math.max(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
-    if (s.outside[2]) {
-      a = Math.max(0, vma.vm_start - s.outside[0]);
-      b = vma.vm_end + s.outside[1];
-    }
-    const accept = acceptFor(s.acceptKind);
+  }
+  for (const h of s.holes) {
+    const from = start + Math.floor(h.at * s.pages);
+    const len = Math.min(h.len, start + s.pages - from);
+    if (len <= 0) continue;
+    if (h.unmap && from > start) do_munmap(mm, from, len);
+    else madvise_dontneed(mm, from, len);
+  }
+  const vma = vma_lookup(mm, start);
+  if (!vma) return null;
+  let a = vma.vm_start + Math.floor(Math.min(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
+  let b = vma.vm_start + Math.ceil(Math.max(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));
+  if (s.outside[2]) {
+    a = Math.max(0, vma.vm_start - s.outside[0]);
+    b = vma.vm_end + s.outside[1];
+  }
+  const accept = acceptFor(s.acceptKind);
 
-    resetCounters(m.counters);
-    const literal = folio_walk_range_literal(vma, a, b, s.flags, accept, s.account);
-    const literalCounters = { ...m.counters };
-    totalCalls += literalCounters.folio_walk_calls;
-    resetCounters(m.counters);
-    const fast = folio_walk_range(vma, a, b, s.flags, accept, s.account);
-    assert.deepEqual({ ...m.counters }, literalCounters);
-    assert.equal(fast?.vpn, literal?.vpn);
-    assert.equal(fast?.fw.folio, literal?.fw.folio);
-    assert.equal(fast?.fw.page, literal?.fw.page);
-    return literal;
+  resetCounters(m.counters);
+  const literal = folio_walk_range_literal(vma, a, b, s.flags, accept, s.account);
+  const literalCounters = { ...m.counters };
+  totalCalls += literalCounters.folio_walk_calls;
+  resetCounters(m.counters);
+  const fast = folio_walk_range(vma, a, b, s.flags, accept, s.account);
+  assert.deepEqual({ ...m.counters }, literalCounters);
+  assert.equal(fast?.vpn, literal?.vpn);
+  assert.equal(fast?.fw.folio, literal?.fw.folio);
+  assert.equal(fast?.fw.page, literal?.fw.page);
+  return literal;
 }
 
 it('folio_walk_range equals the literal per-address loop, counter by counter', () => {
