@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { write_page } from '../../src/mm/memory.ts';
 import { lookupEntry } from '../../src/mm/mm.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
+import { STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
 import { write_sysfs } from '../../src/ksm/sysfs.ts';
 import { expectedKsmPagesCount, world } from '../support/ksm-world.ts';
 
@@ -138,6 +139,33 @@ describe('smart scan (kernel/scan.md §6)', () => {
     assert.equal(w.sysfs().pages_skipped, 41 - processed.length);
   });
 
+  it('age stops at U8_MAX: past pass 255 the page is still processed every 9th pass', () => {
+    const w = world();
+    w.region(w.proc('p0'), 1, () => 12345);
+    const processed: number[] = [];
+    for (let pass = 1; pass <= 320; pass++) {
+      const before = w.sysfs().pages_scanned;
+      w.fullScans(1);
+      if (w.sysfs().pages_scanned > before) processed.push(pass);
+    }
+    const expected = [1, 2, 3, 4, 6, 9, 14, 23];
+    for (let pass = 32; pass <= 320; pass += 9) expected.push(pass);
+    assert.deepEqual(processed, expected);
+  });
+
+  it('a KSM page is never skipped: only the page that never merges is', () => {
+    const w = world();
+    const p = w.proc('p0');
+    w.region(p, 3, (i) => (i < 2 ? 7 : 12345));
+    w.fullScans(2);
+    assert.deepEqual([w.sysfs().pages_shared, w.sysfs().pages_sharing], [1, 1]);
+    const scanned = w.sysfs().pages_scanned;
+    w.fullScans(12);
+    const s = w.sysfs();
+    // the two KSM mappings on all 12 passes; the lone page on passes 3, 4, 6, 9, 14 of 3..14
+    assert.deepEqual([s.pages_scanned - scanned, s.pages_skipped], [2 * 12 + 5, 7]);
+  });
+
   it('smart_scan 0 processes it on every pass', () => {
     const w = world({ knobs: { smart_scan: 0 } });
     w.region(w.proc('p0'), 1, () => 12345);
@@ -155,7 +183,18 @@ describe('pages_volatile', () => {
       w.batches(1);
       if (b % 9 === 4) write_page(p, start + (b % 40), 2000 + b); // keep some pages volatile
       const s = w.sysfs();
-      assert.equal(s.pages_volatile, Math.max(0, w.ksm.ksm_rmap_items - s.pages_shared - s.pages_sharing - s.pages_unshared));
+      // counted from the rmap_items themselves, not from the counters the formula reads
+      let items = 0;
+      let stable = 0;
+      let unstable = 0;
+      for (let it = w.ksm.mm_slots_hash.get(p)?.rmap_list ?? null; it; it = it.rmap_list) {
+        items++;
+        if (it.addressFlags & STABLE_FLAG) stable++;
+        else if (it.addressFlags & UNSTABLE_FLAG) unstable++;
+      }
+      assert.equal(items, w.ksm.ksm_rmap_items);
+      assert.deepEqual([s.pages_shared + s.pages_sharing, s.pages_unshared], [stable, unstable]);
+      assert.equal(s.pages_volatile, items - stable - unstable);
     }
     assert.ok(w.sysfs().pages_sharing > 0);
   });
