@@ -422,10 +422,9 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
       );
     });
 
-    // ENGINE BUG (see the report): KsmRmapItem.setAddress stores vpn * 4096 + flags as one JS
-    // number through RmapItemCache.setWord, which rejects anything above 2^53 - 1. Every
-    // address at or above 2^41 pages (8 PiB) — reachable on a 5-level machine, whose user
-    // space goes up to 2^44 pages — throws a RangeError, so ksmd crashes in get_next_rmap_item.
+    // Regression: setAddress once stored vpn * 4096 + flags as one JS number, which fails above
+    // 2^53 - 1 (addresses at or above 2^41 pages, reachable on a 5-level machine). The address
+    // is now stored as two exact 32-bit halves.
     it(`${abi}: 5-level user addresses (vpn up to 2^44 - 2, and 2^45 - 1) round-trip exactly`, () => {
       const f = fixture(abi);
       const item = f.item();

@@ -1,7 +1,6 @@
 // Hand-built cases with exact expected values for the mm system calls (mmap placement and
 // merging, mprotect split/merge, fork COW, zero page, munmap, mremap, exit, THP), checked
-// against what the kernel does (kernel/rmap.md §2). Tests named "BUG:" reproduce a deviation
-// of the model from the kernel; they fail until src/ is fixed.
+// against what the kernel does (kernel/rmap.md §2).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AnonVma } from '../../src/mm/anon-vma.ts';
@@ -133,7 +132,7 @@ describe('mmap placement and merging', () => {
     assert.equal(do_mmap(mm2, 600), mm2.mmap_base - 600);
   });
 
-  it('BUG: a second 2 MiB mapping goes right below the first (thp_get_unmapped_area, top-down) and merges with it', () => {
+  it('regression (the model once differed from the kernel): a second 2 MiB mapping goes right below the first (thp_get_unmapped_area, top-down) and merges with it', () => {
     // mm/huge_memory.c __thp_get_unmapped_area: the padded search returns s1 - 1024, which is
     // already aligned (off_sub == 0), and with MMF_TOPDOWN the kernel returns ret + 2 MiB.
     const { mm } = space();
@@ -202,7 +201,7 @@ describe('mprotect: split and merge keep every linear index', () => {
     checkAll(machine, [mm]);
   });
 
-  it('BUG: mprotect of a sub-range to the protection it already has returns and changes nothing', () => {
+  it('regression (the model once differed from the kernel): mprotect of a sub-range to the protection it already has returns and changes nothing', () => {
     // mm/mprotect.c: newflags == oldflags -> nothing to do; the loop advances to the range end.
     const { mm } = space();
     const a = do_mmap(mm, 10);
@@ -286,7 +285,7 @@ describe('zero page', () => {
     checkAll(machine, [mm]);
   });
 
-  it('BUG: a load from a PROT_NONE page is SIGSEGV and maps nothing', () => {
+  it('regression (the model once differed from the kernel): a load from a PROT_NONE page is SIGSEGV and maps nothing', () => {
     // arch/x86/mm/fault.c access_error: !vma_is_accessible(vma) -> bad_area_access_error.
     const { mm } = space();
     const a = do_mmap(mm, 1, { prot: 'none' });
@@ -420,7 +419,7 @@ describe('mremap move', () => {
     checkAll(machine, [mm]);
   });
 
-  it('BUG: a move to a destination inside the source VMA (MREMAP_FIXED) keeps the page index', () => {
+  it('regression (the model once differed from the kernel): a move to a destination inside the source VMA (MREMAP_FIXED) keeps the page index', () => {
     // mm/mremap.c mremap_to: do_munmap(new_addr) first, then the source VMA is looked up again
     // (vma_to_resize). The model keeps the stale pre-munmap VMA, sees no anon_vma on it and
     // resets the new pgoff to new_addr, breaking linear_page_index == folio->index.
@@ -543,7 +542,7 @@ describe('THP', () => {
     assert.equal(countTables(mm), 0);
   });
 
-  it('BUG: mprotect(r) of part of a PMD-mapped THP splits the PMD: the read-only part never becomes writable', () => {
+  it('regression (the model once differed from the kernel): mprotect(r) of part of a PMD-mapped THP splits the PMD: the read-only part never becomes writable', () => {
     // mm/vma.c __split_vma -> vma_adjust_trans_huge splits a huge PMD that straddles the new
     // VMA boundary; the model leaves one PMD leaf across VMAs with different protections.
     const { mm } = space();
@@ -561,7 +560,7 @@ describe('THP', () => {
     assert.equal(pte(mm, s).kind, 'pte');
   });
 
-  it('BUG: fork after a VMA split inside a THP keeps the ground truth (no phantom PMD mapping, folio freed at exit)', () => {
+  it('regression (the model once differed from the kernel): fork after a VMA split inside a THP keeps the ground truth (no phantom PMD mapping, folio freed at exit)', () => {
     const { machine, mm, guard } = space();
     const s = do_mmap(mm, 1024, { hugepage: true });
     write_page(mm, s, 1);
@@ -580,7 +579,7 @@ describe('THP', () => {
 });
 
 describe('anon_vma life cycle', () => {
-  it('BUG: a new root anon_vma counts its self-parent link (num_children 1)', () => {
+  it('regression (the model once differed from the kernel): a new root anon_vma counts its self-parent link (num_children 1)', () => {
     // mm/rmap.c __anon_vma_prepare: anon_vma->num_children++; /* self-parent link for new root */
     const { mm } = space();
     const a = do_mmap(mm, 1);
@@ -593,7 +592,7 @@ describe('anon_vma life cycle', () => {
     assert.equal(av.num_children, 1);
   });
 
-  it('BUG: a grandchild never reuses the root anon_vma (anon_vma_clone: "Root anon_vma is never reused")', () => {
+  it('regression (the model once differed from the kernel): a grandchild never reuses the root anon_vma (anon_vma_clone: "Root anon_vma is never reused")', () => {
     // P faults (root R), forks C1 (anon_vma A1, parent R), unmaps its VMA (R has no active VMA),
     // then C1 forks C2: R has num_children 2 (self + A1), A1 has an active VMA -> C2 gets a new
     // anon_vma A2 below A1. The model's R has num_children 1 and is handed to C2.
