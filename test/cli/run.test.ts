@@ -7,6 +7,10 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, METRIC_NAMES, type ResultSet } from '../../src/harness/results.ts';
 import { COUNTER_NAMES } from '../../src/mm/counters.ts';
+import { SCENARIOS } from '../../bench/scenarios/index.ts';
+import { median } from '../../src/report/stats.ts';
+import { STACKS } from '../../variants/stacks.ts';
+import { REGISTRY } from '../../variants/registry.ts';
 import { ksmbench } from '../support/cli.ts';
 
 describe('ksmbench run', () => {
@@ -97,11 +101,17 @@ describe('ksmbench run', () => {
     assert.ok(t.samples >= 4 && t.sample_ns!.length === t.samples);
     assert.ok(t.median_ns > 0 && t.mean_ns > 0 && t.rme_pct >= 0);
     assert.ok(METRIC_NAMES.includes('time_ns_median'));
+    // the summary is of the samples recorded (each rounded to 1 ns)
+    const samples = t.sample_ns!;
+    assert.ok(Math.abs(t.median_ns - median(samples)) <= 1, `median ${t.median_ns} vs ${median(samples)}`);
+    assert.ok(Math.abs(t.mean_ns - samples.reduce((a, b) => a + b, 0) / samples.length) <= 1, `mean ${t.mean_ns}`);
   });
 
   it('list names every variant, stack, scenario and metric', () => {
     const r = ksmbench(['list']);
     assert.equal(r.status, 0);
     for (const w of ['linear-page-index-no-cow-reset', 'walk-page-range', 'next-20260720', 'vma-split', 'stale_overlay_reads']) assert.ok(r.stdout.includes(w), w);
+    const names = [...REGISTRY.map((r) => r.variant.id), ...STACKS.map((s) => s.name), ...SCENARIOS.map((s) => s.name), ...METRIC_NAMES];
+    for (const w of names) assert.ok(r.stdout.includes(w), w);
   });
 });

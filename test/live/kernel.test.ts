@@ -80,3 +80,23 @@ describe('the simulator against the real kernel', { skip: why ?? false }, () => 
     });
   }
 });
+
+// What the driver is given: checked everywhere, also where the kernel part above is skipped.
+describe('liveScript (the driver script of a scenario)', () => {
+  it('every case above replays on one process', () => {
+    for (const s of CASES) assert.ok('lines' in liveScript(s), s.name);
+  });
+
+  it('writes one line per op, a run of equal contents as one fill', () => {
+    const s = CASES.find((c) => c.name === 'cow-then-rescan')!;
+    assert.deepEqual(liveScript(s), { lines: ['mmap a 64', 'fill a 0 64 5', 'fill a 32 32 6', 'madvise a 0 64 mergeable', 'scans 2', 'fill a 0 8 7', 'scans 2'] });
+  });
+
+  it('refuses what it cannot replay, naming the op', () => {
+    const s = scenario('fork', [
+      { op: 'mmap', proc: 'p0', region: 'a', size: 4 },
+      { op: 'fork', proc: 'p0', child: 'c' },
+    ]);
+    assert.deepEqual(liveScript(s), { why: 'ops[1] (fork): not replayed' });
+  });
+});
