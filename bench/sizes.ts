@@ -12,9 +12,10 @@ export function parseSizePages(value: unknown, what = 'size'): number {
   }
   if (typeof value !== 'string') throw new SizeError(`${what} ${JSON.stringify(value)} is not a size (accepted: a page count or 4K, 4KiB, 2M, 1G, 32T, 32TiB)`);
   if (/^0x[0-9a-f]+$/i.test(value.trim())) {
-    const bytes = Number.parseInt(value.trim().slice(2), 16);
-    if (bytes <= 0 || bytes % 4096 !== 0 || bytes > 2 ** 57) throw new SizeError(`${what} ${value} is not a page-aligned user address`);
-    return bytes / 4096;
+    // BigInt: 5-level addresses reach 2^57, beyond the exact range of a double
+    const bytes = BigInt(value.trim());
+    if (bytes <= 0n || bytes % 4096n !== 0n || bytes > 2n ** 57n) throw new SizeError(`${what} ${value} is not a page-aligned user address`);
+    return Number(bytes / 4096n);
   }
   const m = /^([0-9]+)([KMGTP])(i?B)?$/.exec(value.trim());
   if (!m) {

@@ -1,6 +1,6 @@
 // Page-unit geometry of x86-64 page tables (arch/x86/include/asm/pgtable_64_types.h).
-// Addresses are virtual page numbers (vpn = address >> PAGE_SHIFT): a 5-level user space
-// has 2^45 pages, so every index computation below is plain arithmetic, never 32-bit bit ops.
+// Addresses are virtual page numbers (vpn = address >> PAGE_SHIFT): a 5-level address space
+// has 2^45 pages (its user half 2^44), so every index computation below is plain arithmetic, never 32-bit bit ops.
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;

@@ -73,6 +73,13 @@ describe('sizes and parameters', () => {
     ]);
   });
 
+  it('parses 5-level addresses above 2^53 exactly, and refuses an unaligned one', () => {
+    assert.equal(parseSizePages('0xfffffffffff000'), 2 ** 44 - 1);
+    assert.equal(parseSizePages('0x1fffffffffff000'), 2 ** 45 - 1);
+    // 2^53 + 1: a double would round it to an aligned address
+    assert.throws(() => parseSizePages('0x20000000000001'), /0x20000000000001 is not a page-aligned user address/);
+  });
+
   it('records the parameters a built-in scenario was built with', () => {
     assert.deepEqual(buildScenario('sparse', { size: '1GiB' }).params, { size: '1GiB', paging: '4', full_scans: 2 });
   });
