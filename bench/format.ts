@@ -1,9 +1,10 @@
 // The scenario file format (DESIGN.md §7): a plain list of operations on named processes and
 // regions, readable from JSON, with a one-line error for anything malformed.
 import { readFileSync } from 'node:fs';
+import { ABIS, type Abi } from '../src/ksm/rmap-item.ts';
 import { parseSizePages, SizeError } from './sizes.ts';
 
-export type Abi = 'lp64-le' | 'lp64-be' | 'ilp32-le';
+export type { Abi };
 
 /** Page content: a content id, all zeroes, a unique page, page i → i mod D, or a seeded mix. */
 export type Content =
@@ -85,7 +86,8 @@ function size(where: string, v: unknown, field: string): void {
 }
 
 function content(where: string, v: unknown): void {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return;
+  // ids from 2^32 up are the mix pool's and the unique pages' (src/harness/content.ts)
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < 2 ** 32) return;
   if (v === 'zero' || v === 'unique') return;
   if (isObj(v) && typeof v.mod === 'number' && Number.isSafeInteger(v.mod) && v.mod > 0) return;
   if (isObj(v) && isObj(v.mix)) {
@@ -93,7 +95,7 @@ function content(where: string, v: unknown): void {
     const ok = typeof m.dup === 'number' && typeof m.zero === 'number' && m.dup >= 0 && m.zero >= 0 && m.dup + m.zero <= 1;
     if (ok && typeof m.pool === 'number' && Number.isSafeInteger(m.pool) && m.pool > 0) return;
   }
-  fail(where, `"content" ${JSON.stringify(v)} is not a content (accepted: a content id ≥ 0, "zero", "unique", {"mod": D}, {"mix": {"dup": p, "zero": q, "pool": n}})`);
+  fail(where, `"content" ${JSON.stringify(v)} is not a content (accepted: a content id 0..4294967295, "zero", "unique", {"mod": D}, {"mix": {"dup": p, "zero": q, "pool": n}})`);
 }
 
 /** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
@@ -170,8 +172,8 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
   if (!isObj(raw)) fail(where, 'must be a JSON object with "name" and "ops"');
   str(where, raw, 'name');
   if (raw.paging !== undefined && raw.paging !== 4 && raw.paging !== 5) fail(where, `"paging" ${JSON.stringify(raw.paging)} is not 4 or 5`);
-  if (raw.abi !== undefined && !['lp64-le', 'lp64-be', 'ilp32-le'].includes(raw.abi as string)) {
-    fail(where, `"abi" ${JSON.stringify(raw.abi)} is not one of lp64-le, lp64-be, ilp32-le`);
+  if (raw.abi !== undefined && !(ABIS as readonly unknown[]).includes(raw.abi)) {
+    fail(where, `"abi" ${JSON.stringify(raw.abi)} is not one of ${ABIS.join(', ')}`);
   }
   if (raw.stack !== undefined && typeof raw.stack !== 'string') fail(where, '"stack" must be a string');
   if (raw.sysfs !== undefined) {

@@ -1,3 +1,4 @@
+import { ABIS, type Abi } from '../../src/ksm/rmap-item.ts';
 import type { Op } from '../format.ts';
 import { num, text } from '../params.ts';
 import type { BuiltinScenario } from './types.ts';
@@ -14,7 +15,7 @@ export const mergeFailure: BuiltinScenario = {
     second_merge: { kind: 'int', default: 2, min: 0, max: 4096, description: 'second merges to fail' },
     stable_insert: { kind: 'int', default: 2, min: 0, max: 4096, description: 'stable_tree_insert calls to fail' },
     full_scans: { kind: 'int', default: 16, min: 2, max: 1000, description: 'full scans after the failures' },
-    abi: { kind: 'enum', default: 'lp64-le', values: ['lp64-le', 'lp64-be', 'ilp32-le'], description: 'rmap_item layout' },
+    abi: { kind: 'enum', default: 'lp64-le', values: ABIS, description: 'rmap_item layout' },
   },
   build(p) {
     const pairs = num(p, 'pairs');
@@ -30,7 +31,7 @@ export const mergeFailure: BuiltinScenario = {
     if (num(p, 'stable_insert') > 0) ops.push({ op: 'inject', fail: 'stable-insert', count: num(p, 'stable_insert') });
     ops.push({ op: 'ksmd', full_scans: num(p, 'full_scans') });
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
-    const abi = text(p, 'abi') as 'lp64-le' | 'lp64-be' | 'ilp32-le';
+    const abi = text(p, 'abi') as Abi;
     return { abi, ops };
   },
 };

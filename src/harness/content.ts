@@ -15,6 +15,9 @@ export function hash32(key: string, ...nums: number[]): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The first content id of "unique" pages; each next one counts up from it, over the whole scenario. */
+export const UNIQUE_CONTENT_FIRST = 2 ** 40;
+
 /** Content ids the mix draws its duplicates from: a pool shared by every region (e.g. a guest OS image). */
 const POOL_BASE = 2 ** 32;
 /** Content ids of unique pages of a mix: derived from the hash, far from any pool or user id. */

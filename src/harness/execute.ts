@@ -20,7 +20,7 @@ import { mm_alloc } from '../mm/mm.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed, madvise_flags, MmError } from '../mm/mmap.ts';
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
 import type { RunConfig } from './config.ts';
-import { contentFor } from './content.ts';
+import { contentFor, UNIQUE_CONTENT_FIRST } from './content.ts';
 
 export type InvariantCheck = 'batch' | 'op' | 'end' | 'none';
 
@@ -54,7 +54,7 @@ class Run {
   readonly problems: string[] = [];
   readonly invariants: InvariantCheck;
   readonly seed: number;
-  uniqueNext = 2 ** 40;
+  uniqueNext = UNIQUE_CONTENT_FIRST;
 
   constructor(scenario: Scenario, config: RunConfig, opts: ExecuteOptions) {
     const paging = scenario.paging ?? config.paging;

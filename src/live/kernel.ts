@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Content, Scenario } from '../../bench/format.ts';
-import { contentFor } from '../harness/content.ts';
+import { contentFor, UNIQUE_CONTENT_FIRST } from '../harness/content.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
 
 const KSM = '/sys/kernel/mm/ksm';
@@ -109,7 +109,7 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => 
 
 /**
  * The fill lines of one fill/write op: a run of equal contents is one line. Contents are the
- * executor's (src/harness/content.ts): "unique" ids count up from 2^40 as there.
+ * executor's (src/harness/content.ts): "unique" ids count up from UNIQUE_CONTENT_FIRST as there.
  */
 function fillLines(region: string, proc: string, from: number, pages: number, c: Content, seed: number, unique: { next: number }): string[] {
   if (typeof c === 'number' || c === 'zero') return [`fill ${region} ${from} ${pages} ${c === 'zero' ? 0 : c}`];
@@ -133,7 +133,7 @@ function fillLines(region: string, proc: string, from: number, pages: number, c:
  */
 export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
   const lines: string[] = [];
-  const unique = { next: 2 ** 40 };
+  const unique = { next: UNIQUE_CONTENT_FIRST };
   let proc: string | null = null;
   const pagesOf = new Map<string, number>();
   for (const [i, op] of s.ops.entries()) {

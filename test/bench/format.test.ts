@@ -73,6 +73,12 @@ describe('sizes and parameters', () => {
     ]);
   });
 
+  it('refuses content ids from 2^32 up (the mix pool and unique pages live there)', () => {
+    const ops = (content: unknown) => ({ name: 'x', ops: [{ op: 'mmap', proc: 'p', region: 'a', size: 1 }, { op: 'fill', proc: 'p', region: 'a', content }] });
+    assert.doesNotThrow(() => validateScenario(ops(2 ** 32 - 1)));
+    assert.throws(() => validateScenario(ops(2 ** 32)), /ops\[1\] \(fill\): "content" 4294967296 is not a content \(accepted: a content id 0..4294967295/);
+  });
+
   it('parses 5-level addresses above 2^53 exactly, and refuses an unaligned one', () => {
     assert.equal(parseSizePages('0xfffffffffff000'), 2 ** 44 - 1);
     assert.equal(parseSizePages('0x1fffffffffff000'), 2 ** 45 - 1);
