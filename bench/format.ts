@@ -176,6 +176,9 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
     fail(where, `"abi" ${JSON.stringify(raw.abi)} is not one of ${ABIS.join(', ')}`);
   }
   if (raw.stack !== undefined && typeof raw.stack !== 'string') fail(where, '"stack" must be a string');
+  if (raw.seed !== undefined && !(typeof raw.seed === 'number' && Number.isSafeInteger(raw.seed) && raw.seed >= 0)) {
+    fail(where, `"seed" ${JSON.stringify(raw.seed)} is not a non-negative integer`);
+  }
   if (raw.sysfs !== undefined) {
     if (!isObj(raw.sysfs)) fail(where, '"sysfs" must be an object of knob: number');
     for (const [k, v] of Object.entries(raw.sysfs)) {

@@ -56,7 +56,13 @@ export function parseShard(flag: string): { k: number; n: number } {
 }
 
 function scenariosOf(o: SuiteOptions): Scenario[] {
-  if (o.scenarioFile) return [readScenarioFile(o.scenarioFile)];
+  if (o.scenarioFile) {
+    // a file holds its own values: a --param would be silently ignored
+    const given = Object.keys(o.params);
+    if (given.length) throw new ParamError(`--param ${given[0]}=… applies to built-in scenarios, not to --scenario-file (edit the file)`);
+    const s = readScenarioFile(o.scenarioFile);
+    return [s.seed === undefined ? { ...s, seed: o.seed } : s];
+  }
   const names = o.scenarios.length ? o.scenarios : SCENARIOS.map((s) => s.name);
   for (const n of names) getScenario(n);
   // A --param applies to every selected scenario that declares it; it must fit at least one.

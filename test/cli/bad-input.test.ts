@@ -38,6 +38,16 @@ describe('ksmbench run: bad input', () => {
     writeFileSync(f, '{"name": "x", "ops": [{"op": "fill", "proc": "p", "region": "a", "content": "same"}]}');
     expectUsageError(['run', '--scenario-file', f], /ops\[0\] \(fill\): "content" "same" is not a content \(accepted:/);
   });
+  it('--param with a scenario file', () => {
+    const f = join(tmp, 'ok.json');
+    writeFileSync(f, '{"name": "x", "ops": [{"op": "mmap", "proc": "p", "region": "a", "size": 4}]}');
+    expectUsageError(['run', '--scenario-file', f, '--param', 'size=1G'], /--param size=… applies to built-in scenarios, not to --scenario-file/);
+  });
+  it('bad seed in a scenario file', () => {
+    const f = join(tmp, 'seed.json');
+    writeFileSync(f, '{"name": "x", "seed": -1, "ops": [{"op": "mmap", "proc": "p", "region": "a", "size": 4}]}');
+    expectUsageError(['run', '--scenario-file', f], /"seed" -1 is not a non-negative integer/);
+  });
   it('bad --format', () => expectUsageError(['run', '--scenario', 'sparse', '--format', 'xml'], /--format "xml" is not one of table, csv, json, markdown/));
   it('bad --shard', () => expectUsageError(['run', '--scenario', 'sparse', '--shard', '3/2'], /--shard "3\/2" is not k\/n with 1 ≤ k ≤ n/));
   it('unknown option', () => expectUsageError(['run', '--scenarios', 'sparse'], /Unknown option '--scenarios'/));
