@@ -1,6 +1,7 @@
 // What one run is: the engine configuration a stack or a variant combination stands for.
 import type { Abi, KsmPolicy } from '../ksm/variant-api.ts';
 import { getStack, policyOf, type MergeOrder, STACKS } from '../../variants/stacks.ts';
+import { UnknownVariantError } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 
 export interface RunConfig {
@@ -53,8 +54,11 @@ export function configOfLabel(label: string, override: { paging?: 4 | 5; abi?: A
   if (plus < 0) return configOfStack(label, override);
   const replace: Partial<Record<Axis, string>> = {};
   for (const part of label.slice(plus + 1).split(',')) {
-    const [axis, id] = part.split('=') as [Axis, string];
-    replace[axis] = id;
+    const [axis, id] = part.split('=');
+    if (!(AXES as readonly string[]).includes(axis ?? '') || !id) {
+      throw new UnknownVariantError(`configuration "${label}": "${part}" is not axis=id (axes: ${AXES.join(', ')})`);
+    }
+    replace[axis as Axis] = id;
   }
   return configOfVariants(label.slice(0, plus), replace, override);
 }

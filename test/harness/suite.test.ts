@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
-import { configOfStack, configOfVariants } from '../../src/harness/config.ts';
+import { configOfLabel, configOfStack, configOfVariants } from '../../src/harness/config.ts';
 import { runScenario, type DigestCache } from '../../src/harness/run.ts';
 import { selectSuite, shardOf } from '../../src/harness/suite.ts';
 import { suiteOptions } from '../../src/cli/options.ts';
@@ -42,6 +42,14 @@ describe('suiteOptions', () => {
     assert.deepEqual(twice.runs.map((r) => `${r.scenario.name}×${r.config.stack}`), ['sparse×v6.18', 'sparse×v6.17']);
     const matrix = selectSuite(suiteOptions({ scenario: ['sparse'], variant: ['rmap=vm-pgoff,vm-pgoff', 'rmap=full-range'] }));
     assert.deepEqual(matrix.runs.map((r) => r.config.variants.rmap), ['vm-pgoff', 'full-range']);
+  });
+});
+
+describe('configOfLabel', () => {
+  it('reads back the labels runs are recorded under, and refuses a misspelt axis', () => {
+    assert.deepEqual(configOfLabel('v6.18+scanner=folio-walk,rmap=vm-pgoff').variants, { ...configOfStack('v6.18').variants, scanner: 'folio-walk', rmap: 'vm-pgoff' });
+    assert.equal(configOfLabel('rmap-v8').stack, 'rmap-v8');
+    assert.throws(() => configOfLabel('v6.18+scaner=folio-walk'), /configuration "v6.18\+scaner=folio-walk": "scaner=folio-walk" is not axis=id \(axes: scanner, rmap/);
   });
 });
 
