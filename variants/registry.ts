@@ -13,6 +13,11 @@ export interface RegisteredVariant {
   readonly file: string;
 }
 
+/** A variant module that cannot be registered (thrown while loading, before any command runs). */
+export class VariantLoadError extends Error {
+  override name = 'VariantLoadError';
+}
+
 /**
  * Every variants/<axis>/<id>.ts, then those of the directory named by KSMBENCH_EXTRA_VARIANTS
  * (same layout, .ts files beside a package.json of "type": "module", or .mts files):
@@ -28,14 +33,18 @@ async function load(): Promise<RegisteredVariant[]> {
       try {
         files = readdirSync(dir).filter((f) => f.endsWith('.ts') || (root !== here && f.endsWith('.mts'))).sort();
       } catch {
-        if (root === here) throw new Error(`variants/${axis}/ is missing`);
+        if (root === here) throw new VariantLoadError(`variants/${axis}/ is missing`);
         continue;
       }
       for (const f of files) {
         const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Variant };
-        if (!mod.default) throw new Error(`${join(dir, f)} has no default export (export default defineVariant({...}))`);
+        if (!mod.default) throw new VariantLoadError(`${join(dir, f)} has no default export (export default defineVariant({...}))`);
+        // the layout is the contract: variants/<axis>/<id>.ts
+        if (mod.default.axis !== axis || mod.default.id !== idOfFile(f)) {
+          throw new VariantLoadError(`${join(dir, f)} defines ${mod.default.axis}/${mod.default.id}: it must live at ${mod.default.axis}/${mod.default.id}.ts`);
+        }
         if (out.some((r) => r.variant.axis === axis && r.variant.id === mod.default!.id)) {
-          throw new Error(`${join(dir, f)}: variant id "${mod.default.id}" is already registered on axis ${axis}`);
+          throw new VariantLoadError(`${join(dir, f)}: variant id "${mod.default.id}" is already registered on axis ${axis}`);
         }
         out.push({ variant: mod.default, file: root === here ? `${axis}/${f}` : join(dir, f) });
       }

@@ -58,4 +58,19 @@ describe('ksmbench gate', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr.trim(), /^ksmbench: gate config ".*bad-gate.json": unknown metric "pt_read"/);
   });
+
+  it('refuses an out-of-tree variant whose file does not match its axis and id, in one line', () => {
+    const wrong = join(tmp, 'wrong-variants');
+    mkdirSync(join(wrong, 'rmap'), { recursive: true });
+    writeFileSync(join(wrong, 'package.json'), '{"type": "module"}');
+    writeFileSync(
+      join(wrong, 'rmap', 'probe2.ts'),
+      `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
+export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 's', version: 't', date: '2026-11', link: 't', reference: 'full-range', policy: {} });
+`,
+    );
+    const r = ksmbench(['list'], { env: { KSMBENCH_EXTRA_VARIANTS: wrong } });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^ksmbench: .*rmap\/probe2.ts defines rmap\/probe: it must live at rmap\/probe.ts\n$/);
+  });
 });
