@@ -18,12 +18,24 @@ const KSM = '/sys/kernel/mm/ksm';
 export class LiveError extends Error {}
 const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
 
+function knobError(name: string, e: unknown, what: string): LiveError {
+  return new LiveError(`cannot ${what} ${KSM}/${name} (${(e as NodeJS.ErrnoException).code ?? String(e)}): this kernel lacks or refuses it`);
+}
+
 export function readKnob(name: string): number {
-  return Number(readFileSync(join(KSM, name), 'utf8').trim().split(/\s/)[0]);
+  try {
+    return Number(readFileSync(join(KSM, name), 'utf8').trim().split(/\s/)[0]);
+  } catch (e) {
+    throw knobError(name, e, 'read');
+  }
 }
 
 function writeKnob(name: string, value: number): void {
-  writeFileSync(join(KSM, name), `${value}\n`);
+  try {
+    writeFileSync(join(KSM, name), `${value}\n`);
+  } catch (e) {
+    throw knobError(name, e, `write ${value} to`);
+  }
 }
 
 /** Why the real kernel cannot be used here, or null when it can. */
@@ -36,9 +48,15 @@ export function liveUnavailable(): string | null {
     return `${KSM}/run is not writable (not root)`;
   }
   if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
-  if (readKnob('run') !== 0) return 'KSM is already running here (run != 0): another user';
-  for (const busy of ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages']) {
-    if (readKnob(busy) !== 0) return `KSM is in use here (${busy} = ${readKnob(busy)})`;
+  try {
+    if (readKnob('run') !== 0) return 'KSM is already running here (run != 0): another user';
+    for (const busy of ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages']) {
+      const n = readKnob(busy);
+      if (n !== 0) return `KSM is in use here (${busy} = ${n})`;
+    }
+  } catch (e) {
+    if (e instanceof LiveError) return e.message; // e.g. a kernel older than ksm_zero_pages
+    throw e;
   }
   return null;
 }
@@ -71,14 +89,14 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => 
       try {
         writeKnob(k, v);
       } catch (e) {
-        failed.push(`${k}=${v} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        failed.push((e as Error).message);
       }
     }
     return failed;
   };
   const onSignal = (): void => {
     const failed = restore();
-    if (failed.length) process.stderr.write(`ksmbench: could not restore ${KSM}: ${failed.join(', ')}\n`);
+    if (failed.length) process.stderr.write(`ksmbench: could not restore ${KSM}: ${failed.join('; ')}\n`);
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
@@ -99,11 +117,11 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => 
     result = fn();
   } catch (e) {
     const failed = finish();
-    if (failed.length) throw new LiveError(`${e instanceof Error ? e.message : String(e)}; then could not restore ${KSM}: ${failed.join(', ')}`);
+    if (failed.length) throw new LiveError(`${e instanceof Error ? e.message : String(e)}; then could not restore ${KSM}: ${failed.join('; ')}`);
     throw e;
   }
   const failed = finish();
-  if (failed.length) throw new LiveError(`could not restore ${KSM}: ${failed.join(', ')}`);
+  if (failed.length) throw new LiveError(`could not restore ${KSM}: ${failed.join('; ')}`);
   return result;
 }
 
