@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
-import type { ResultSet } from '../harness/results.ts';
+import { parseParamsString, type ResultSet } from '../harness/results.ts';
 import { selectSuite, type Suite } from '../harness/suite.ts';
 import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { compareSets } from '../report/compare.ts';
@@ -41,8 +41,7 @@ export function suiteOfBaseline(set: ResultSet, path: string): Suite {
     } catch {
       throw new ResultFileError(`baseline "${path}" has scenario "${r.scenario}", which is not a built-in scenario (gate re-runs built-in scenarios)`);
     }
-    const params = Object.fromEntries(r.params ? r.params.split(';').map((kv) => kv.split('=') as [string, string]) : []);
-    return { scenario: buildScenario(r.scenario, params, r.seed), config: configOfLabel(r.stack) };
+    return { scenario: buildScenario(r.scenario, parseParamsString(r.params), r.seed), config: configOfLabel(r.stack) };
   });
   return { name: set.suite, runs };
 }

@@ -65,6 +65,17 @@ export function paramsString(params: Readonly<Record<string, string | number>> |
     .join(';');
 }
 
+/** The inverse of paramsString: "k=v;k=v" → { k: "v" } (values as recorded, unparsed). */
+export function parseParamsString(text: string): Record<string, string> {
+  if (text === '') return {};
+  return Object.fromEntries(
+    text.split(';').map((kv) => {
+      const eq = kv.indexOf('=');
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
+}
+
 /** The identity of a record across result files. */
 export function recordKey(r: Pick<RunRecord, 'scenario' | 'params' | 'stack'>): string {
   return `${r.scenario}|${r.params}|${r.stack}`;

@@ -4,7 +4,7 @@ import { getScenario } from '../../bench/scenarios/index.ts';
 import { ParamError, resolveParams } from '../../bench/params.ts';
 import { formatPages } from '../../bench/sizes.ts';
 import type { ResultSet, RunRecord } from '../harness/results.ts';
-import { METRIC_NAMES, type MetricName, metricValue } from '../harness/results.ts';
+import { METRIC_NAMES, type MetricName, metricValue, parseParamsString } from '../harness/results.ts';
 import { type ComplexityClass, fitComplexity } from './fit.ts';
 
 export interface SweepRange {
@@ -62,9 +62,8 @@ export function parseSweepParam(scenario: string, flag: string): SweepRange {
 
 /** The sweep's parameter value of a run (from its params string). */
 function valueOf(r: RunRecord, param: string, kind: 'size' | 'int'): number {
-  const kv = r.params.split(';').find((p) => p.startsWith(`${param}=`));
-  if (!kv) throw new Error(`run ${r.scenario} lacks parameter ${param}`);
-  const text = kv.slice(param.length + 1);
+  const text = parseParamsString(r.params)[param];
+  if (text === undefined) throw new Error(`run ${r.scenario} lacks parameter ${param}`);
   return kind === 'size' ? (resolveParams(r.scenario, { [param]: { kind: 'size', default: text, description: '' } }, {})[param] as number) : Number(text);
 }
 
