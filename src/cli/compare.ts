@@ -157,7 +157,11 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (isSweepSet(a) && isSweepSet(b)) {
       const cd = compareSweeps(a, b);
       const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, d.status === 'same' ? 'same' : `CLASS CHANGED (${d.status})`]);
-      process.stdout.write(format === 'json' ? `${JSON.stringify(cd, null, 1)}\n` : `${renderTable(['stack', 'metric', 'old class', 'new class', 'status'], rows)}\n`);
+      const header = ['stack', 'metric', 'old class', 'new class', 'status'];
+      if (format === 'json') process.stdout.write(`${JSON.stringify(cd, null, 1)}\n`);
+      else if (format === 'csv') process.stdout.write(stringify([header, ...rows]));
+      else if (format === 'markdown') process.stdout.write(`${renderMarkdown(header, rows)}\n`);
+      else process.stdout.write(`${renderTable(header, rows)}\n`);
       return 0;
     }
     diffs = compareSets(a, b, rule);

@@ -22,7 +22,7 @@ function runChild(args: readonly string[], cwd: string): Promise<string> {
 }
 
 /** `command args` split over `jobs` processes (each prints its shard as JSON), merged in `order` (record keys). */
-export async function runJobs(command: 'run' | 'sweep', args: readonly string[], jobs: number, cwd: string, name: string, order: readonly string[]): Promise<ResultSet> {
+export async function runJobs(command: 'run', args: readonly string[], jobs: number, cwd: string, name: string, order: readonly string[]): Promise<ResultSet> {
   const texts = await Promise.all(
     Array.from({ length: jobs }, (_, i) => runChild([command, ...args, '--shard', `${i + 1}/${jobs}`, '--format', 'json', '--no-save'], cwd)),
   );

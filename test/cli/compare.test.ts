@@ -51,5 +51,9 @@ describe('ksmbench compare', () => {
     const r = ksmbench(['compare', json, other]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /v6\.18\s+pt_reads\s+O\((1|log n)\)\s+O\(n\)\s+CLASS CHANGED \(worse\)/);
+    const csv = ksmbench(['compare', json, other, '--format', 'csv']);
+    assert.equal(csv.status, 0, csv.stderr);
+    assert.match(csv.stdout, /^stack,metric,old class,new class,status\n/);
+    assert.match(csv.stdout, /\nv6\.18,pt_reads,O\((1|log n)\),O\(n\),CLASS CHANGED \(worse\)\n/);
   });
 });
