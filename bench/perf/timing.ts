@@ -5,7 +5,7 @@
 // cannot pass and a slow one cannot eat the time budget).
 import { Bench } from 'tinybench';
 import { type BenchRow, emitResult } from './protocol.ts';
-import { fmtMs } from './table.ts';
+import { fmtMs } from './format.ts';
 import { perAddressPass, rangeWalk, type TaskBody } from './tasks.ts';
 
 interface Spec {
