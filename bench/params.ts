@@ -18,7 +18,7 @@ function parseOne(scenario: string, name: string, spec: ParamSpec, raw: string |
   const what = `--param ${name}=${raw} for scenario "${scenario}"`;
   if (spec.kind === 'size') {
     try {
-      const pages = parseSizePages(typeof raw === 'number' ? raw : raw, what);
+      const pages = parseSizePages(raw, what);
       if (spec.max !== undefined && pages > spec.max) throw new ParamError(`${what}: more than the maximum ${formatPages(spec.max)}`);
       return pages;
     } catch (e) {

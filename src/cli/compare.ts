@@ -3,7 +3,6 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, type MetricDiff, type TimingRule } from '../report/compare.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
@@ -11,7 +10,7 @@ import { median } from '../report/stats.ts';
 import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { argvWithout } from './run.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -81,7 +80,7 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
 async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
   if (checkout) return parseResultJson(`the run at ${checkout.rev}`, await runJsonIn(checkout.dir, argv, checkout.rev));
   const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
-  const timing = timed ? { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) } : null;
+  const timing = timed ? timingFlags(values) : null;
   return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
 }
 

@@ -6,12 +6,11 @@ import { configOfLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { parseParamsString, type ResultSet } from '../harness/results.ts';
 import { selectSuite, type Suite } from '../harness/suite.ts';
-import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
 import { UsageError } from './errors.ts';
-import { intFlag, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
@@ -75,7 +74,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const baseline = values.update && (suiteGiven || !existsSync(baselinePath)) ? null : readResultFile(baselinePath);
   const suite = baseline ? suiteOfBaseline(baseline, baselinePath) : selectSuite(suiteOptions(values), 'baseline');
   const timed = values['no-timing'] ? false : baseline ? baseline.runs.some((r) => r.timing) : values.time !== undefined || values.iterations !== undefined;
-  const timing = timed ? { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) } : null;
+  const timing = timed ? timingFlags(values) : null;
   if (values.update) ensureWritableDir(dirname(baselinePath));
   const current = await runSuite(suite, { timing, dir: cwd });
   if (values.update) {

@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseShard, parseVariantFlag, type SuiteOptions } from '../harness/suite.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import { UsageError } from './errors.ts';
-
+import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 export const FORMATS = ['table', 'csv', 'json', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
@@ -35,6 +35,11 @@ export function intFlag(name: string, v: string | undefined, dflt: number, min =
     throw new UsageError(`--${name} "${v}" is not an integer ≥ ${min}`);
   }
   return Number(v);
+}
+
+/** --time MS and --iterations N: the timing budget per run (defaults DEFAULT_TIMING). */
+export function timingFlags(v: { time?: string; iterations?: string }): TimingOptions {
+  return { time: intFlag('time', v.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', v.iterations, DEFAULT_TIMING.iterations, 1) };
 }
 
 export function formatFlag(v: string | undefined): Format | null {

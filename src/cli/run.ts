@@ -5,7 +5,7 @@ import type { ResultSet } from '../harness/results.ts';
 import { selectSuite, suiteKey } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { present } from './present.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './errors.ts';
@@ -81,7 +81,7 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const suite = selectSuite(suiteOptions(values));
   const timing: TimingOptions | null = values['no-timing']
     ? null
-    : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
+    : timingFlags(values);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
   const set =

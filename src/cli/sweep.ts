@@ -8,12 +8,11 @@ import { runSuite } from '../harness/run-suite.ts';
 import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
 import { selectSuite, shardOf, type Suite } from '../harness/suite.ts';
-import { DEFAULT_TIMING } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
 import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { progressReporter } from './progress.ts';
 import { resultBase } from './run.ts';
 
@@ -61,7 +60,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     if (!isMetricName(m)) throw new UsageError(`--metric "${m}" is not a metric (see ksmbench list metrics)`);
     return m;
   });
-  const timing = values['no-timing'] ? null : { time: intFlag('time', values.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', values.iterations, DEFAULT_TIMING.iterations, 1) };
+  const timing = values['no-timing'] ? null : timingFlags(values);
   // One suite per value: the same configurations each time.
   const base = selectSuite(suiteOptions({ ...values, shard: undefined, param: Object.entries(fixed).map(([k, v]) => `${k}=${v}`) }));
   const configs = [...new Map(base.runs.map((r) => [configLabel(r.config), r.config])).values()];

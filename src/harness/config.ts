@@ -1,6 +1,6 @@
 // What one run is: the engine configuration a stack or a variant combination stands for.
 import type { Abi, KsmPolicy } from '../ksm/variant-api.ts';
-import { getStack, policyOf, type MergeOrder, STACKS } from '../../variants/stacks.ts';
+import { getStack, policyOf, type MergeOrder } from '../../variants/stacks.ts';
 import { UnknownVariantError } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 
@@ -41,7 +41,7 @@ export function configOfVariants(base: string, replace: Partial<Record<Axis, str
 }
 
 /** A short label: the stack name, or "base+axis=id,…" for a variant combination. */
-export function configLabel(c: RunConfig, _base?: string): string {
+export function configLabel(c: RunConfig): string {
   if (c.stack) return c.stack;
   const b = getStack(c.base).variants;
   const parts = AXES.filter((a) => b[a] !== c.variants[a]).map((a) => `${a}=${c.variants[a]}`);
@@ -63,4 +63,3 @@ export function configOfLabel(label: string, override: { paging?: 4 | 5; abi?: A
   return configOfVariants(label.slice(0, plus), replace, override);
 }
 
-export { STACKS };

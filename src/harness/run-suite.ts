@@ -21,7 +21,7 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
   const digests: DigestCache = new WeakMap();
   let i = 0;
   for (const { scenario, config } of suite.runs) {
-    const label = configLabel(config, config.stack ?? undefined);
+    const label = configLabel(config);
     o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
     const r = runScenario(scenario, config, {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;

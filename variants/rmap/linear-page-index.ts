@@ -5,9 +5,6 @@
 import { type IndexResetSite, type Ksm, type KsmRmapItem, linear_page_index } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
 
-/** The resets of seed 000: break_cow, remove_rmap_item_from_tree, remove_node_from_stable_tree. */
-export const LINEAR_PAGE_INDEX_RESETS: readonly IndexResetSite[] = ['break_cow', 'remove_rmap_item_from_tree', 'remove_node_from_stable_tree'];
-
 export default defineVariant({
   id: 'linear-page-index',
   axis: 'rmap',
@@ -22,7 +19,8 @@ export default defineVariant({
     store_index(_ksm: Ksm, item: KsmRmapItem, vma) {
       item.overlayWord = linear_page_index(vma, item.vpn);
     },
-    // "Reset linear_page_index that might overlay age-related information."
+    // "Reset linear_page_index that might overlay age-related information." Seed 000 resets at
+    // every site: break_cow, remove_rmap_item_from_tree, remove_node_from_stable_tree.
     reset_index(_ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
       item.overlayWord = 0;
     },
