@@ -76,6 +76,8 @@ export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
     part.refcount++;
   }
   parts[callerPage]!.refcount++;
+  // __split_huge_page: a part nothing maps or holds goes straight back to the allocator
+  for (const part of parts) if (part.refcount === 0) machine.freeFolio(part);
   folio.maps.length = 0;
   folio.refcount = 0;
   machine.freeFolio(folio);

@@ -9,6 +9,7 @@ import type { Folio } from '../../src/mm/folio.ts';
 import { Machine } from '../../src/mm/machine.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
+import { split_folio } from '../../src/mm/thp.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
 import type { MappingEntry } from '../../src/mm/pgtable.ts';
 import type { PagingLevels } from '../../src/mm/units.ts';
@@ -540,6 +541,23 @@ describe('THP', () => {
     assert.equal(f.freed, true);
     assert.equal(machine.allocatedPages, 0);
     assert.equal(countTables(mm), 0);
+  });
+
+  it('split_folio of a half-unmapped THP frees the parts nothing maps (__split_huge_page)', () => {
+    const { machine, mm } = space();
+    const s = do_mmap(mm, 512, { hugepage: true });
+    write_page(mm, s + 300, 4);
+    madvise_dontneed(mm, s, 256);
+    const f = folioAt(mm, s + 300);
+    assert.deepEqual([f.order, f.maps.length, machine.allocatedPages], [9, 256, 512]);
+    f.refcount++; // the caller's reference (ksmd's folio_get)
+    const parts = split_folio(mm, { folio: f, index: 300 })!;
+    assert.equal(parts.length, 512);
+    assert.deepEqual([parts.filter((p) => p.freed).length, machine.allocatedPages], [256, 256]);
+    assert.deepEqual([parts[300]!.refcount, parts[300]!.maps.length], [2, 1]);
+    parts[300]!.refcount--; // folio_put
+    checkAll(machine, [mm]);
+    assert.equal(read_page(mm, s + 300), 4);
   });
 
   it('regression (the model once differed from the kernel): mprotect(r) of part of a PMD-mapped THP splits the PMD: the read-only part never becomes writable', () => {
