@@ -54,11 +54,12 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
         const anon_vma = item.anon_vma!;
         const [first, last] = ksm.policy.rmap.query(ksm, item);
         const addr = item.vpn; // rmap_item->address & PAGE_MASK
+        const itemMm = item.mm; // decoded once per item, not per avc
         for (const avc of anon_vma_interval_tree_foreach(anon_vma, first, last, visits)) {
           c.rmap_avc_visits++;
           const vma = avc.vma;
           if (addr < vma.vm_start || addr >= vma.vm_end) continue;
-          if ((item.mm === vma.mm) === (search_new_forks === 1)) continue;
+          if ((itemMm === vma.mm) === (search_new_forks === 1)) continue;
           c.rmap_one_calls++;
           const m = rmap_one(folio, vma, addr);
           if (m && !handled.has(m)) {
