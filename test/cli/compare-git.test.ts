@@ -21,6 +21,26 @@ spawnSync('git', ['clone', '-q', ROOT, clone]);
 const hasParent = git(clone, 'rev-parse', '--verify', '--quiet', 'HEAD~1').startsWith('0:');
 if (existsSync(join(ROOT, 'node_modules')) && existsSync(clone)) symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
 
+/** Start `compare REVS` on guests in the clone, SIGINT it once `n` worktrees exist; its exit code. */
+async function interruptOnceWorktrees(revs: readonly string[], n: number): Promise<number | null> {
+  const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', ...revs, '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
+    cwd: clone,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CI: '1' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  let seen = false;
+  for (let i = 0; i < 200 && !seen; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = (git(clone, 'worktree', 'list').match(/\n/g) ?? []).length >= n + 1;
+  }
+  assert.ok(seen, `${n} worktree(s) created (stderr: ${stderr})`);
+  child.kill('SIGINT');
+  return exited;
+}
+
 describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no HEAD~1 (shallow history)' }, () => {
   it('compares HEAD~1 with the working tree of a clean clone and leaves git as it was', () => {
     const before = state(clone);
@@ -32,22 +52,7 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
 
   it('removes its worktree when interrupted', async () => {
     const before = state(clone);
-    const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', '--base', 'HEAD', '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
-      cwd: clone,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, CI: '1' },
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    let seen = false;
-    for (let i = 0; i < 200 && !seen; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = (git(clone, 'worktree', 'list').match(/\n/g) ?? []).length >= 2;
-    }
-    assert.ok(seen, 'the worktree was created');
-    child.kill('SIGINT');
-    assert.equal(await exited, 130, stderr);
+    assert.equal(await interruptOnceWorktrees(['--base', 'HEAD'], 1), 130);
     assert.deepEqual(state(clone), before);
   });
 
@@ -58,20 +63,7 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
     assert.match(r.stdout, /\d+ same/);
     assert.deepEqual(state(clone), before);
 
-    const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', '--base', 'HEAD', '--head', 'HEAD~1', '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
-      cwd: clone,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, CI: '1' },
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    let seen = false;
-    for (let i = 0; i < 200 && !seen; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-      seen = (git(clone, 'worktree', 'list').match(/\n/g) ?? []).length >= 3;
-    }
-    assert.ok(seen, 'both worktrees were created');
-    child.kill('SIGINT');
-    assert.equal(await exited, 130);
+    assert.equal(await interruptOnceWorktrees(['--base', 'HEAD', '--head', 'HEAD~1'], 2), 130);
     assert.deepEqual(state(clone), before);
   });
 });
