@@ -12,7 +12,7 @@ import { rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
 import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
 import type { Ksm } from '../ksm/state.ts';
 import { read_ksm_stat, read_sysfs, refresh_sysfs_counters, SysfsError, write_sysfs } from '../ksm/sysfs.ts';
-import type { Counters } from '../mm/counters.ts';
+import { type Counters, snapshotCounters } from '../mm/counters.ts';
 import { Machine } from '../mm/machine.ts';
 import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm.ts';
@@ -308,5 +308,5 @@ function runOps(run: Run, scenario: Scenario): RunResult {
   });
   if (run.invariants === 'end') run.checkInvariants('at the end');
   refresh_sysfs_counters(run.ksm);
-  return { counters: { ...run.m.counters }, problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  return { counters: snapshotCounters(run.m.counters), problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
 }

@@ -1,7 +1,7 @@
 // The global state of mm/ksm.c: the sysfs knobs, the scan cursor, the mm_slot list, the
 // stable and unstable trees and the rmap_item slab — one instance per simulated machine.
 import type { AnonVma } from '../mm/anon-vma.ts';
-import type { Counters } from '../mm/counters.ts';
+import type { CounterSlots } from '../mm/counters.ts';
 import type { Machine } from '../mm/machine.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import type { RbRoot } from '../mm/rbtree.ts';
@@ -92,7 +92,7 @@ export interface FaultInjection {
 
 export class Ksm implements HandleRegistry {
   readonly machine: Machine;
-  readonly counters: Counters;
+  readonly counters: CounterSlots;
   readonly cache: RmapItemCache;
   readonly abi: Abi;
   readonly knobs: KsmKnobs = defaultKnobs();

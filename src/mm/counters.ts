@@ -52,7 +52,43 @@ export const COUNTER_NAMES = [
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
+/** A plain record of every counter: what results, snapshots and tests hold. */
 export type Counters = Record<CounterName, number>;
+
+/** The slot of each counter in a machine's counter array: its position in COUNTER_NAMES. */
+export const COUNTER_SLOT: Readonly<Record<CounterName, number>> = Object.freeze(
+  Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, i])) as Record<CounterName, number>,
+);
+
+/**
+ * A machine's live counters: one Float64Array of slots indexed by COUNTER_SLOT (exact for
+ * integers below 2^53). Each counter is also an accessor on the prototype, so an engine
+ * primitive charges `counters.pages_shared++` as the kernel writes `ksm_pages_shared++`,
+ * while the hot charging paths (chargeReads) index `slots` directly.
+ */
+export interface CounterSlots extends Counters {
+  readonly slots: Float64Array;
+}
+
+class CounterSlotArray {
+  readonly slots = new Float64Array(COUNTER_NAMES.length);
+}
+COUNTER_NAMES.forEach((name, i) => {
+  Object.defineProperty(CounterSlotArray.prototype, name, {
+    get(this: CounterSlotArray): number {
+      return this.slots[i]!;
+    },
+    set(this: CounterSlotArray, v: number): void {
+      this.slots[i] = v;
+    },
+    enumerable: true,
+  });
+});
+
+/** A machine's counters, all zero. */
+export function newCounterSlots(): CounterSlots {
+  return new CounterSlotArray() as unknown as CounterSlots;
+}
 
 /** Timing metrics (from tinybench), reported beside the counters but never part of them. */
 export const TIMING_NAMES = ['time_ns_median', 'time_ns_mean', 'time_rme_pct', 'time_samples'] as const;
@@ -68,9 +104,11 @@ export function isCounterName(name: string): name is CounterName {
   return (COUNTER_NAMES as readonly string[]).includes(name);
 }
 
-/** A copy, so a snapshot cannot change under the caller. */
+/** A plain copy, so a snapshot cannot change under the caller (live slots or a record). */
 export function snapshotCounters(c: Counters): Counters {
-  return { ...c };
+  const s = {} as Counters;
+  for (const name of COUNTER_NAMES) s[name] = c[name];
+  return s;
 }
 
 /** after - before, counter by counter. */

@@ -1,7 +1,7 @@
 // The simulated machine: paging mode, the counters (the ruler), the page allocator and the
 // zero pages, the list of address spaces, and the hooks through which mm calls into KSM
 // (mirroring the ksm_* calls the kernel makes from fork, exit, zap and mremap).
-import { type Counters, newCounters } from './counters.ts';
+import { type CounterSlots, newCounterSlots } from './counters.ts';
 import { type Folio, makeFolio } from './folio.ts';
 import type { AnonVma } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
@@ -23,7 +23,7 @@ export interface KsmHooks {
 
 export class Machine {
   readonly levels: PagingLevels;
-  readonly counters: Counters = newCounters();
+  readonly counters: CounterSlots = newCounterSlots();
   readonly mms: MmStruct[] = [];
   /** Live anon_vmas by id (what a pointer to one resolves to). */
   readonly anonVmas = new Map<number, AnonVma>();

@@ -1,7 +1,7 @@
 // Page tables: a sparse radix tree of 512-entry tables, 4 or 5 levels (arch/x86 pgtable_64).
 // Reading an entry through these accessors is the unit of scan cost: each real table entry
 // read is charged once to `pt_reads` and its level (or to `unmerge_pt_reads`).
-import type { Counters } from './counters.ts';
+import { COUNTER_SLOT, type CounterSlots } from './counters.ts';
 import type { Folio } from './folio.ts';
 import type { MmStruct } from './mm.ts';
 import { PTRS_PER_TABLE, type PagingLevels, type TableLevel, topLevel } from './units.ts';
@@ -86,21 +86,29 @@ export function levelCounter(level: TableLevel, levels: PagingLevels): LevelCoun
   return LEVEL_COUNTER[level]!;
 }
 
+const PT_READS = COUNTER_SLOT.pt_reads;
+const UNMERGE_PT_READS = COUNTER_SLOT.unmerge_pt_reads;
+/** The counter slot of each table level, for 4 and 5 paging levels: LEVEL_SLOT[levels - 4][level]. */
+const LEVEL_SLOT: readonly (readonly number[])[] = [4, 5].map((levels) =>
+  [0, 1, 2, 3, 4].map((level) => COUNTER_SLOT[levelCounter(level as TableLevel, levels as PagingLevels)]),
+);
+
 /** Charge `n` entry reads at `level` (n > 1 only for the closed-form per-address path). */
 export function chargeReads(
-  counters: Counters,
+  counters: CounterSlots,
   levels: PagingLevels,
   level: TableLevel,
   n: number,
   account: ReadAccount,
 ): void {
   if (n === 0 || account === 'none') return;
+  const slots = counters.slots;
   if (account === 'unmerge') {
-    counters.unmerge_pt_reads += n;
+    slots[UNMERGE_PT_READS]! += n;
     return;
   }
-  counters.pt_reads += n;
-  counters[levelCounter(level, levels)] += n;
+  slots[PT_READS]! += n;
+  slots[LEVEL_SLOT[levels - 4]![level]!]! += n;
 }
 
 /** A pointer to one entry of one table: the model's pgd_t* / pud_t* / pmd_t* / pte_t*. */
