@@ -1,12 +1,24 @@
 // The timed scan tasks: each builds a fresh world (machine, mm, one huge mapping, one page)
 // outside the timed window, runs one scan in it, and checks afterwards — from the counters
 // and what the scan returned — that the scan really covered the whole mapping.
-import { folio_walk_range, type FolioWalkHit } from '../../src/mm/folio-walk.ts';
+import { folio_walk_range, newFolioWalk } from '../../src/mm/folio-walk.ts';
+import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { Machine } from '../../src/mm/machine.ts';
 import { write_page } from '../../src/mm/memory.ts';
 import { mm_alloc } from '../../src/mm/mm.ts';
 import { do_mmap } from '../../src/mm/mmap.ts';
-import { type MmWalkOps, pmdp_get_lockless, pte_offset_map_lock, ptep_get, walk_page_range_vma } from '../../src/mm/pagewalk.ts';
+import {
+  type MmWalkOps,
+  pmd_none,
+  pmd_present,
+  pmd_trans_huge,
+  pmdp_get_lockless,
+  pte_offset_map_lock,
+  pte_present,
+  pte_special,
+  ptep_get,
+  walk_page_range_vma,
+} from '../../src/mm/pagewalk.ts';
 import type { PagingLevels } from '../../src/mm/units.ts';
 import { vma_lookup, type VmAreaStruct } from '../../src/mm/vma.ts';
 
@@ -65,7 +77,7 @@ export function perAddressPass(levels: PagingLevels): TaskBody {
   let callsBefore = 0;
   let readsBefore = 0;
   let accepted: number[] = [];
-  let hit: FolioWalkHit | null | undefined;
+  let hit: number | undefined;
   return {
     setup(): void {
       world = buildWorld(levels, 'first');
@@ -76,7 +88,7 @@ export function perAddressPass(levels: PagingLevels): TaskBody {
     },
     run(): void {
       const { vma } = need(world);
-      hit = folio_walk_range(vma, vma.vm_start, vma.vm_end, 0, (_fw, vpn) => {
+      hit = folio_walk_range(newFolioWalk(), vma, vma.vm_start, vma.vm_end, 0, (_fw, vpn) => {
         accepted.push(vpn);
         return false;
       });
@@ -85,7 +97,7 @@ export function perAddressPass(levels: PagingLevels): TaskBody {
       const w = need(world);
       const calls = w.machine.counters.folio_walk_calls - callsBefore;
       if (hit === undefined) return 'the pass did not run';
-      if (hit !== null) return `the pass returned a hit at ${hit.vpn}; accept() always refuses`;
+      if (hit !== -1) return `the pass returned a hit at ${hit}; accept() always refuses`;
       if (calls !== PAGES_32TIB) return `folio_walk_calls advanced by ${calls}, expected exactly 2^33 = ${PAGES_32TIB}`;
       if (accepted.length !== 1 || accepted[0] !== w.page) {
         return `accept() saw [${accepted.slice(0, 5).join(', ')}], expected exactly the populated page ${w.page}`;
@@ -115,19 +127,20 @@ interface NextPage {
 const nextPageOps: MmWalkOps<NextPage> = {
   walk_lock: 'rdlock',
   pmd_entry(pmdp, addr, end, walk): number {
+    const pt = walk.mm.machine.pt;
     const pmd = pmdp_get_lockless(pmdp);
-    if (pmd === undefined) return 0;
-    if (pmd.kind === 'pmd-leaf') {
-      if (pmd.special) return 0;
+    if (pmd_none(pt, pmd)) return 0;
+    if (pmd_trans_huge(pt, pmd)) {
+      if (pte_special(pt, pmd)) return 0;
       walk.private.vpn = addr;
       return 1;
     }
-    if (pmd.kind !== 'table') return 0;
-    const ptep = pte_offset_map_lock(walk, pmdp, addr);
-    if (!ptep) return 0;
-    for (let a = addr; a < end; a++, ptep.index++) {
-      const pte = ptep_get(ptep);
-      if (pte === undefined || pte.kind !== 'pte' || pte.special) continue;
+    if (!pmd_present(pt, pmd)) return 0;
+    let ptep = pte_offset_map_lock(walk, pmdp, addr);
+    if (ptep === NULL_PTR) return 0;
+    for (let a = addr; a < end; a++, ptep++) {
+      const pte = ptep_get(walk, ptep);
+      if (!pte_present(pt, pte) || pte_special(pt, pte)) continue;
       walk.private.vpn = a;
       return 1;
     }

@@ -13,6 +13,7 @@ import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
 import type { Ksm } from '../ksm/state.ts';
 import { read_ksm_stat, read_sysfs, refresh_sysfs_counters, SysfsError, write_sysfs } from '../ksm/sysfs.ts';
 import { type Counters, snapshotCounters } from '../mm/counters.ts';
+import { isMappingKind, PT_PTE, PTE_KSM_PLACED_ZERO } from '../mm/pgtable.ts';
 import { Machine } from '../mm/machine.ts';
 import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm.ts';
@@ -117,9 +118,10 @@ class Run {
   checkUnmerged(where: string, mm: MmStruct, start: number, pages: number): void {
     let ksmPages = 0;
     let zeroPages = 0;
-    forEachLeaf(mm, start, start + pages, (_p, e) => {
-      if ((e.kind === 'pte' || e.kind === 'pmd-leaf') && e.folio.ksm) ksmPages++;
-      if (e.kind === 'pte' && e.ksmPlacedZero) zeroPages++;
+    const pt = mm.machine.pt;
+    forEachLeaf(mm, start, start + pages, (p) => {
+      if (isMappingKind(pt.kind[p]!) && mm.machine.folios.ksm(pt.val[p]!)) ksmPages++;
+      if (pt.kind[p] === PT_PTE && pt.has(p, PTE_KSM_PLACED_ZERO)) zeroPages++;
     });
     if (ksmPages) this.problem(`${where}: unmerge left ${ksmPages} KSM page(s) mapped in ${mm.name}`);
     if (zeroPages) this.problem(`${where}: unmerge left ${zeroPages} KSM-placed zero page(s) mapped in ${mm.name}`);

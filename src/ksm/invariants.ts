@@ -101,8 +101,8 @@ export function checkInvariants(ksm: Ksm): string[] {
     let zero = 0;
     for (const mm of ksm.machine.mms) {
       let mine = 0;
-      forEachLeaf(mm, 0, userSpacePages(ksm.machine.levels), (_p, e) => {
-        if (zp.is_ksm_zero_pte(e)) mine++;
+      forEachLeaf(mm, 0, userSpacePages(ksm.machine.levels), (p) => {
+        if (zp.is_ksm_zero_pte(ksm, p)) mine++;
       });
       if (mine !== mm.ksm_zero_pages) bad.push(`${mm.name}: ksm_zero_pages ${mm.ksm_zero_pages} != ${mine} KSM zero PTEs`);
       zero += mine;

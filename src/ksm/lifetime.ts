@@ -11,7 +11,8 @@ import type { Ksm } from './state.ts';
 export function count_unmapped_pinned(ksm: Ksm): number {
   let n = 0;
   for (const node of stable_nodes(ksm)) {
-    if (node.pinned && node.kpfn && !node.kpfn.freed && node.kpfn.maps.length === 0) n++;
+    const f = node.kpfn;
+    if (node.pinned && f !== null && !ksm.machine.folios.freed(f) && ksm.machine.folios.mapcount[f] === 0) n++;
   }
   return n;
 }
@@ -37,12 +38,16 @@ export function sample_lifetime(ksm: Ksm, duringPass: number | null): void {
 export function digest_scanned(ksm: Ksm, item: KsmRmapItem, page: PageRef): void {
   const d = ksm.scanDigest;
   d.count++;
-  for (const v of [item.mm.id, item.vpn, pageContent(page)]) {
-    const lo = v % 2 ** 32;
-    const hi = Math.floor(v / 2 ** 32);
-    d.h1 = Math.imul(d.h1 ^ lo, 0x01000193) >>> 0;
-    d.h2 = Math.imul(d.h2 ^ hi ^ lo, 0x01000193) >>> 0;
-  }
+  digest_word(d, item.mm.id);
+  digest_word(d, item.vpn);
+  digest_word(d, pageContent(ksm.machine, page));
+}
+
+function digest_word(d: { h1: number; h2: number }, v: number): void {
+  const lo = v % 2 ** 32;
+  const hi = Math.floor(v / 2 ** 32);
+  d.h1 = Math.imul(d.h1 ^ lo, 0x01000193) >>> 0;
+  d.h2 = Math.imul(d.h2 ^ hi ^ lo, 0x01000193) >>> 0;
 }
 
 /** The fields a stored index covers return to their reset values in the shadow. */

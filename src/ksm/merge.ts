@@ -6,7 +6,7 @@ import { folio_put } from '../mm/machine.ts';
 import { replace_pte_folio } from '../mm/rmap.ts';
 import { split_folio } from '../mm/thp.ts';
 import { entryPointer } from '../mm/mm.ts';
-import type { PteEntry } from '../mm/pgtable.ts';
+import { type EntryPointer, NULL_PTR, PT_PTE, PT_TABLE, PTE_DIRTY, PTE_KSM_PLACED_ZERO, PTE_WRITE } from '../mm/pgtable.ts';
 import { PMD_LEVEL, PTE_LEVEL } from '../mm/units.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import { shadow_reset } from './lifetime.ts';
@@ -32,62 +32,63 @@ export const EFAULT = -14;
  * mm/rmap.c: page_address_in_vma — -EFAULT (null) unless the folio is anon (not KSM: its
  * folio_anon_vma is NULL) and shares the VMA's root anon_vma; then the address from its index.
  */
-function page_address_in_vma(page: PageRef, vma: VmAreaStruct): number | null {
-  const mapping = page.folio.mapping;
-  if (mapping?.kind !== 'anon' || !vma.anon_vma || vma.anon_vma.root !== mapping.anonVma.root) return null;
-  const vpn = vma.vm_start + (page.folio.index + page.index - vma.vm_pgoff);
+function page_address_in_vma(ksm: Ksm, page: PageRef, vma: VmAreaStruct): number | null {
+  const folios = ksm.machine.folios;
+  const anon_vma = folios.anonVma(page.folio);
+  if (anon_vma === null || !vma.anon_vma || vma.anon_vma.root !== anon_vma.root) return null;
+  const vpn = vma.vm_start + (folios.index[page.folio]! + page.index - vma.vm_pgoff);
   return vpn >= vma.vm_start && vpn < vma.vm_end ? vpn : null;
 }
 
-/** The PTE at vpn if it maps exactly this page (page_vma_mapped_walk for one address). */
-function pte_mapping(vma: VmAreaStruct, vpn: number, page: PageRef): PteEntry | null {
-  const ptr = entryPointer(vma.mm, vpn, PTE_LEVEL, false);
-  const pte = ptr?.table.entries[ptr.index];
-  if (pte?.kind !== 'pte' || pte.folio !== page.folio || pte.page !== page.index) return null;
-  return pte;
+/** The PTE at vpn if it maps exactly this page (page_vma_mapped_walk for one address), or NULL_PTR. */
+function pte_mapping(ksm: Ksm, vma: VmAreaStruct, vpn: number, page: PageRef): EntryPointer {
+  const pt = ksm.machine.pt;
+  const p = entryPointer(vma.mm, vpn, PTE_LEVEL, false);
+  if (p === NULL_PTR || pt.kind[p] !== PT_PTE || pt.val[p] !== page.folio || pt.page[p] !== page.index) return NULL_PTR;
+  return p;
 }
 
-interface PteValue {
-  readonly pte: PteEntry;
-  readonly writable: boolean;
-  readonly dirty: boolean;
-}
+/** The write and dirty bits of a PTE value (what pte_same compares here). */
+const WP_BITS = PTE_WRITE | PTE_DIRTY;
 
 /**
  * mm/ksm.c: write_protect_page — make the page's PTE read-only and clean, refusing when
  * anyone but its mappings and KSM's own reference holds it (mapcount + 1 != refcount).
+ * Returns orig_pte (the PTE's write and dirty bits after the change), or -1.
  */
-function write_protect_page(vma: VmAreaStruct, page: PageRef): PteValue | null {
+function write_protect_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef): number {
+  const pt = ksm.machine.pt;
+  const folios = ksm.machine.folios;
   const folio = page.folio;
-  if (folio.order !== 0) return null; // WARN_ON_ONCE(folio_test_large)
-  const vpn = page_address_in_vma(page, vma);
-  if (vpn === null) return null;
-  const pte = pte_mapping(vma, vpn, page);
-  if (!pte) return null;
-  const anon_exclusive = folio.maps.length === 1; // PageAnonExclusive: never shared by fork
-  if (pte.writable || pte.dirty || anon_exclusive) {
-    if (folio.maps.length + 1 !== folio.refcount) return null; // GUP pin or other reference
-    pte.dirty = false;
-    pte.writable = false;
+  if (folios.order[folio] !== 0) return -1; // WARN_ON_ONCE(folio_test_large)
+  const vpn = page_address_in_vma(ksm, page, vma);
+  if (vpn === null) return -1;
+  const pte = pte_mapping(ksm, vma, vpn, page);
+  if (pte === NULL_PTR) return -1;
+  const anon_exclusive = folios.mapcount[folio] === 1; // PageAnonExclusive: never shared by fork
+  if ((pt.bits[pte]! & WP_BITS) !== 0 || anon_exclusive) {
+    if (folios.mapcount[folio]! + 1 !== folios.refcount[folio]) return -1; // GUP pin or other reference
+    pt.setBit(pte, WP_BITS, false);
   }
-  return { pte, writable: pte.writable, dirty: pte.dirty };
+  return pt.bits[pte]! & WP_BITS;
 }
 
 /** mm/ksm.c: replace_page — map kpage (a KSM page, or the zero page) where page was. */
-function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef, orig: PteValue): number {
-  const vpn = page_address_in_vma(page, vma);
+function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef, orig_pte: number): number {
+  const pt = ksm.machine.pt;
+  const vpn = page_address_in_vma(ksm, page, vma);
   if (vpn === null) return EFAULT;
   const pmd = entryPointer(vma.mm, vpn, PMD_LEVEL, false);
-  if (pmd?.table.entries[pmd.index]?.kind !== 'table') return EFAULT; // mm_find_pmd / THP
-  const pte = pte_mapping(vma, vpn, page);
-  if (!pte || pte !== orig.pte || pte.writable !== orig.writable || pte.dirty !== orig.dirty) return EFAULT; // !pte_same
-  if (!kpage.folio.zeroPage) {
+  if (pmd === NULL_PTR || pt.kind[pmd] !== PT_TABLE) return EFAULT; // mm_find_pmd / THP
+  const pte = pte_mapping(ksm, vma, vpn, page);
+  if (pte === NULL_PTR || (pt.bits[pte]! & WP_BITS) !== orig_pte) return EFAULT; // !pte_same
+  if (!ksm.machine.folios.zeroPage(kpage.folio)) {
     replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, { writable: false, dirty: false, special: false });
   } else {
     // seed 001: pte_mkdirty marks the zero page as placed by KSM, and it is counted.
     const zp = ksm.policy.zeroPages;
     replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: zp.ksm_zero_pte_dirty, special: true });
-    pte.ksmPlacedZero = true;
+    pt.setBit(pte, PTE_KSM_PLACED_ZERO, true);
     ksm.zeroPagesPlaced++;
     if (zp.counts_zero_pages) {
       ksm.counters.ksm_zero_pages++; // ksm_map_zero_page
@@ -102,18 +103,19 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
  * by the identical kpage. 0 on success, -EFAULT otherwise.
  */
 function try_to_merge_one_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef | null): number {
+  const folios = ksm.machine.folios;
   if (kpage && page.folio === kpage.folio && page.index === kpage.index) return 0; // ksm page forked
-  if (!page.folio.anon) return EFAULT;
-  if (page.folio.order !== 0) {
+  if (!folios.anon(page.folio)) return EFAULT;
+  if (folios.order[page.folio] !== 0) {
     if (!split_folio(vma.mm, page)) return EFAULT; // split_huge_page(page); page now in a small folio
   }
-  const orig = write_protect_page(vma, page);
-  if (!orig) return EFAULT;
+  const orig_pte = write_protect_page(ksm, vma, page);
+  if (orig_pte < 0) return EFAULT;
   if (!kpage) {
-    folio_set_stable_node(page.folio, null); // anon → KSM with a NULL stable node
+    folio_set_stable_node(ksm, page.folio, null); // anon → KSM with a NULL stable node
     return 0;
   }
-  if (pages_identical(ksm.counters, page, kpage)) return replace_page(ksm, vma, page, kpage, orig);
+  if (pages_identical(ksm.machine, page, kpage)) return replace_page(ksm, vma, page, kpage, orig_pte);
   return EFAULT;
 }
 
@@ -182,7 +184,7 @@ function checksum_changed(ksm: Ksm, item: KsmRmapItem, checksum: number): boolea
 
 /** The stable-tree half of cmp_and_merge_page (shared by both orders). Returns true when done. */
 function merge_with_stable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem, bypass: boolean): boolean {
-  const stable_node = folio_stable_node(page.folio);
+  const stable_node = folio_stable_node(ksm, page.folio);
   const kfolio = stable_tree_search(ksm, page);
   if (kfolio === page.folio && item.head === stable_node) {
     folio_put(ksm.machine, kfolio);
@@ -190,10 +192,10 @@ function merge_with_stable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem, bypa
   }
   remove_rmap_item_from_tree(ksm, item);
   if (kfolio === EBUSY) return true;
-  if (kfolio) {
+  if (kfolio !== null) {
     const kpage = { folio: kfolio, index: 0 };
     if (!try_to_merge_with_ksm_page(ksm, item, page, kpage)) {
-      stable_tree_append(ksm, item, folio_stable_node(kfolio)!, bypass);
+      stable_tree_append(ksm, item, folio_stable_node(ksm, kfolio)!, bypass);
     }
     folio_put(ksm.machine, kfolio);
     return true;
@@ -207,7 +209,7 @@ function merge_with_unstable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem): v
   if (!found) return;
   const { tree_item, tree_page } = found;
   const merged = try_to_merge_two_pages(ksm, item, page, tree_item, tree_page);
-  const split = page.folio.order !== 0 && page.folio === tree_page.folio;
+  const split = ksm.machine.folios.order[page.folio] !== 0 && page.folio === tree_page.folio;
   folio_put(ksm.machine, tree_page.folio);
   if (merged) {
     const node = stable_tree_insert(ksm, page.folio);
@@ -231,13 +233,13 @@ function merge_with_unstable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem): v
  */
 function cmp_and_merge_page_611(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
   let bypass = false;
-  const stable_node = folio_stable_node(page.folio);
+  const stable_node = folio_stable_node(ksm, page.folio);
   if (stable_node) {
     if (stable_node.head !== 'migrate' && item.head === stable_node) return;
     if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true; // KSM fork may exceed the limit
   } else {
     remove_rmap_item_from_tree(ksm, item);
-    const checksum = calc_checksum(ksm.counters, page);
+    const checksum = calc_checksum(ksm.machine, page);
     if (checksum_changed(ksm, item, checksum)) return;
     if (!try_to_merge_with_zero_page(ksm, item, page)) return;
   }
@@ -251,13 +253,13 @@ function cmp_and_merge_page_611(ksm: Ksm, page: PageRef, item: KsmRmapItem): voi
  */
 function cmp_and_merge_page_61(ksm: Ksm, page: PageRef, item: KsmRmapItem): void {
   let bypass = false;
-  const stable_node = folio_stable_node(page.folio);
+  const stable_node = folio_stable_node(ksm, page.folio);
   if (stable_node) {
     if (stable_node.head !== 'migrate' && item.head === stable_node) return;
     if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true;
   }
   if (merge_with_stable_tree(ksm, page, item, bypass)) return;
-  const checksum = calc_checksum(ksm.counters, page);
+  const checksum = calc_checksum(ksm.machine, page);
   if (checksum_changed(ksm, item, checksum)) return;
   if (ksm.knobs.use_zero_pages && checksum === zero_checksum) {
     const vma = find_mergeable_vma(item.mm, item.vpn);

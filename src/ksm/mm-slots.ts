@@ -4,7 +4,7 @@
 import type { KsmHooks } from '../mm/machine.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
-import type { PteEntry } from '../mm/pgtable.ts';
+import type { EntryPointer } from '../mm/pgtable.ts';
 import {
   find_vma,
   VM_DONTEXPAND,
@@ -116,8 +116,8 @@ function ksm_exit(ksm: Ksm, mm: MmStruct): void {
 }
 
 /** include/linux/ksm.h: ksm_might_unmap_zero_page — a KSM zero PTE going away (zap or COW). */
-function ksm_might_unmap_zero_page(ksm: Ksm, mm: MmStruct, pte: PteEntry): void {
-  if (ksm.policy.zeroPages.counts_zero_pages && ksm.policy.zeroPages.is_ksm_zero_pte(pte)) {
+function ksm_might_unmap_zero_page(ksm: Ksm, mm: MmStruct, pte: EntryPointer): void {
+  if (ksm.policy.zeroPages.counts_zero_pages && ksm.policy.zeroPages.is_ksm_zero_pte(ksm, pte)) {
     ksm.counters.ksm_zero_pages--;
     mm.ksm_zero_pages--;
   }
@@ -139,10 +139,10 @@ export function ksmHooks(ksm: Ksm): KsmHooks {
 /** mm/ksm.c: remove_stable_node — sysfs / run=2 removal of a node whose page is unmapped. */
 function remove_stable_node(ksm: Ksm, node: KsmStableNode): boolean {
   const folio = ksm_get_folio(ksm, node, 'lock');
-  if (!folio) return false; // ksm_get_folio removed it
+  if (folio === null) return false; // ksm_get_folio removed it
   let busy = true;
-  if (folio.maps.length === 0) {
-    folio_set_stable_node(folio, null);
+  if (ksm.machine.folios.mapcount[folio] === 0) {
+    folio_set_stable_node(ksm, folio, null);
     remove_node_from_stable_tree(ksm, node);
     busy = false;
   }

@@ -1,12 +1,18 @@
 // Page contents as KSM sees them: calc_checksum, memcmp_pages, pages_identical (mm/ksm.c,
 // include/linux/mm.h). A page's content is a content id; ids are ordered numerically, which
 // gives the trees the total order memcmp gives the kernel's.
-import type { Counters } from '../mm/counters.ts';
-import { folioPageContent, type PageRef } from '../mm/folio.ts';
+import type { PageRef } from '../mm/folio.ts';
+import type { Machine } from '../mm/machine.ts';
+
+/** The content id of page `index` of `folio`. */
+export function pageContentOf(machine: Machine, folio: number, index: number): number {
+  const folios = machine.folios;
+  return folios.zeroPage(folio) ? 0 : folios.pageContent(folio, index);
+}
 
 /** The content id of a page. */
-export function pageContent(page: PageRef): number {
-  return page.folio.zeroPage ? 0 : folioPageContent(page.folio, page.index);
+export function pageContent(machine: Machine, page: PageRef): number {
+  return pageContentOf(machine, page.folio, page.index);
 }
 
 /**
@@ -21,23 +27,23 @@ export function checksumOfContent(content: number): number {
 }
 
 /** mm/ksm.c: calc_checksum */
-export function calc_checksum(counters: Counters, page: PageRef): number {
-  counters.checksums++;
-  return checksumOfContent(pageContent(page));
+export function calc_checksum(machine: Machine, page: PageRef): number {
+  machine.counters.checksums++;
+  return checksumOfContent(pageContent(machine, page));
 }
 
 /** zero_checksum: the checksum of ZERO_PAGE(0), computed once at init. */
 export const zero_checksum = checksumOfContent(0);
 
-/** include/linux/mm.h: memcmp_pages — <0, 0 or >0. */
-export function memcmp_pages(counters: Counters, a: PageRef, b: PageRef): number {
-  counters.memcmps++;
-  const x = pageContent(a);
-  const y = pageContent(b);
+/** include/linux/mm.h: memcmp_pages — <0, 0 or >0 (each page given as folio and page index). */
+export function memcmp_pages(machine: Machine, folio1: number, index1: number, folio2: number, index2: number): number {
+  machine.counters.memcmps++;
+  const x = pageContentOf(machine, folio1, index1);
+  const y = pageContentOf(machine, folio2, index2);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** include/linux/mm.h: pages_identical */
-export function pages_identical(counters: Counters, a: PageRef, b: PageRef): boolean {
-  return memcmp_pages(counters, a, b) === 0;
+export function pages_identical(machine: Machine, a: PageRef, b: PageRef): boolean {
+  return memcmp_pages(machine, a.folio, a.index, b.folio, b.index) === 0;
 }

@@ -2,7 +2,7 @@
 // from the engine at exactly the places the patch touches. The engine ships the mainline
 // (v6.18) behaviour for each; variants (variants/) supply the other patch versions.
 import type { Folio } from '../mm/folio.ts';
-import type { PtEntry } from '../mm/pgtable.ts';
+import type { EntryPointer } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import type { KsmStableNode } from './stable-node.ts';
 import type { Ksm } from './state.ts';
@@ -52,7 +52,7 @@ export interface ZeroPagePolicy {
   /** replace_page: the dirty bit of the zero-page PTE KSM installs (seed 001: pte_mkdirty marks it). */
   readonly ksm_zero_pte_dirty: boolean;
   /** include/linux/ksm.h: is_ksm_zero_pte — can this PTE be told to be a KSM-placed zero page? */
-  is_ksm_zero_pte(pte: PtEntry): boolean;
+  is_ksm_zero_pte(ksm: Ksm, pte: EntryPointer): boolean;
   /** ksm_map_zero_page / ksm_might_unmap_zero_page: the ksm_zero_pages counts exist (seed 001 series). */
   readonly counts_zero_pages: boolean;
 }

@@ -5,7 +5,7 @@ import { anon_vma_interval_tree_foreach, treeNodeCounter } from '../mm/anon-vma.
 import type { Folio } from '../mm/folio.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { lookupEntry } from '../mm/mm.ts';
-import type { MappingEntry } from '../mm/pgtable.ts';
+import { type EntryPointer, isMappingKind, NULL_PTR } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import type { Ksm } from './state.ts';
 import { is_stable_node_chain, type KsmStableNode } from './stable-node.ts';
@@ -27,11 +27,11 @@ export interface RmapWalkResult {
 }
 
 /** rwc->rmap_one as page_vma_mapped_walk sees it: does vma map this folio at vpn? */
-function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): MappingEntry | null {
-  const found = lookupEntry(vma.mm, vpn);
-  const e = found?.entry;
-  if ((e?.kind === 'pte' || e?.kind === 'pmd-leaf') && e.folio === folio) return e;
-  return null;
+function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): EntryPointer {
+  const pt = vma.mm.machine.pt;
+  const p = lookupEntry(vma.mm, vpn);
+  if (p !== NULL_PTR && isMappingKind(pt.kind[p]!) && pt.val[p] === folio) return p;
+  return NULL_PTR;
 }
 
 /**
@@ -40,13 +40,14 @@ function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): MappingEntry | 
  */
 export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   const c = ksm.counters;
-  if (!folio.ksm) throw new Error('rmap_walk_ksm: not a KSM folio');
+  const machine = ksm.machine;
+  if (!machine.folios.ksm(folio)) throw new Error('rmap_walk_ksm: not a KSM folio');
   c.rmap_walks++;
-  const expected = folio.maps.length;
+  const expected = machine.folios.mapcount[folio]!;
   c.rmap_mappings_expected += expected;
-  const handled = new Set<MappingEntry>();
+  const handled = new Set<EntryPointer>();
   const foundInPass: [number, number] = [0, 0];
-  const stable_node = folio_stable_node(folio);
+  const stable_node = folio_stable_node(ksm, folio);
   const visits = treeNodeCounter(c);
   walk: if (stable_node) {
     for (let search_new_forks = 0; search_new_forks < 2; search_new_forks++) {
@@ -62,7 +63,7 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
           if ((itemMm === vma.mm) === (search_new_forks === 1)) continue;
           c.rmap_one_calls++;
           const m = rmap_one(folio, vma, addr);
-          if (m && !handled.has(m)) {
+          if (m !== NULL_PTR && !handled.has(m)) {
             handled.add(m);
             if (search_new_forks === 0) foundInPass[0]++;
             else foundInPass[1]++;
@@ -72,7 +73,11 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
       }
     }
   }
-  const missed = folio.maps.filter((m) => !handled.has(m)).map((m) => ({ mm: m.mm, vpn: m.vpn }));
+  const pt = machine.pt;
+  const missed = machine.folios
+    .mappings(pt, folio)
+    .filter((m) => !handled.has(m))
+    .map((m) => ({ mm: machine.mmById[pt.mmIdOf(m)]!, vpn: pt.vpnOf(m) }));
   c.rmap_mappings_found += handled.size;
   c.rmap_mappings_missed += missed.length;
   return { expected, found: handled.size, foundInPass, missed };
@@ -93,7 +98,8 @@ export function mapped_ksm_folios(ksm: Ksm): Folio[] {
   const out: Folio[] = [];
   for (const node of stable_nodes(ksm)) {
     const f = node.kpfn;
-    if (f && !f.freed && f.ksm && f.maps.length > 0 && folio_stable_node(f) === node) out.push(f);
+    const folios = ksm.machine.folios;
+    if (f !== null && !folios.freed(f) && folios.ksm(f) && folios.mapcount[f]! > 0 && folio_stable_node(ksm, f) === node) out.push(f);
   }
   return out;
 }

@@ -53,7 +53,7 @@ function smart_scan_step(age: number, skips: number): { skip: boolean; age: numb
  */
 export function should_skip_rmap_item(ksm: Ksm, page: PageRef, item: KsmRmapItem): boolean {
   if (!ksm.knobs.smart_scan) return false;
-  if (page.folio.ksm) return false; // never skip KSM pages
+  if (ksm.machine.folios.ksm(page.folio)) return false; // never skip KSM pages
   if (ksm.policy.rmap.skip_stable_in_smart_scan && (item.addressFlags & STABLE_FLAG) !== 0) return false;
   const c = ksm.counters;
   const real = smart_scan_step(item.age, item.remaining_skips);
@@ -134,7 +134,7 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
         if (ksm_test_exit(mm)) break;
         const look = ksm.policy.scanner.next_page(ksm, vma, scan.address);
         scan.address = look.address;
-        if (look.folio) {
+        if (look.folio !== null) {
           const page: PageRef = { folio: look.folio, index: look.page };
           const item = get_next_rmap_item(ksm, slot, scan.rmap_list, scan.address);
           scan.rmap_list = item;

@@ -2,8 +2,8 @@
 // removing items and nodes, chains and dups, stable_tree_search / insert / append and
 // unstable_tree_search_insert. Each function names the kernel function it follows.
 import { put_anon_vma } from '../mm/anon-vma.ts';
-import { folio_walk_start } from '../mm/folio-walk.ts';
-import type { Folio, PageRef } from '../mm/folio.ts';
+import { folio_walk_start, newFolioWalk } from '../mm/folio-walk.ts';
+import { FOLIO_KSM, type Folio, type PageRef } from '../mm/folio.ts';
 import { folio_get, folio_put } from '../mm/machine.ts';
 import { ksm_test_exit, type MmStruct } from '../mm/mm.ts';
 import { rbErase, rbInsertColor, rbLinkNode, rbReplaceNode } from '../mm/rbtree.ts';
@@ -26,15 +26,17 @@ export const EBUSY = 'EBUSY';
 
 
 /** mm/ksm.c: folio_stable_node */
-export function folio_stable_node(folio: Folio): KsmStableNode | null {
-  if (!folio.ksm || folio.mapping?.kind !== 'ksm') return null;
-  return folio.mapping.node as KsmStableNode | null;
+export function folio_stable_node(ksm: Ksm, folio: Folio): KsmStableNode | null {
+  const folios = ksm.machine.folios;
+  if (!folios.ksm(folio)) return null;
+  return (folios.mapping[folio] ?? null) as KsmStableNode | null;
 }
 
 /** mm/ksm.c: folio_set_stable_node — mark the folio KSM with this node (or a NULL node). */
-export function folio_set_stable_node(folio: Folio, node: KsmStableNode | null): void {
-  folio.ksm = true;
-  folio.mapping = { kind: 'ksm', node };
+export function folio_set_stable_node(ksm: Ksm, folio: Folio, node: KsmStableNode | null): void {
+  const folios = ksm.machine.folios;
+  folios.setFlag(folio, FOLIO_KSM, true);
+  folios.mapping[folio] = node;
 }
 
 /** mm/ksm.c: find_mergeable_vma */
@@ -53,8 +55,9 @@ export function find_mergeable_vma(mm: MmStruct, vpn: number): VmAreaStruct | nu
  */
 export function ksm_get_folio(ksm: Ksm, node: KsmStableNode, _flags: GetFolioFlags): Folio | null {
   const folio = node.kpfn;
-  if (folio && !folio.freed && folio.mapping?.kind === 'ksm' && folio.mapping.node === node && folio.refcount > 0) {
-    folio_get(folio); // folio_try_get
+  const folios = ksm.machine.folios;
+  if (folio !== null && !folios.freed(folio) && folios.ksm(folio) && folios.mapping[folio] === node && folios.refcount[folio]! > 0) {
+    folio_get(ksm.machine, folio); // folio_try_get
     return folio;
   }
   // stale: (node->kpfn unchanged: no migration in the model)
@@ -63,15 +66,15 @@ export function ksm_get_folio(ksm: Ksm, node: KsmStableNode, _flags: GetFolioFla
 }
 
 /** get_page(kpage) for the stable node: the node pins its page (before seed 003). */
-export function pin_node_page(node: KsmStableNode): void {
-  if (!node.kpfn || node.pinned) return;
-  folio_get(node.kpfn);
+export function pin_node_page(ksm: Ksm, node: KsmStableNode): void {
+  if (node.kpfn === null || node.pinned) return;
+  folio_get(ksm.machine, node.kpfn);
   node.pinned = true;
 }
 
 /** Drop the reference a pinning stable node holds on its page. */
 function unpin_node_page(ksm: Ksm, node: KsmStableNode): void {
-  if (!node.pinned || !node.kpfn) return;
+  if (!node.pinned || node.kpfn === null) return;
   node.pinned = false;
   folio_put(ksm.machine, node.kpfn);
 }
@@ -81,7 +84,7 @@ function unpin_node_page(ksm: Ksm, node: KsmStableNode): void {
  * set_page_stable_node(page, NULL), put_page(page), rb_erase, free_stable_node.
  */
 export function free_node_with_last_item(ksm: Ksm, node: KsmStableNode, folio: Folio): void {
-  folio_set_stable_node(folio, null);
+  folio_set_stable_node(ksm, folio, null);
   stable_node_dup_del(ksm.counters, node, ksm.root_stable_tree);
   unpin_node_page(ksm, node);
   ksm.freeStableNode(node);
@@ -117,7 +120,7 @@ export function remove_rmap_item_from_tree(ksm: Ksm, item: KsmRmapItem): void {
   if ((flags & STABLE_FLAG) !== 0) {
     const node = item.head!;
     const folio = ksm_get_folio(ksm, node, 'lock');
-    if (!folio) return;
+    if (folio === null) return;
     node.hlist.splice(node.hlist.indexOf(item), 1); // hlist_del
     folio_put(ksm.machine, folio);
     if (node.hlist.length > 0) c.pages_sharing--;
@@ -185,7 +188,7 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
   let tree_folio: Folio | null = null;
   for (const dup of [...chain.dups]) {
     const folio = ksm_get_folio(ksm, dup, 'nolock');
-    if (!folio) continue;
+    if (folio === null) continue;
     if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
       if (found) folio_put(ksm.machine, tree_folio!);
       found = dup;
@@ -237,9 +240,9 @@ function __stable_node_chain(ksm: Ksm, node: KsmStableNode, prune: boolean): Cha
  */
 export function stable_tree_search(ksm: Ksm, page: PageRef): Folio | null | typeof EBUSY {
   const folio = page.folio;
-  const page_node = folio_stable_node(folio);
+  const page_node = folio_stable_node(ksm, folio);
   if (page_node && page_node.head !== 'migrate') {
-    folio_get(folio); // ksm page forked
+    folio_get(ksm.machine, folio); // ksm page forked
     return folio;
   }
   for (;;) {
@@ -248,11 +251,11 @@ export function stable_tree_search(ksm: Ksm, page: PageRef): Folio | null | type
     let restart = false;
     while (cur) {
       const look = __stable_node_chain(ksm, cur, true);
-      if (!look.folio) {
+      if (look.folio === null) {
         restart = true; // a stale node was erased: the tree may have been rebalanced
         break;
       }
-      const ret = memcmp_pages(ksm.counters, page, { folio: look.folio, index: 0 });
+      const ret = memcmp_pages(ksm.machine, page.folio, page.index, look.folio, 0);
       folio_put(ksm.machine, look.folio);
       const stable_node = look.node;
       if (ret < 0) cur = stable_node.left;
@@ -261,7 +264,7 @@ export function stable_tree_search(ksm: Ksm, page: PageRef): Folio | null | type
         const dup = look.dup!;
         if (!is_page_sharing_candidate(ksm, dup)) return null; // every dup is full
         const tree_folio = ksm_get_folio(ksm, dup, 'trylock');
-        if (!tree_folio) {
+        if (tree_folio === null) {
           restart = true;
           break;
         }
@@ -291,11 +294,11 @@ export function stable_tree_insert(ksm: Ksm, kfolio: Folio): KsmStableNode | nul
     let restart = false;
     while (cur) {
       const look = __stable_node_chain(ksm, cur, false);
-      if (!look.folio) {
+      if (look.folio === null) {
         restart = true;
         break;
       }
-      const ret = memcmp_pages(ksm.counters, { folio: kfolio, index: 0 }, { folio: look.folio, index: 0 });
+      const ret = memcmp_pages(ksm.machine, kfolio, 0, look.folio, 0);
       folio_put(ksm.machine, look.folio);
       stable_node = look.node;
       parent = stable_node;
@@ -328,7 +331,7 @@ export function stable_tree_insert(ksm: Ksm, kfolio: Folio): KsmStableNode | nul
     if (!is_stable_node_chain(chain)) chain = alloc_stable_node_chain(c, ksm.newStableNode(), chain, root, ksm.jiffies);
     stable_node_chain_add_dup(c, dup, chain);
   }
-  folio_set_stable_node(kfolio, dup);
+  folio_set_stable_node(ksm, kfolio, dup);
   ksm.policy.stableRef.on_stable_insert?.(ksm, dup);
   return dup;
 }
@@ -355,13 +358,17 @@ export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableN
 export function get_mergeable_page(ksm: Ksm, item: KsmRmapItem): PageRef | null {
   const vma = find_mergeable_vma(item.mm, item.vpn);
   if (!vma) return null;
-  const fw = folio_walk_start(vma, item.vpn, 0);
-  if (fw && fw.folio.anon && fw.page !== null) {
-    folio_get(fw.folio);
-    return { folio: fw.folio, index: fw.page };
+  const fw = mergeable_fw;
+  const folio = folio_walk_start(fw, vma, item.vpn, 0);
+  if (folio !== null && ksm.machine.folios.anon(folio) && fw.page !== null) {
+    folio_get(ksm.machine, folio);
+    return { folio, index: fw.page };
   }
   return null;
 }
+
+/** get_mergeable_page's struct folio_walk (on its stack in C; the model is single-threaded). */
+const mergeable_fw = newFolioWalk();
 
 /**
  * mm/ksm.c: unstable_tree_search_insert — an identical page already in the unstable tree
@@ -384,7 +391,7 @@ export function unstable_tree_search_insert(
       folio_put(ksm.machine, tree_page.folio); // don't substitute a ksm page for a forked page
       return null;
     }
-    const ret = memcmp_pages(ksm.counters, page, tree_page);
+    const ret = memcmp_pages(ksm.machine, page.folio, page.index, tree_page.folio, tree_page.index);
     parent = cur;
     if (ret < 0) {
       folio_put(ksm.machine, tree_page.folio);

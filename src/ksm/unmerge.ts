@@ -2,7 +2,7 @@
 // zero page, and the unsharing fault, counted as one break.
 import type { FolioWalk } from '../mm/folio-walk.ts';
 import { handle_mm_fault } from '../mm/memory.ts';
-import type { PtEntry } from '../mm/pgtable.ts';
+import type { EntryPointer } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import type { Ksm } from './state.ts';
 
@@ -10,13 +10,14 @@ import type { Ksm } from './state.ts';
  * include/linux/ksm.h: is_ksm_zero_pte — a zero-page PTE with the dirty bit KSM sets (seed
  * 001). Kernels before that patch cannot tell a KSM-placed zero page: always false there.
  */
-export function is_ksm_zero_pte(ksm: Ksm, pte: PtEntry): boolean {
-  return ksm.policy.zeroPages.is_ksm_zero_pte(pte);
+export function is_ksm_zero_pte(ksm: Ksm, pte: EntryPointer): boolean {
+  return ksm.policy.zeroPages.is_ksm_zero_pte(ksm, pte);
 }
 
 /** break_ksm's test: a small KSM folio, or a KSM-placed zero page. */
 export function is_ksm_target(ksm: Ksm, fw: FolioWalk): boolean {
-  return fw.folio.order === 0 && (fw.folio.ksm || is_ksm_zero_pte(ksm, fw.entry));
+  const folios = ksm.machine.folios;
+  return folios.order[fw.folio] === 0 && (folios.ksm(fw.folio) || is_ksm_zero_pte(ksm, fw.ptr));
 }
 
 /** A fault that unshares (FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE), counted as one unmerge break. */

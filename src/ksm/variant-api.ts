@@ -1,10 +1,11 @@
 // The engine API for variants: everything a patch version may call or implement. A variant
 // module imports from this file only (a test checks it), so every variant is measured with
 // the same primitives and counters.
-export type { Folio, PageRef } from '../mm/folio.ts';
-export type { EntryPointer, PtEntry, PteEntry } from '../mm/pgtable.ts';
+export type { Folio, Folios, PageRef } from '../mm/folio.ts';
+export type { EntryPointer, PageTables, PtePointer } from '../mm/pgtable.ts';
+export { NULL_PTR } from '../mm/pgtable.ts';
 export type { VmAreaStruct } from '../mm/vma.ts';
-export type { MmWalk, MmWalkOps, PtePointer } from '../mm/pagewalk.ts';
+export type { MmWalk, MmWalkOps } from '../mm/pagewalk.ts';
 export type { FolioWalk } from '../mm/folio-walk.ts';
 export type {
   IndexResetSite,
@@ -21,8 +22,23 @@ export type { Abi, KsmRmapItem } from './rmap-item.ts';
 export type { KsmStableNode } from './stable-node.ts';
 
 // page-table walkers (charged primitives)
-export { FW_MIGRATION, FW_ZEROPAGE, folio_walk_range, folio_walk_start } from '../mm/folio-walk.ts';
-export { pmdp_get, pmdp_get_lockless, pte_offset_map_lock, ptep_get, walk_page_range_vma } from '../mm/pagewalk.ts';
+export { FW_MIGRATION, FW_ZEROPAGE, folio_walk_range, folio_walk_start, newFolioWalk } from '../mm/folio-walk.ts';
+export {
+  entry_folio,
+  is_migration_entry,
+  pmd_present,
+  pmd_trans_huge,
+  pmd_vpn,
+  pmdp_get,
+  pmdp_get_lockless,
+  pte_dirty,
+  pte_offset_map_lock,
+  pte_page_index,
+  pte_present,
+  pte_special,
+  ptep_get,
+  walk_page_range_vma,
+} from '../mm/pagewalk.ts';
 // mm helpers
 export { folio_get } from '../mm/machine.ts';
 export { ksm_test_exit } from '../mm/mm.ts';

@@ -1,44 +1,206 @@
-// struct folio, reduced to what KSM and rmap observe (include/linux/mm_types.h).
+// struct folio, reduced to what KSM and rmap observe (include/linux/mm_types.h), stored as
+// struct-of-arrays: a folio is its pfn, an integer handle into the machine's Folios. Pfns are
+// never reused, so a stale pointer can be told from a new page.
 import type { AnonVma } from './anon-vma.ts';
-import type { MappingEntry } from './pgtable.ts';
+import { type EntryPointer, NULL_PTR, type PageTables } from './pgtable.ts';
+import { HPAGE_PMD_NR } from './units.ts';
+
+/** A folio: its page frame number. */
+export type Folio = number;
 
 /** What a KSM folio's `mapping` points to (mm/ksm.c: stable node | FOLIO_MAPPING_KSM). */
 export interface KsmStableNodeKey {
   readonly isStableNode: true;
 }
 
-/** folio->mapping: the anon_vma for an anon folio, the stable node (or a NULL node) for a KSM folio. */
-export type FolioMapping =
-  | { readonly kind: 'anon'; readonly anonVma: AnonVma }
-  | { readonly kind: 'ksm'; readonly node: KsmStableNodeKey | null };
+/** folio->mapping: the anon_vma for an anon folio, the stable node (or NULL) for a KSM folio. */
+export type FolioMappingTarget = AnonVma | KsmStableNodeKey | null;
 
-export interface Folio {
-  /** Page frame number: unique, never reused, so a stale pointer can be told from a new page. */
-  readonly pfn: number;
-  /** 0 for a base page, HPAGE_PMD_ORDER (9) for a THP. */
-  readonly order: 0 | 9;
+// folio flags
+/** folio_test_anon */
+export const FOLIO_ANON = 1;
+/** folio_test_ksm: ->mapping points to a stable node (or NULL), not to an anon_vma */
+export const FOLIO_KSM = 2;
+/** The shared zero page: special, never refcounted by mappings */
+export const FOLIO_ZERO = 4;
+/** The last reference went: the page is back in the allocator */
+export const FOLIO_FREED = 8;
+
+const INITIAL_FOLIOS = 1024;
+
+/**
+ * Every folio a machine ever allocated. Per folio: order (0 or HPAGE_PMD_ORDER), flags, the
+ * content id of page 0 (a THP keeps one per page), folio->mapping, folio->index, the
+ * refcount, and the ground truth for the oracle: the list of entries that map it (threaded
+ * through the page tables' mapNext/mapPrev; its length is the mapcount). The zero page keeps
+ * no list (it is mapped without rmap).
+ */
+export class Folios {
+  order = new Uint8Array(INITIAL_FOLIOS);
+  flags = new Uint8Array(INITIAL_FOLIOS);
   /** Content id of page 0 (equal ids = identical 4 KiB pages; 0 = all zeroes). */
-  content: number;
-  /** THP only: the content id of each of its 512 pages. */
-  subContents: number[] | null;
-  /** The shared zero page or the huge zero page: special, never refcounted by mappings. */
-  readonly zeroPage: boolean;
-  /** folio_test_anon */
-  anon: boolean;
-  /** folio_test_ksm */
-  ksm: boolean;
-  mapping: FolioMapping | null;
+  content = new Float64Array(INITIAL_FOLIOS);
   /** folio->index: linear_page_index of the first mapping (anon); unused for KSM folios. */
-  index: number;
+  index = new Float64Array(INITIAL_FOLIOS);
   /** folio_ref_count: one per mapping plus every extra reference (GUP pins, KSM's temporary get). */
-  refcount: number;
-  /**
-   * Ground truth for the correctness oracle: every PTE or PMD entry that maps this folio.
-   * Its length is the mapcount. Not kept for the zero page (mapped without rmap).
-   */
-  readonly maps: MappingEntry[];
-  /** Set when the last reference went: the page is back in the allocator. */
-  freed: boolean;
+  refcount = new Int32Array(INITIAL_FOLIOS);
+  /** folio_mapcount: entries in the mapping list. */
+  mapcount = new Int32Array(INITIAL_FOLIOS);
+  mapHead = new Int32Array(INITIAL_FOLIOS);
+  mapTail = new Int32Array(INITIAL_FOLIOS);
+  /** folio->mapping (low-count objects: a plain array indexed by pfn). */
+  readonly mapping: FolioMappingTarget[] = [];
+  /** THP only: the content id of each of its 512 pages. */
+  readonly subContents = new Map<Folio, Float64Array>();
+  private capacity = INITIAL_FOLIOS;
+  /** The next pfn to hand out. */
+  next = 0;
+
+  /** A new folio (pfn = the next handle): refcount 0, no mapping. */
+  make(order: 0 | 9, content: number, flags: number): Folio {
+    if (this.next === this.capacity) this.grow();
+    const f = this.next++;
+    this.order[f] = order;
+    this.flags[f] = flags;
+    this.content[f] = content;
+    this.index[f] = 0;
+    this.refcount[f] = 0;
+    this.mapcount[f] = 0;
+    this.mapHead[f] = NULL_PTR;
+    this.mapTail[f] = NULL_PTR;
+    this.mapping.push(null);
+    if (order !== 0) this.subContents.set(f, new Float64Array(HPAGE_PMD_NR).fill(content));
+    return f;
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const copy = <T extends Uint8Array | Int32Array | Float64Array>(bigger: T, old: T): T => {
+      bigger.set(old as ArrayLike<number>);
+      return bigger;
+    };
+    this.order = copy(new Uint8Array(cap), this.order);
+    this.flags = copy(new Uint8Array(cap), this.flags);
+    this.content = copy(new Float64Array(cap), this.content);
+    this.index = copy(new Float64Array(cap), this.index);
+    this.refcount = copy(new Int32Array(cap), this.refcount);
+    this.mapcount = copy(new Int32Array(cap), this.mapcount);
+    this.mapHead = copy(new Int32Array(cap), this.mapHead);
+    this.mapTail = copy(new Int32Array(cap), this.mapTail);
+    this.capacity = cap;
+  }
+
+  test(f: Folio, flag: number): boolean {
+    return (this.flags[f]! & flag) !== 0;
+  }
+
+  setFlag(f: Folio, flag: number, on: boolean): void {
+    if (on) this.flags[f] = this.flags[f]! | flag;
+    else this.flags[f] = this.flags[f]! & ~flag;
+  }
+
+  /** folio_test_anon */
+  anon(f: Folio): boolean {
+    return (this.flags[f]! & FOLIO_ANON) !== 0;
+  }
+
+  /** folio_test_ksm */
+  ksm(f: Folio): boolean {
+    return (this.flags[f]! & FOLIO_KSM) !== 0;
+  }
+
+  /** is_zero_folio */
+  zeroPage(f: Folio): boolean {
+    return (this.flags[f]! & FOLIO_ZERO) !== 0;
+  }
+
+  freed(f: Folio): boolean {
+    return (this.flags[f]! & FOLIO_FREED) !== 0;
+  }
+
+  /** folio_nr_pages */
+  nrPages(f: Folio): number {
+    return this.order[f] === 0 ? 1 : HPAGE_PMD_NR;
+  }
+
+  /** folio_test_large */
+  large(f: Folio): boolean {
+    return this.order[f] !== 0;
+  }
+
+  /** folio_mapcount (the number of page-table entries that map it). */
+  mapcountOf(f: Folio): number {
+    return this.mapcount[f]!;
+  }
+
+  refcountOf(f: Folio): number {
+    return this.refcount[f]!;
+  }
+
+  /** folio_anon_vma: the anon_vma of an anon folio that is not KSM, else null. */
+  anonVma(f: Folio): AnonVma | null {
+    const m = this.mapping[f] ?? null;
+    if (m === null || (this.flags[f]! & FOLIO_KSM) !== 0) return null;
+    return m as AnonVma;
+  }
+
+  /** Content id of page `i` of the folio. */
+  pageContent(f: Folio, i: number): number {
+    if (this.order[f] === 0) return this.content[f]!;
+    return this.subContents.get(f)?.[i] ?? 0;
+  }
+
+  setPageContent(f: Folio, i: number, content: number): void {
+    if (this.order[f] === 0) {
+      this.content[f] = content;
+      return;
+    }
+    const sub = this.subContents.get(f);
+    if (sub) sub[i] = content;
+  }
+
+  // ---- the ground truth: the entries that map each folio, in the order they were added ----
+
+  /** Append entry `p` to the folio's mapping list (the model's own bookkeeping, not charged). */
+  linkMapping(pt: PageTables, f: Folio, p: EntryPointer): void {
+    const tail = this.mapTail[f]!;
+    pt.mapPrev[p] = tail;
+    pt.mapNext[p] = NULL_PTR;
+    if (tail === NULL_PTR) this.mapHead[f] = p;
+    else pt.mapNext[tail] = p;
+    this.mapTail[f] = p;
+    this.mapcount[f] = this.mapcount[f]! + 1;
+  }
+
+  /** Remove entry `p` from the folio's mapping list. */
+  unlinkMapping(pt: PageTables, f: Folio, p: EntryPointer): void {
+    const prev = pt.mapPrev[p]!;
+    const next = pt.mapNext[p]!;
+    if (prev === NULL_PTR) this.mapHead[f] = next;
+    else pt.mapNext[prev] = next;
+    if (next === NULL_PTR) this.mapTail[f] = prev;
+    else pt.mapPrev[next] = prev;
+    this.mapcount[f] = this.mapcount[f]! - 1;
+  }
+
+  /** Entry `to` takes entry `from`'s place in the folio's mapping list (an entry moved by mremap). */
+  relinkMapping(pt: PageTables, f: Folio, from: EntryPointer, to: EntryPointer): void {
+    const prev = pt.mapPrev[from]!;
+    const next = pt.mapNext[from]!;
+    pt.mapPrev[to] = prev;
+    pt.mapNext[to] = next;
+    if (prev === NULL_PTR) this.mapHead[f] = to;
+    else pt.mapNext[prev] = to;
+    if (next === NULL_PTR) this.mapTail[f] = to;
+    else pt.mapPrev[next] = to;
+  }
+
+  /** The entries that map the folio, in order (a copy: safe to change the mappings while iterating it). */
+  mappings(pt: PageTables, f: Folio): EntryPointer[] {
+    const out: EntryPointer[] = [];
+    for (let p = this.mapHead[f]!; p !== NULL_PTR; p = pt.mapNext[p]!) out.push(p);
+    return out;
+  }
 }
 
 /**
@@ -48,41 +210,4 @@ export interface Folio {
 export interface PageRef {
   folio: Folio;
   index: number;
-}
-
-export function folioNrPages(folio: Folio): number {
-  return folio.order === 0 ? 1 : 512;
-}
-
-/** Content id of page `i` of the folio. */
-export function folioPageContent(folio: Folio, i: number): number {
-  if (folio.subContents) return folio.subContents[i] ?? 0;
-  return folio.content;
-}
-
-export function setFolioPageContent(folio: Folio, i: number, content: number): void {
-  if (folio.subContents) folio.subContents[i] = content;
-  else folio.content = content;
-}
-
-/** folio_mapcount (the number of page-table entries that map it). */
-export function folioMapcount(folio: Folio): number {
-  return folio.maps.length;
-}
-
-export function makeFolio(pfn: number, order: 0 | 9, content: number, zeroPage = false): Folio {
-  return {
-    pfn,
-    order,
-    content,
-    subContents: order === 0 ? null : new Array<number>(512).fill(content),
-    zeroPage,
-    anon: false,
-    ksm: false,
-    mapping: null,
-    index: 0,
-    refcount: 0,
-    maps: [],
-    freed: false,
-  };
 }

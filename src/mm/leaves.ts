@@ -1,29 +1,29 @@
 // Visiting the populated part of an address range: the model's own traversal for zap, fork,
 // mprotect and mremap, proportional to the populated tables and never charged.
 import type { MmStruct } from './mm.ts';
-import type { EntryPointer, PageTable, PtEntry } from './pgtable.ts';
-import { ENTRY_SPAN, tableIndex } from './units.ts';
+import { type EntryPointer, type PageTable, PT_NONE, PT_TABLE } from './pgtable.ts';
+import { ENTRY_SPAN, PTRS_PER_TABLE, type TableLevel, tableIndex } from './units.ts';
 
-export type LeafVisitor = (ptr: EntryPointer, entry: PtEntry, vpn: number) => void;
+/** Called with a non-none leaf entry and the first vpn it covers. */
+export type LeafVisitor = (p: EntryPointer, vpn: number) => void;
 
 /** Visit every non-none leaf entry (PTE level, or a PMD leaf / non-present PMD) in [start, end). */
 export function forEachLeaf(mm: MmStruct, start: number, end: number, visit: LeafVisitor): void {
-  visitTable(mm.pgd, start, end, visit);
+  visitTable(mm, mm.pgd, start, end, visit);
 }
 
-function visitTable(table: PageTable, start: number, end: number, visit: LeafVisitor): void {
-  const span = ENTRY_SPAN[table.level]!;
-  const stop = Math.min(end, table.base + span * 512);
-  for (let slot = Math.max(start - (start % span), table.base); slot < stop; slot += span) {
-    const index = tableIndex(slot, table.level);
-    let entry = table.entries[index];
-    if (entry === undefined) continue;
-    if (entry.kind !== 'table') {
-      visit({ table, index }, entry, slot);
-      entry = table.entries[index];
-      if (entry === undefined || entry.kind !== 'table') continue;
+function visitTable(mm: MmStruct, table: PageTable, start: number, end: number, visit: LeafVisitor): void {
+  const pt = mm.machine.pt;
+  const level = pt.level[table]! as TableLevel;
+  const span = ENTRY_SPAN[level]!;
+  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
+  for (let slot = Math.max(start - (start % span), pt.base[table]!); slot < stop; slot += span) {
+    const p = table * PTRS_PER_TABLE + tableIndex(slot, level);
+    if (pt.kind[p] === PT_NONE) continue;
+    if (pt.kind[p] !== PT_TABLE) {
+      visit(p, slot);
+      if (pt.kind[p] !== PT_TABLE) continue; // a split PMD leaf became a table: descend into it
     }
-    visitTable(entry.table, Math.max(start, slot), Math.min(end, slot + span), visit);
+    visitTable(mm, pt.val[p]!, Math.max(start, slot), Math.min(end, slot + span), visit);
   }
 }
-

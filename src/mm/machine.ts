@@ -2,10 +2,10 @@
 // zero pages, the list of address spaces, and the hooks through which mm calls into KSM
 // (mirroring the ksm_* calls the kernel makes from fork, exit, zap and mremap).
 import { type CounterSlots, newCounterSlots } from './counters.ts';
-import { type Folio, makeFolio } from './folio.ts';
+import { type Folio, FOLIO_ANON, FOLIO_FREED, FOLIO_KSM, FOLIO_ZERO, Folios } from './folio.ts';
 import type { AnonVma } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
-import type { PteEntry } from './pgtable.ts';
+import { type EntryPointer, PageTables } from './pgtable.ts';
 import type { VmAreaStruct } from './vma.ts';
 import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from './units.ts';
 
@@ -16,7 +16,7 @@ export interface KsmHooks {
   /** include/linux/ksm.h: ksm_exit */
   ksm_exit?(mm: MmStruct): void;
   /** include/linux/ksm.h: ksm_might_unmap_zero_page (zap and wp_page_copy of a KSM zero PTE) */
-  ksm_might_unmap_zero_page?(mm: MmStruct, pte: PteEntry): void;
+  ksm_might_unmap_zero_page?(mm: MmStruct, pte: EntryPointer): void;
   /** mm/ksm.c: ksm_madvise(MADV_UNMERGEABLE) as prep_move_vma calls it (VM_MERGEABLE left set) */
   ksm_unmerge_for_move?(vma: VmAreaStruct, start: number, end: number): void;
 }
@@ -25,12 +25,17 @@ export class Machine {
   readonly levels: PagingLevels;
   readonly counters: CounterSlots = newCounterSlots();
   readonly mms: MmStruct[] = [];
+  /** Address spaces by id (what an mm pointer in a record resolves to). */
+  readonly mmById: (MmStruct | undefined)[] = [];
+  /** Every page table (struct-of-arrays storage). */
+  readonly pt = new PageTables();
+  /** Every folio ever allocated (struct-of-arrays storage). */
+  readonly folios = new Folios();
   /** Live anon_vmas by id (what a pointer to one resolves to). */
   readonly anonVmas = new Map<number, AnonVma>();
   hooks: KsmHooks = {};
   /** ZERO_PAGE(0): the shared zero page, content id 0. */
   readonly zeroFolio: Folio;
-  private nextPfn = 1;
   private nextAnonVmaId = 1;
   private nextMmId = 1;
   /** Pages handed out and not yet freed (for memory-use reports). */
@@ -48,24 +53,24 @@ export class Machine {
     this.levels = levels;
     this.taskSize = opts.bits32 ? 0xc0000 : Math.min(taskSizeMax(levels), DEFAULT_MAP_WINDOW);
     this.userLimit = opts.bits32 ? 0xc0000 : taskSizeMax(levels);
-    this.zeroFolio = makeFolio(0, 0, 0, true);
+    this.zeroFolio = this.folios.make(0, 0, FOLIO_ZERO);
   }
 
   /** mm/page_alloc.c: folio_alloc. A fresh folio with one reference held by the caller. */
   allocFolio(order: 0 | 9, content: number): Folio {
-    const folio = makeFolio(this.nextPfn++, order, content);
-    folio.refcount = 1;
+    const folio = this.folios.make(order, content, 0);
+    this.folios.refcount[folio] = 1;
     this.allocatedPages += order === 0 ? 1 : 512;
     return folio;
   }
 
   /** Page allocator side of the last folio_put: the page goes back, ->mapping is reset. */
   freeFolio(folio: Folio): void {
-    folio.freed = true;
-    folio.mapping = null;
-    folio.ksm = false;
-    folio.anon = false;
-    this.allocatedPages -= folio.order === 0 ? 1 : 512;
+    const folios = this.folios;
+    folios.setFlag(folio, FOLIO_FREED, true);
+    folios.setFlag(folio, FOLIO_KSM | FOLIO_ANON, false);
+    folios.mapping[folio] = null;
+    this.allocatedPages -= folios.nrPages(folio);
   }
 
   newAnonVmaId(): number {
@@ -78,15 +83,18 @@ export class Machine {
 }
 
 /** mm/swap.c: folio_get */
-export function folio_get(folio: Folio): void {
-  if (folio.zeroPage) return;
-  folio.refcount++;
+export function folio_get(machine: Machine, folio: Folio): void {
+  const folios = machine.folios;
+  if (folios.zeroPage(folio)) return;
+  folios.refcount[folio] = folios.refcount[folio]! + 1;
 }
 
 /** mm/swap.c: folio_put — the last reference frees the page. */
 export function folio_put(machine: Machine, folio: Folio): void {
-  if (folio.zeroPage) return;
-  if (folio.refcount <= 0) throw new Error(`folio_put: pfn ${folio.pfn} has refcount ${folio.refcount}`);
-  folio.refcount--;
-  if (folio.refcount === 0) machine.freeFolio(folio);
+  const folios = machine.folios;
+  if (folios.zeroPage(folio)) return;
+  const ref = folios.refcount[folio]!;
+  if (ref <= 0) throw new Error(`folio_put: pfn ${folio} has refcount ${ref}`);
+  folios.refcount[folio] = ref - 1;
+  if (ref === 1) machine.freeFolio(folio);
 }

@@ -2,11 +2,23 @@
 // do, zapping and fork's page-table copy. The model's own bookkeeping: nothing here is charged
 // to the scan counters (the walkers in folio-walk.ts and pagewalk.ts are).
 import { anon_vma_prepare } from './anon-vma.ts';
-import { folioPageContent, setFolioPageContent } from './folio.ts';
 import { folio_put } from './machine.ts';
 import { entryPointer, lookupEntry, type MmStruct } from './mm.ts';
 import { forEachLeaf } from './leaves.ts';
-import { type EntryPointer, type PmdLeafEntry, type PteEntry, setEntry } from './pgtable.ts';
+import {
+  type EntryPointer,
+  NULL_PTR,
+  PT_MIGRATION,
+  PT_NONE,
+  PT_PMD_LEAF,
+  PT_PTE,
+  PT_SWAP,
+  PT_TABLE,
+  PTE_DIRTY,
+  PTE_KSM_PLACED_ZERO,
+  PTE_SPECIAL,
+  PTE_WRITE,
+} from './pgtable.ts';
 import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte } from './rmap.ts';
 import { __split_huge_pmd, thpRangeFor } from './thp.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL } from './units.ts';
@@ -30,37 +42,37 @@ export type VmFault = 'ok' | 'sigsegv';
 /** mm/memory.c: handle_mm_fault → __handle_mm_fault / handle_pte_fault. */
 export function handle_mm_fault(vma: VmAreaStruct, vpn: number, flags: FaultFlags): VmFault {
   const mm = vma.mm;
+  const pt = mm.machine.pt;
+  const folios = mm.machine.folios;
   if (vpn < vma.vm_start || vpn >= vma.vm_end) return 'sigsegv';
-  const pmdPtr = entryPointer(mm, vpn, PMD_LEVEL, true)!;
-  const pmd = pmdPtr.table.entries[pmdPtr.index];
-  if (pmd === undefined) {
+  const pmd = entryPointer(mm, vpn, PMD_LEVEL, true);
+  const pmdKind = pt.kind[pmd]!;
+  if (pmdKind === PT_NONE) {
     const thpBase = flags.write ? thpRangeFor(vma, vpn) : null;
-    if (thpBase !== null) return do_huge_pmd_anonymous_page(vma, pmdPtr, thpBase);
-  } else if (pmd.kind === 'pmd-leaf') {
+    if (thpBase !== null) return do_huge_pmd_anonymous_page(vma, pmd, thpBase);
+  } else if (pmdKind === PT_PMD_LEAF) {
     if (!flags.write && !flags.unshare) return 'ok';
     // mm/huge_memory.c: do_huge_pmd_wp_page — reuse an exclusive THP, else split and COW a page.
-    if (!pmd.folio.ksm && pmd.folio.maps.length === 1 && pmd.folio.refcount === 1) {
-      if (flags.write) {
-        pmd.writable = true;
-        pmd.dirty = true;
-      }
+    const folio = pt.val[pmd]!;
+    if (!folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
+      if (flags.write) pt.bits[pmd] = pt.bits[pmd]! | PTE_WRITE | PTE_DIRTY;
       return 'ok';
     }
-    __split_huge_pmd(mm, pmdPtr);
-  } else if (pmd.kind !== 'table') {
+    __split_huge_pmd(mm, pmd);
+  } else if (pmdKind !== PT_TABLE) {
     return 'sigsegv';
   }
-  const ptr = entryPointer(mm, vpn, PTE_LEVEL, true)!;
-  const pte = ptr.table.entries[ptr.index];
-  if (pte === undefined) {
+  const pte = entryPointer(mm, vpn, PTE_LEVEL, true);
+  const kind = pt.kind[pte]!;
+  if (kind === PT_NONE) {
     if (flags.unshare) return 'ok';
     return do_anonymous_page(vma, vpn, flags.write === true);
   }
-  if (pte.kind === 'swap') return do_swap_page(vma, vpn, ptr, pte.content, flags.write === true);
-  if (pte.kind !== 'pte') return 'sigsegv';
+  if (kind === PT_SWAP) return do_swap_page(vma, vpn, pte, pt.val[pte]!, flags.write === true);
+  if (kind !== PT_PTE) return 'sigsegv';
   if (flags.write || flags.unshare) {
-    if (flags.write && pte.writable) {
-      pte.dirty = true;
+    if (flags.write && pt.has(pte, PTE_WRITE)) {
+      pt.setBit(pte, PTE_DIRTY, true);
       return 'ok';
     }
     return do_wp_page(vma, pte, flags.unshare === true && !flags.write);
@@ -76,70 +88,79 @@ function prepare_anon_vma(vma: VmAreaStruct): void {
 /** mm/memory.c: do_anonymous_page — a read maps the zero page, a write a fresh zeroed page. */
 function do_anonymous_page(vma: VmAreaStruct, vpn: number, write: boolean): VmFault {
   const mm = vma.mm;
+  const machine = mm.machine;
   if (!write) {
-    set_pte(mm, vpn, mm.machine.zeroFolio, 0, { writable: false, dirty: false, special: true });
+    set_pte(mm, vpn, machine.zeroFolio, 0, { writable: false, dirty: false, special: true });
     return 'ok';
   }
   prepare_anon_vma(vma);
-  const folio = mm.machine.allocFolio(0, 0);
-  folio_add_new_anon_rmap(folio, vma, vpn);
+  const folio = machine.allocFolio(0, 0);
+  folio_add_new_anon_rmap(machine, folio, vma, vpn);
   set_pte(mm, vpn, folio, 0, { writable: true, dirty: true });
-  folio_put(mm.machine, folio); // the allocation reference: the mapping now holds one
+  folio_put(machine, folio); // the allocation reference: the mapping now holds one
   return 'ok';
 }
 
 /** mm/huge_memory.c: do_huge_pmd_anonymous_page — a write fault fills the whole 2 MiB with a THP. */
-function do_huge_pmd_anonymous_page(vma: VmAreaStruct, pmdPtr: EntryPointer, base: number): VmFault {
+function do_huge_pmd_anonymous_page(vma: VmAreaStruct, pmd: EntryPointer, base: number): VmFault {
   const mm = vma.mm;
+  const machine = mm.machine;
   prepare_anon_vma(vma);
-  const folio = mm.machine.allocFolio(9, 0);
-  folio_add_new_anon_rmap(folio, vma, base);
-  const leaf: PmdLeafEntry = { kind: 'pmd-leaf', folio, writable: true, dirty: true, special: false, mm, vpn: base };
-  setEntry(pmdPtr.table, pmdPtr.index, leaf);
-  addMapping(folio, leaf);
-  folio_put(mm.machine, folio);
+  const folio = machine.allocFolio(9, 0);
+  folio_add_new_anon_rmap(machine, folio, vma, base);
+  machine.pt.set(pmd, PT_PMD_LEAF, folio, 0, PTE_WRITE | PTE_DIRTY);
+  addMapping(machine, folio, pmd);
+  folio_put(machine, folio);
   return 'ok';
 }
 
 /** mm/memory.c: do_swap_page — bring the content back in a fresh page. */
-function do_swap_page(vma: VmAreaStruct, vpn: number, ptr: EntryPointer, content: number, write: boolean): VmFault {
+function do_swap_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, content: number, write: boolean): VmFault {
   const mm = vma.mm;
-  setEntry(ptr.table, ptr.index, undefined);
+  const machine = mm.machine;
+  machine.pt.clear(pte);
   prepare_anon_vma(vma);
-  const folio = mm.machine.allocFolio(0, content);
-  folio_add_new_anon_rmap(folio, vma, vpn);
+  const folio = machine.allocFolio(0, content);
+  folio_add_new_anon_rmap(machine, folio, vma, vpn);
   set_pte(mm, vpn, folio, 0, { writable: write, dirty: write });
-  folio_put(mm.machine, folio);
+  folio_put(machine, folio);
   return 'ok';
 }
 
 /** mm/memory.c: do_wp_page — reuse an exclusive anon page, copy anything shared (KSM pages always). */
-function do_wp_page(vma: VmAreaStruct, pte: PteEntry, unshare: boolean): VmFault {
-  const folio = pte.folio;
-  if (!pte.special && folio.anon && !folio.ksm && folio.order === 0 && folio.maps.length === 1 && folio.refcount === 1) {
+function do_wp_page(vma: VmAreaStruct, pte: EntryPointer, unshare: boolean): VmFault {
+  const machine = vma.mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
+  const folio = pt.val[pte]!;
+  const special = pt.has(pte, PTE_SPECIAL);
+  if (!special && folios.anon(folio) && !folios.ksm(folio) && folios.order[folio] === 0 && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
     // wp_page_reuse (an unshare of an exclusive page has nothing to do)
     if (!unshare) {
-      pte.writable = (vma.vm_flags & VM_WRITE) !== 0;
-      pte.dirty = true;
+      pt.setBit(pte, PTE_WRITE, (vma.vm_flags & VM_WRITE) !== 0);
+      pt.setBit(pte, PTE_DIRTY, true);
     }
     return 'ok';
   }
-  if (!pte.special && !folio.anon) return 'sigsegv';
+  if (!special && !folios.anon(folio)) return 'sigsegv';
   return wp_page_copy(vma, pte, unshare);
 }
 
 /** mm/memory.c: wp_page_copy — a private copy of the page (a zeroed page for the zero page). */
-function wp_page_copy(vma: VmAreaStruct, pte: PteEntry, unshare: boolean): VmFault {
+function wp_page_copy(vma: VmAreaStruct, pte: EntryPointer, unshare: boolean): VmFault {
   const mm = vma.mm;
-  const old = pte.folio;
-  const content = old.zeroPage ? 0 : folioPageContent(old, pte.page);
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
+  const old = pt.val[pte]!;
+  const content = folios.zeroPage(old) ? 0 : folios.pageContent(old, pt.page[pte]!);
   prepare_anon_vma(vma);
-  const folio = mm.machine.allocFolio(0, content);
-  folio_add_new_anon_rmap(folio, vma, pte.vpn);
-  if (old.zeroPage) mm.machine.hooks.ksm_might_unmap_zero_page?.(mm, pte);
+  const folio = machine.allocFolio(0, content);
+  folio_add_new_anon_rmap(machine, folio, vma, pt.vpnOf(pte));
+  if (folios.zeroPage(old)) machine.hooks.ksm_might_unmap_zero_page?.(mm, pte);
   const writable = !unshare && (vma.vm_flags & VM_WRITE) !== 0;
   replace_pte_folio(mm, pte, folio, 0, { writable, dirty: !unshare, special: false });
-  folio_put(mm.machine, folio);
+  folio_put(machine, folio);
   return 'ok';
 }
 
@@ -151,11 +172,12 @@ export function write_page(mm: MmStruct, vpn: number, content: number): VmFault 
   if (!vma || (vma.vm_flags & VM_WRITE) === 0) return 'sigsegv';
   const r = handle_mm_fault(vma, vpn, { write: true });
   if (r !== 'ok') return r;
-  const found = lookupEntry(mm, vpn);
-  if (!found) return 'sigsegv';
-  const e = found.entry;
-  if (e.kind === 'pte') setFolioPageContent(e.folio, e.page, content);
-  else if (e.kind === 'pmd-leaf') setFolioPageContent(e.folio, vpn - e.vpn, content);
+  const p = lookupEntry(mm, vpn);
+  if (p === NULL_PTR) return 'sigsegv';
+  const pt = mm.machine.pt;
+  const kind = pt.kind[p]!;
+  if (kind === PT_PTE) mm.machine.folios.setPageContent(pt.val[p]!, pt.page[p]!, content);
+  else if (kind === PT_PMD_LEAF) mm.machine.folios.setPageContent(pt.val[p]!, vpn - pt.vpnOf(p), content);
   else return 'sigsegv';
   return 'ok';
 }
@@ -164,14 +186,16 @@ export function write_page(mm: MmStruct, vpn: number, content: number): VmFault 
 export function read_page(mm: MmStruct, vpn: number): number | 'sigsegv' {
   const vma = vma_lookup(mm, vpn);
   if (!vma || (vma.vm_flags & VM_READ) === 0) return 'sigsegv'; // access_error
-  let found = lookupEntry(mm, vpn);
-  if (!found || found.entry.kind === 'swap') {
+  const pt = mm.machine.pt;
+  let p = lookupEntry(mm, vpn);
+  if (p === NULL_PTR || pt.kind[p] === PT_SWAP) {
     handle_mm_fault(vma, vpn, {});
-    found = lookupEntry(mm, vpn);
+    p = lookupEntry(mm, vpn);
   }
-  const e = found?.entry;
-  if (e?.kind === 'pte') return folioPageContent(e.folio, e.page);
-  if (e?.kind === 'pmd-leaf') return folioPageContent(e.folio, vpn - e.vpn);
+  if (p === NULL_PTR) return 'sigsegv';
+  const kind = pt.kind[p]!;
+  if (kind === PT_PTE) return mm.machine.folios.pageContent(pt.val[p]!, pt.page[p]!);
+  if (kind === PT_PMD_LEAF) return mm.machine.folios.pageContent(pt.val[p]!, vpn - pt.vpnOf(p));
   return 'sigsegv';
 }
 
@@ -180,13 +204,14 @@ export function read_page(mm: MmStruct, vpn: number): number | 'sigsegv' {
 /** mm/memory.c: unmap_page_range / zap_pte_range — drop every mapping in [start, end). */
 export function zap_page_range(vma: VmAreaStruct, start: number, end: number): void {
   const mm = vma.mm;
-  forEachLeaf(mm, start, end, (ptr, entry, vpn) => {
-    if (ptr.table.level === PMD_LEVEL && entry.kind === 'pmd-leaf') {
-      if (vpn >= start && vpn + HPAGE_PMD_NR <= end) clear_entry(mm, ptr);
-      else __split_huge_pmd(mm, ptr); // visitTable descends into the new table
+  const pt = mm.machine.pt;
+  forEachLeaf(mm, start, end, (p, vpn) => {
+    if (pt.kind[p] === PT_PMD_LEAF) {
+      if (vpn >= start && vpn + HPAGE_PMD_NR <= end) clear_entry(mm, p);
+      else __split_huge_pmd(mm, p); // visitTable descends into the new table
       return;
     }
-    clear_entry(mm, ptr);
+    clear_entry(mm, p);
   });
 }
 
@@ -194,28 +219,31 @@ export function zap_page_range(vma: VmAreaStruct, start: number, end: number): v
 export function copy_page_range(dst: VmAreaStruct, src: VmAreaStruct): void {
   const srcMm = src.mm;
   const dstMm = dst.mm;
-  forEachLeaf(srcMm, src.vm_start, src.vm_end, (ptr, entry, vpn) => {
-    if (entry.kind === 'pmd-leaf') {
+  const machine = srcMm.machine;
+  const pt = machine.pt;
+  forEachLeaf(srcMm, src.vm_start, src.vm_end, (p, vpn) => {
+    const kind = pt.kind[p]!;
+    if (kind === PT_PMD_LEAF) {
       // copy_huge_pmd
-      entry.writable = false;
-      const dptr = entryPointer(dstMm, vpn, PMD_LEVEL, true)!;
-      const leaf: PmdLeafEntry = { ...entry, mm: dstMm };
-      setEntry(dptr.table, dptr.index, leaf);
-      addMapping(entry.folio, leaf);
+      pt.setBit(p, PTE_WRITE, false);
+      const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
+      pt.set(d, PT_PMD_LEAF, pt.val[p]!, 0, pt.bits[p]!);
+      addMapping(machine, pt.val[p]!, d);
       return;
     }
-    if (ptr.table.level !== PTE_LEVEL) {
-      const dptr = entryPointer(dstMm, vpn, ptr.table.level as 1, true)!;
-      setEntry(dptr.table, dptr.index, entry.kind === 'table' ? undefined : { ...entry });
+    if (pt.levelOf(p) !== PTE_LEVEL) {
+      const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
+      if (kind !== PT_TABLE) pt.set(d, pt.kindOf(p), pt.val[p]!, pt.page[p]!, pt.bits[p]!);
       return;
     }
-    if (entry.kind === 'pte') {
+    if (kind === PT_PTE) {
       // copy_present_pte: a COW mapping write-protects both sides.
-      if (!entry.special) entry.writable = false;
-      set_pte(dstMm, vpn, entry.folio, entry.page, { writable: false, dirty: entry.dirty, special: entry.special, ksmPlacedZero: entry.ksmPlacedZero ?? false });
-    } else if (entry.kind === 'swap' || entry.kind === 'migration') {
-      const dptr = entryPointer(dstMm, vpn, PTE_LEVEL, true)!;
-      setEntry(dptr.table, dptr.index, { ...entry });
+      const special = pt.has(p, PTE_SPECIAL);
+      if (!special) pt.setBit(p, PTE_WRITE, false);
+      set_pte(dstMm, vpn, pt.val[p]!, pt.page[p]!, { writable: false, dirty: pt.has(p, PTE_DIRTY), special, ksmPlacedZero: pt.has(p, PTE_KSM_PLACED_ZERO) });
+    } else if (kind === PT_SWAP || kind === PT_MIGRATION) {
+      const d = entryPointer(dstMm, vpn, PTE_LEVEL, true);
+      pt.set(d, pt.kindOf(p), pt.val[p]!, 0, pt.bits[p]!);
     }
   });
 }

@@ -2,8 +2,8 @@
 // the fault path (pte_alloc & co.), finding the entry that maps a page, and freeing tables no
 // VMA can use any more (mm/memory.c: free_pgd_range).
 import type { Machine } from './machine.ts';
-import { type EntryPointer, newPageTable, type PageTable, type PtEntry, setEntry } from './pgtable.ts';
-import { ENTRY_SPAN, MiB, PAGE_SIZE, PTE_LEVEL, type TableLevel, tableIndex, topLevel } from './units.ts';
+import { type EntryPointer, isMappingKind, NULL_PTR, type PageTable, PT_NONE, PT_TABLE } from './pgtable.ts';
+import { ENTRY_SPAN, MiB, PAGE_SIZE, PTE_LEVEL, PTRS_PER_TABLE, type TableLevel, tableIndex, topLevel } from './units.ts';
 import type { VmAreaStruct } from './vma.ts';
 
 export interface MmStruct {
@@ -34,11 +34,12 @@ export const MMAP_BASE_GAP_PAGES = (128 * MiB) / PAGE_SIZE;
 
 /** kernel/fork.c: mm_alloc — an empty address space. */
 export function mm_alloc(machine: Machine, name: string): MmStruct {
+  const id = machine.newMmId();
   const mm: MmStruct = {
     machine,
-    id: machine.newMmId(),
+    id,
     name,
-    pgd: newPageTable(topLevel(machine.levels), 0),
+    pgd: machine.pt.alloc(topLevel(machine.levels), 0, id),
     vmas: [],
     mm_users: 1,
     mmf_vm_mergeable: false,
@@ -49,6 +50,7 @@ export function mm_alloc(machine: Machine, name: string): MmStruct {
     mmap_base: machine.taskSize - MMAP_BASE_GAP_PAGES,
   };
   machine.mms.push(mm);
+  machine.mmById[id] = mm;
   return mm;
 }
 
@@ -60,47 +62,48 @@ export function ksm_test_exit(mm: MmStruct): boolean {
 /**
  * The table at `level` that covers `vpn`, descending from the top; with `alloc`, missing
  * tables are allocated (mm/memory.c: __p4d_alloc/__pud_alloc/__pmd_alloc/__pte_alloc).
- * Returns null if a table is missing (and not allocated) or a leaf sits above `level`.
+ * Returns NULL_PTR if a table is missing (and not allocated) or a leaf sits above `level`.
  */
-export function tableFor(mm: MmStruct, vpn: number, level: TableLevel, alloc: boolean): PageTable | null {
+export function tableFor(mm: MmStruct, vpn: number, level: TableLevel, alloc: boolean): PageTable {
+  const pt = mm.machine.pt;
   let table = mm.pgd;
-  while (table.level > level) {
-    const i = tableIndex(vpn, table.level);
-    const e = table.entries[i];
-    if (e === undefined) {
-      if (!alloc) return null;
-      const childLevel = (table.level - 1) as TableLevel;
-      const span = ENTRY_SPAN[table.level]!;
-      const child = newPageTable(childLevel, vpn - (vpn % span));
-      setEntry(table, i, { kind: 'table', table: child });
+  for (let l = pt.level[table]! as TableLevel; l > level; l--) {
+    const p = table * PTRS_PER_TABLE + tableIndex(vpn, l);
+    const kind = pt.kind[p]!;
+    if (kind === PT_TABLE) {
+      table = pt.val[p]!;
+    } else if (kind === PT_NONE) {
+      if (!alloc) return NULL_PTR;
+      const span = ENTRY_SPAN[l]!;
+      const child = pt.alloc((l - 1) as TableLevel, vpn - (vpn % span), mm.id);
+      pt.set(p, PT_TABLE, child, 0, 0);
       table = child;
-    } else if (e.kind === 'table') {
-      table = e.table;
     } else {
-      return null;
+      return NULL_PTR;
     }
   }
   return table;
 }
 
-/** The entry pointer at `level` for `vpn` (tables allocated on the way if `alloc`). */
-export function entryPointer(mm: MmStruct, vpn: number, level: TableLevel, alloc: boolean): EntryPointer | null {
+/** The entry pointer at `level` for `vpn` (tables allocated on the way if `alloc`), or NULL_PTR. */
+export function entryPointer(mm: MmStruct, vpn: number, level: TableLevel, alloc: boolean): EntryPointer {
   const table = tableFor(mm, vpn, level, alloc);
-  return table ? { table, index: tableIndex(vpn, level) } : null;
+  return table === NULL_PTR ? NULL_PTR : table * PTRS_PER_TABLE + tableIndex(vpn, level);
 }
 
 /**
  * The lowest entry on the path to `vpn`: a PTE-level entry, or a PMD entry that is a leaf or
- * not present. Null when some level is none. The model's own lookup: nothing is charged.
+ * not present. NULL_PTR when some level is none. The model's own lookup: nothing is charged.
  */
-export function lookupEntry(mm: MmStruct, vpn: number): { ptr: EntryPointer; entry: PtEntry } | null {
+export function lookupEntry(mm: MmStruct, vpn: number): EntryPointer {
+  const pt = mm.machine.pt;
   let table = mm.pgd;
-  for (;;) {
-    const index = tableIndex(vpn, table.level);
-    const entry = table.entries[index];
-    if (entry === undefined) return null;
-    if (entry.kind !== 'table' || table.level === PTE_LEVEL) return { ptr: { table, index }, entry };
-    table = entry.table;
+  for (let l = pt.level[table]! as TableLevel; ; l--) {
+    const p = table * PTRS_PER_TABLE + tableIndex(vpn, l);
+    const kind = pt.kind[p]!;
+    if (kind === PT_NONE) return NULL_PTR;
+    if (kind !== PT_TABLE || l === PTE_LEVEL) return p;
+    table = pt.val[p]!;
   }
 }
 
@@ -109,21 +112,47 @@ export function lookupEntry(mm: MmStruct, vpn: number): { ptr: EntryPointer; ent
  * [floor, ceiling), the gap no other VMA uses. The tables must already be empty of mappings.
  */
 export function free_pgd_range(mm: MmStruct, start: number, end: number, floor: number, ceiling: number): void {
-  freeTablesIn(mm.pgd, start, end, floor, ceiling);
+  freeTablesIn(mm, mm.pgd, start, end, floor, ceiling);
 }
 
-function freeTablesIn(table: PageTable, start: number, end: number, floor: number, ceiling: number): void {
-  if (table.level === PTE_LEVEL) return;
-  const span = ENTRY_SPAN[table.level]!;
-  const stop = Math.min(end, table.base + span * 512);
-  for (let slotStart = Math.max(start - (start % span), table.base); slotStart < stop; slotStart += span) {
-    const i = tableIndex(slotStart, table.level);
-    const e = table.entries[i];
-    if (e === undefined || e.kind !== 'table') continue;
+function freeTablesIn(mm: MmStruct, table: PageTable, start: number, end: number, floor: number, ceiling: number): void {
+  const pt = mm.machine.pt;
+  const level = pt.level[table]! as TableLevel;
+  if (level === PTE_LEVEL) return;
+  const span = ENTRY_SPAN[level]!;
+  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
+  for (let slotStart = Math.max(start - (start % span), pt.base[table]!); slotStart < stop; slotStart += span) {
+    const p = table * PTRS_PER_TABLE + tableIndex(slotStart, level);
+    if (pt.kind[p] !== PT_TABLE) continue;
+    const child = pt.val[p]!;
     if (slotStart >= floor && slotStart + span <= ceiling) {
-      setEntry(table, i, undefined);
+      pt.clear(p);
+      freeSubtree(mm, child);
     } else {
-      freeTablesIn(e.table, Math.max(start, slotStart), Math.min(end, slotStart + span), floor, ceiling);
+      freeTablesIn(mm, child, Math.max(start, slotStart), Math.min(end, slotStart + span), floor, ceiling);
     }
   }
+}
+
+/** Give a detached table and every table below it back (their entries are none or tables). */
+function freeSubtree(mm: MmStruct, table: PageTable): void {
+  const pt = mm.machine.pt;
+  if (pt.level[table] !== PTE_LEVEL && pt.count[table]! > 0) {
+    const from = table * PTRS_PER_TABLE;
+    for (let p = from; p < from + PTRS_PER_TABLE; p++) {
+      if (pt.kind[p] === PT_TABLE) {
+        freeSubtree(mm, pt.val[p]!);
+        pt.clear(p);
+      }
+    }
+  }
+  if (pt.count[table] !== 0) {
+    // Non-table leaves left (not-present entries the zap kept): clear them so a reused table starts empty.
+    const from = table * PTRS_PER_TABLE;
+    for (let p = from; p < from + PTRS_PER_TABLE; p++) {
+      if (isMappingKind(pt.kind[p]!)) throw new Error(`free_pgd_range: page ${pt.vpnOf(p)} is still mapped`);
+      if (pt.kind[p] !== PT_NONE) pt.clear(p);
+    }
+  }
+  pt.free(table);
 }

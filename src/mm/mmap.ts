@@ -6,7 +6,7 @@ import { entryPointer, free_pgd_range, type MmStruct, mm_alloc } from './mm.ts';
 import { forEachLeaf } from './leaves.ts';
 import { copy_page_range, zap_page_range } from './memory.ts';
 import { __split_huge_pmd } from './thp.ts';
-import { type PtEntry, setEntry, type TableEntry } from './pgtable.ts';
+import { type EntryPointer, isMappingKind, PT_PMD_LEAF, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
 import {
   __split_vma,
@@ -166,13 +166,16 @@ export function do_mprotect(mm: MmStruct, start: number, pages: number, prot: 'r
   const newProt = protFlags(prot);
   const held = madvise_flags(mm, start, pages, newProt, (VM_READ | VM_WRITE) & ~newProt);
   const end = start + pages;
+  const pt = mm.machine.pt;
+  const folios = mm.machine.folios;
   for (const vma of held) {
-    forEachLeaf(mm, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end), (_ptr, entry) => {
-      if (entry.kind !== 'pte' && entry.kind !== 'pmd-leaf') return;
-      if ((newProt & VM_WRITE) === 0) entry.writable = false;
+    forEachLeaf(mm, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end), (p) => {
+      if (!isMappingKind(pt.kind[p]!)) return;
+      const folio = pt.val[p]!;
+      if ((newProt & VM_WRITE) === 0) pt.setBit(p, PTE_WRITE, false);
       // MM_CP_TRY_CHANGE_WRITABLE: an exclusive anon page may become writable again at once.
-      else if (!entry.special && entry.folio.anon && !entry.folio.ksm && entry.folio.maps.length === 1 && entry.folio.refcount === 1) {
-        entry.writable = true;
+      else if (!pt.has(p, PTE_SPECIAL) && folios.anon(folio) && !folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
+        pt.setBit(p, PTE_WRITE, true);
       }
     });
   }
@@ -211,22 +214,26 @@ export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: num
 
 /** mm/mremap.c: move_page_tables — every entry moves to the same offset at the destination. */
 function move_page_tables(mm: MmStruct, old: number, to: number, pages: number): void {
+  const machine = mm.machine;
+  const pt = machine.pt;
   const aligned = (old - to) % HPAGE_PMD_NR === 0;
   // Split PMD leaves that cannot move whole (move_huge_pmd needs both sides 2 MiB aligned).
-  forEachLeaf(mm, old, old + pages, (ptr, entry, vpn) => {
-    if (entry.kind === 'pmd-leaf' && (!aligned || vpn < old || vpn + HPAGE_PMD_NR > old + pages)) __split_huge_pmd(mm, ptr);
+  forEachLeaf(mm, old, old + pages, (p, vpn) => {
+    if (pt.kind[p] === PT_PMD_LEAF && (!aligned || vpn < old || vpn + HPAGE_PMD_NR > old + pages)) __split_huge_pmd(mm, p);
   });
-  const moves: { level: 0 | 1; from: number; entry: Exclude<PtEntry, TableEntry> }[] = [];
-  forEachLeaf(mm, old, old + pages, (ptr, entry, vpn) => {
-    if (entry.kind === 'table') return;
-    moves.push({ level: ptr.table.level === PTE_LEVEL ? 0 : 1, from: vpn, entry });
-    setEntry(ptr.table, ptr.index, undefined);
+  const moves: { level: 0 | 1; from: number; p: EntryPointer }[] = [];
+  forEachLeaf(mm, old, old + pages, (p, vpn) => {
+    moves.push({ level: pt.levelOf(p) === PTE_LEVEL ? 0 : 1, from: vpn, p });
   });
+  // Each entry goes to its destination slot, taking its place in its folio's mapping list.
+  // The source and destination ranges do not overlap, so no move overwrites a later source.
   for (const m of moves) {
     const dest = m.from - old + to;
-    const ptr = entryPointer(mm, dest, m.level === 0 ? PTE_LEVEL : PMD_LEVEL, true)!;
-    if (m.entry.kind === 'pte' || m.entry.kind === 'pmd-leaf') m.entry.vpn = dest;
-    setEntry(ptr.table, ptr.index, m.entry);
+    const d = entryPointer(mm, dest, m.level === 0 ? PTE_LEVEL : PMD_LEVEL, true);
+    const kind = pt.kindOf(m.p);
+    pt.set(d, kind, pt.val[m.p]!, pt.page[m.p]!, pt.bits[m.p]!);
+    if (isMappingKind(kind) && !machine.folios.zeroPage(pt.val[m.p]!)) machine.folios.relinkMapping(pt, pt.val[m.p]!, m.p, d);
+    pt.clear(m.p);
   }
 }
 

@@ -1,11 +1,27 @@
 // mm/pagewalk.c: walk_page_range_vma / walk_page_range with struct mm_walk_ops. Every level
 // loop reads each entry in range once (charged); a none entry is skipped at the highest level
 // it occurs, so cost follows the populated tables, not the virtual size (kernel/scan.md §3).
-import type { Machine } from './machine.ts';
+import type { Folio } from './folio.ts';
 import type { MmStruct } from './mm.ts';
-import { chargeReads, type EntryPointer, type PageTable, type PtEntry, type ReadAccount } from './pgtable.ts';
+import {
+  chargeReads,
+  type EntryPointer,
+  NULL_PTR,
+  type PageTable,
+  type PageTables,
+  PT_MIGRATION,
+  PT_NONE,
+  PT_PMD_LEAF,
+  PT_PTE,
+  PT_TABLE,
+  PTE_DIRTY,
+  PTE_SPECIAL,
+  PTE_WRITE,
+  type PtePointer,
+  type ReadAccount,
+} from './pgtable.ts';
 import { __split_huge_pmd } from './thp.ts';
-import { addrEnd, PMD_LEVEL, PTE_LEVEL, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
+import { addrEnd, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
 import { find_vma, VM_PFNMAP, type VmAreaStruct } from './vma.ts';
 
 export const EINVAL = -22;
@@ -41,37 +57,77 @@ export interface MmWalkOps<P> {
   readonly walk_lock: PageWalkLock;
 }
 
-/** A mapped PTE pointer (pte_t *): reading through it with ptep_get is charged. */
-export interface PtePointer {
-  readonly table: PageTable;
-  /** Advance with `ptep.index++` as C does `ptep++`. */
-  index: number;
-  readonly machine: Machine;
-  readonly account: ReadAccount;
+// ---- entry values (include/linux/pgtable.h): an entry read is named by its pointer ----
+
+/** pte_none / pmd_none */
+export function pte_none(pt: PageTables, e: EntryPointer): boolean {
+  return pt.kind[e] === PT_NONE;
+}
+export const pmd_none = pte_none;
+/** pte_present: a present PTE (not none, not a swap or migration entry) */
+export function pte_present(pt: PageTables, e: EntryPointer): boolean {
+  return pt.kind[e] === PT_PTE;
+}
+/** pmd_present: a PMD pointing to a PTE table, or a PMD leaf */
+export function pmd_present(pt: PageTables, e: EntryPointer): boolean {
+  return pt.kind[e] === PT_TABLE || pt.kind[e] === PT_PMD_LEAF;
+}
+/** pmd_trans_huge (pmd_leaf): a PMD-mapped THP or the huge zero page */
+export function pmd_trans_huge(pt: PageTables, e: EntryPointer): boolean {
+  return pt.kind[e] === PT_PMD_LEAF;
+}
+/** pte_special / pmd_special: no struct page behind it for vm_normal_page (the zero pages) */
+export function pte_special(pt: PageTables, e: EntryPointer): boolean {
+  return (pt.bits[e]! & PTE_SPECIAL) !== 0;
+}
+/** pte_dirty */
+export function pte_dirty(pt: PageTables, e: EntryPointer): boolean {
+  return (pt.bits[e]! & PTE_DIRTY) !== 0;
+}
+/** pte_write */
+export function pte_write(pt: PageTables, e: EntryPointer): boolean {
+  return (pt.bits[e]! & PTE_WRITE) !== 0;
+}
+/** is_migration_entry (of a not-present PTE or PMD) */
+export function is_migration_entry(pt: PageTables, e: EntryPointer): boolean {
+  return pt.kind[e] === PT_MIGRATION;
+}
+/** page_folio(pte_page(pte)) / pfn_swap_entry_folio: the folio a present or migration entry points to */
+export function entry_folio(pt: PageTables, e: EntryPointer): Folio {
+  return pt.val[e]!;
+}
+/** The page of its folio that a present PTE maps (pte_page - &folio->page). */
+export function pte_page_index(pt: PageTables, e: EntryPointer): number {
+  return pt.page[e]!;
+}
+/** The first vpn a PMD entry maps. */
+export function pmd_vpn(pt: PageTables, e: EntryPointer): number {
+  return pt.vpnOf(e);
 }
 
-/** include/linux/pgtable.h: ptep_get — one charged PTE read. */
-export function ptep_get(ptep: PtePointer): PtEntry | undefined {
-  chargeReads(ptep.machine.counters, ptep.machine.levels, PTE_LEVEL, 1, ptep.account);
-  return ptep.table.entries[ptep.index];
+/** include/linux/pgtable.h: ptep_get — one charged PTE read; the value is read through the pointer. */
+export function ptep_get<P>(walk: MmWalk<P>, ptep: PtePointer): EntryPointer {
+  chargeReads(walk.mm.machine.counters, walk.mm.machine.levels, PTE_LEVEL, 1, walk.account);
+  return ptep;
 }
 
 /** include/linux/pgtable.h: pmdp_get_lockless — the walker just read this entry: not charged again. */
-export function pmdp_get_lockless(pmdp: EntryPointer): PtEntry | undefined {
-  return pmdp.table.entries[pmdp.index];
+export function pmdp_get_lockless(pmdp: EntryPointer): EntryPointer {
+  return pmdp;
 }
 
 /** pmdp_get under the PMD lock: a re-read of the same entry, not charged again. */
 export const pmdp_get = pmdp_get_lockless;
 
 /**
- * include/linux/pgtable.h: pte_offset_map_lock — map the PTE table under a PMD, or null when
- * the PMD is none, a leaf or not present (the caller then treats the range as empty).
+ * include/linux/pgtable.h: pte_offset_map_lock — map the PTE table under a PMD (the pointer
+ * to the PTE for `addr`), or NULL_PTR when the PMD is none, a leaf or not present (the caller
+ * then treats the range as empty).
  */
-export function pte_offset_map_lock<P>(walk: MmWalk<P>, pmdp: EntryPointer, addr: number): PtePointer | null {
-  const e = pmdp.table.entries[pmdp.index];
-  if (e === undefined || e.kind !== 'table') return null;
-  return { table: e.table, index: tableIndex(addr, PTE_LEVEL), machine: walk.mm.machine, account: walk.account };
+export function pte_offset_map_lock<P>(walk: MmWalk<P>, pmdp: EntryPointer, addr: number): PtePointer {
+  const pt = walk.mm.machine.pt;
+  if (pt.kind[pmdp] !== PT_TABLE) return NULL_PTR;
+  return pt.val[pmdp]! * PTRS_PER_TABLE + tableIndex(addr, PTE_LEVEL);
 }
 
 /** mm/pagewalk.c: real_depth — depth of a level ignoring folded levels. */
@@ -85,17 +141,18 @@ function actionOf<P>(walk: MmWalk<P>): WalkAction {
   return walk.action;
 }
 
-function readEntry<P>(walk: MmWalk<P>, table: PageTable, addr: number): { ptr: EntryPointer; e: PtEntry | undefined } {
+/** One charged read of the entry for `addr` in `table`: its pointer. */
+function readEntry<P>(walk: MmWalk<P>, table: PageTable, addr: number): EntryPointer {
   const machine = walk.mm.machine;
-  chargeReads(machine.counters, machine.levels, table.level, 1, walk.account);
-  const index = tableIndex(addr, table.level);
-  return { ptr: { table, index }, e: table.entries[index] };
+  const level = machine.pt.level[table]! as TableLevel;
+  chargeReads(machine.counters, machine.levels, level, 1, walk.account);
+  return table * PTRS_PER_TABLE + tableIndex(addr, level);
 }
 
 /** mm/pagewalk.c: walk_pte_range (walk_pte_range_inner) — pte_entry for each PTE in [addr, end). */
 function walk_pte_range<P>(walk: MmWalk<P>, pmd: EntryPointer, addr: number, end: number): number {
-  const pte = pte_offset_map_lock(walk, pmd, addr);
-  if (!pte) {
+  let pte = pte_offset_map_lock(walk, pmd, addr);
+  if (pte === NULL_PTR) {
     walk.action = 'again';
     return 0;
   }
@@ -106,7 +163,7 @@ function walk_pte_range<P>(walk: MmWalk<P>, pmd: EntryPointer, addr: number, end
     if (err) break;
     if (addr >= end - 1) break;
     addr++;
-    pte.index++;
+    pte++;
   }
   return err;
 }
@@ -114,12 +171,13 @@ function walk_pte_range<P>(walk: MmWalk<P>, pmd: EntryPointer, addr: number, end
 /** mm/pagewalk.c: walk_pmd_range */
 function walk_pmd_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end: number): number {
   const ops = walk.ops;
+  const pt = walk.mm.machine.pt;
   const depth = real_depth(walk, 3);
   let err = 0;
   do {
     const next = addrEnd(addr, end, PMD_LEVEL);
-    const { ptr, e } = readEntry(walk, table, addr);
-    if (e === undefined) {
+    const ptr = readEntry(walk, table, addr);
+    if (pt.kind[ptr] === PT_NONE) {
       if (ops.pte_hole) err = ops.pte_hole(addr, next, depth, walk);
       if (err) break;
       addr = next;
@@ -132,11 +190,11 @@ function walk_pmd_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end:
     }
     if (err) break;
     if (actionOf(walk) === 'again') continue; // goto again: same PMD
-    if ((!walk.vma && e.kind !== 'table') || actionOf(walk) === 'continue' || !ops.pte_entry) {
+    if ((!walk.vma && pt.kind[ptr] !== PT_TABLE) || actionOf(walk) === 'continue' || !ops.pte_entry) {
       addr = next;
       continue;
     }
-    if (walk.vma && e.kind === 'pmd-leaf') __split_huge_pmd(walk.mm, ptr);
+    if (walk.vma && pt.kind[ptr] === PT_PMD_LEAF) __split_huge_pmd(walk.mm, ptr);
     err = walk_pte_range(walk, ptr, addr, next);
     if (err) break;
     if (actionOf(walk) === 'again') continue;
@@ -148,12 +206,13 @@ function walk_pmd_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end:
 /** mm/pagewalk.c: walk_pud_range */
 function walk_pud_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end: number): number {
   const ops = walk.ops;
+  const pt = walk.mm.machine.pt;
   const depth = real_depth(walk, 2);
   let err = 0;
   do {
     const next = addrEnd(addr, end, PUD_LEVEL);
-    const { ptr, e } = readEntry(walk, table, addr);
-    if (e === undefined) {
+    const ptr = readEntry(walk, table, addr);
+    if (pt.kind[ptr] === PT_NONE) {
       if (ops.pte_hole) err = ops.pte_hole(addr, next, depth, walk);
       if (err) break;
       addr = next;
@@ -163,11 +222,11 @@ function walk_pud_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end:
     if (ops.pud_entry) err = ops.pud_entry(ptr, addr, next, walk);
     if (err) break;
     if (actionOf(walk) === 'again') continue;
-    if (actionOf(walk) === 'continue' || !(ops.pmd_entry || ops.pte_entry) || e.kind !== 'table') {
+    if (actionOf(walk) === 'continue' || !(ops.pmd_entry || ops.pte_entry) || pt.kind[ptr] !== PT_TABLE) {
       addr = next;
       continue;
     }
-    err = walk_pmd_range(walk, e.table, addr, next);
+    err = walk_pmd_range(walk, pt.val[ptr]!, addr, next);
     if (err) break;
     addr = next;
   } while (addr !== end);
@@ -177,6 +236,7 @@ function walk_pud_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end:
 /** mm/pagewalk.c: walk_p4d_range — with 4 levels the P4D is folded into the PGD entry (no read). */
 function walk_p4d_range<P>(walk: MmWalk<P>, pgd: EntryPointer, table: PageTable, addr: number, end: number): number {
   const ops = walk.ops;
+  const pt = walk.mm.machine.pt;
   if (walk.mm.machine.levels === 4) {
     // p4d_offset(pgd) is the pgd entry; p4d_none_or_clear_bad is constantly false; p4d_addr_end = end.
     let err = 0;
@@ -189,8 +249,8 @@ function walk_p4d_range<P>(walk: MmWalk<P>, pgd: EntryPointer, table: PageTable,
   let err = 0;
   do {
     const next = addrEnd(addr, end, 3);
-    const { ptr, e } = readEntry(walk, table, addr);
-    if (e === undefined || e.kind !== 'table') {
+    const ptr = readEntry(walk, table, addr);
+    if (pt.kind[ptr] !== PT_TABLE) {
       if (ops.pte_hole) err = ops.pte_hole(addr, next, depth, walk);
       if (err) break;
       addr = next;
@@ -200,7 +260,7 @@ function walk_p4d_range<P>(walk: MmWalk<P>, pgd: EntryPointer, table: PageTable,
       err = ops.p4d_entry(ptr, addr, next, walk);
       if (err) break;
     }
-    if (ops.pud_entry || ops.pmd_entry || ops.pte_entry) err = walk_pud_range(walk, e.table, addr, next);
+    if (ops.pud_entry || ops.pmd_entry || ops.pte_entry) err = walk_pud_range(walk, pt.val[ptr]!, addr, next);
     if (err) break;
     addr = next;
   } while (addr !== end);
@@ -210,12 +270,13 @@ function walk_p4d_range<P>(walk: MmWalk<P>, pgd: EntryPointer, table: PageTable,
 /** mm/pagewalk.c: walk_pgd_range */
 function walk_pgd_range<P>(walk: MmWalk<P>, addr: number, end: number): number {
   const ops = walk.ops;
+  const pt = walk.mm.machine.pt;
   const top = walk.mm.pgd;
   let err = 0;
   do {
-    const next = addrEnd(addr, end, top.level as TableLevel);
-    const { ptr, e } = readEntry(walk, top, addr);
-    if (e === undefined || e.kind !== 'table') {
+    const next = addrEnd(addr, end, pt.level[top]! as TableLevel);
+    const ptr = readEntry(walk, top, addr);
+    if (pt.kind[ptr] !== PT_TABLE) {
       if (ops.pte_hole) err = ops.pte_hole(addr, next, 0, walk);
       if (err) break;
       addr = next;
@@ -225,7 +286,7 @@ function walk_pgd_range<P>(walk: MmWalk<P>, addr: number, end: number): number {
       err = ops.pgd_entry(ptr, addr, next, walk);
       if (err) break;
     }
-    if (ops.p4d_entry || ops.pud_entry || ops.pmd_entry || ops.pte_entry) err = walk_p4d_range(walk, ptr, e.table, addr, next);
+    if (ops.p4d_entry || ops.pud_entry || ops.pmd_entry || ops.pte_entry) err = walk_p4d_range(walk, ptr, pt.val[ptr]!, addr, next);
     if (err) break;
     addr = next;
   } while (addr !== end);

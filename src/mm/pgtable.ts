@@ -1,77 +1,192 @@
-// Page tables: a sparse radix tree of 512-entry tables, 4 or 5 levels (arch/x86 pgtable_64).
-// Reading an entry through these accessors is the unit of scan cost: each real table entry
-// read is charged once to `pt_reads` and its level (or to `unmerge_pt_reads`).
+// Page tables: a sparse radix tree of 512-entry tables, 4 or 5 levels (arch/x86 pgtable_64),
+// stored as struct-of-arrays. A table is an integer handle; an entry pointer (pgd_t *, pmd_t *,
+// pte_t *) is the integer `table * 512 + index`, so `ptep + 1` is the next entry of the same
+// table, as in C. Reading an entry through the walkers is the unit of scan cost: each real
+// table entry read is charged once to `pt_reads` and its level (or to `unmerge_pt_reads`).
 import { COUNTER_SLOT, type CounterSlots } from './counters.ts';
 import type { Folio } from './folio.ts';
-import type { MmStruct } from './mm.ts';
-import { PTRS_PER_TABLE, type PagingLevels, type TableLevel, topLevel } from './units.ts';
+import { ENTRY_SPAN, PTRS_PER_TABLE, type PagingLevels, type TableLevel, topLevel } from './units.ts';
 
-export interface PageTable {
-  readonly level: TableLevel;
-  /** First vpn this table covers. */
-  readonly base: number;
-  readonly entries: (PtEntry | undefined)[];
-  /** Non-none entries. */
-  count: number;
-}
+/** A page table: a handle into the machine's PageTables. */
+export type PageTable = number;
+/** A pointer to one entry of one table: table * 512 + index (the model's pgd_t * … pte_t *). */
+export type EntryPointer = number;
+/** A mapped PTE pointer (pte_t *): an EntryPointer into a PTE table. */
+export type PtePointer = EntryPointer;
+/** No table, no entry: NULL. */
+export const NULL_PTR = -1;
 
-/** A present entry at PGD/P4D/PUD/PMD level pointing to the next table. */
-export interface TableEntry {
-  readonly kind: 'table';
-  readonly table: PageTable;
-}
+// What an entry holds (the kind of pgd_t / pmd_t / pte_t value).
+/** pte_none / pmd_none */
+export const PT_NONE = 0;
+/** A present entry at PGD/P4D/PUD/PMD level pointing to the next table (val = its handle). */
+export const PT_TABLE = 1;
+/** A present PTE (pte_present): val = the folio, page = which page of it. */
+export const PT_PTE = 2;
+/** A present PMD leaf: a PMD-mapped THP (val = the folio). */
+export const PT_PMD_LEAF = 3;
+/** A not-present swap entry: val = the content id of the page in swap. */
+export const PT_SWAP = 4;
+/** A not-present migration entry: val = the folio being migrated. */
+export const PT_MIGRATION = 5;
+export type EntryKind = typeof PT_NONE | typeof PT_TABLE | typeof PT_PTE | typeof PT_PMD_LEAF | typeof PT_SWAP | typeof PT_MIGRATION;
 
-/** A present PTE (pte_present). `special` PTEs (zero page) have no vm_normal_page. */
-export interface PteEntry {
-  readonly kind: 'pte';
-  folio: Folio;
-  /** Which page of the folio (a PTE-mapped THP maps each page separately). */
-  page: number;
-  writable: boolean;
-  dirty: boolean;
-  special: boolean;
-  readonly mm: MmStruct;
-  vpn: number;
-  /**
-   * Ground truth only (the oracle reads it, variants never do): this zero-page PTE was
-   * placed by KSM's replace_page, whatever the kernel version does to mark it.
-   */
-  ksmPlacedZero?: boolean;
-}
-
-/** A present PMD leaf: a PMD-mapped THP (or the huge zero page, special). */
-export interface PmdLeafEntry {
-  readonly kind: 'pmd-leaf';
-  folio: Folio;
-  writable: boolean;
-  dirty: boolean;
-  special: boolean;
-  readonly mm: MmStruct;
-  vpn: number;
-}
-
-/** A not-present swap entry: the page's content lives in swap. */
-export interface SwapEntry {
-  readonly kind: 'swap';
-  readonly content: number;
-}
-
-/** A not-present migration entry pointing at the folio being migrated. */
-export interface MigrationEntry {
-  readonly kind: 'migration';
-  readonly folio: Folio;
-  readonly writable: boolean;
-}
-
-export type PtEntry = TableEntry | PteEntry | PmdLeafEntry | SwapEntry | MigrationEntry;
-/** Entries that map a folio: what the ground truth lists. */
-export type MappingEntry = PteEntry | PmdLeafEntry;
+// Entry bits (pte_write, pte_dirty, pte_special) and the model's ground-truth mark.
+export const PTE_WRITE = 1;
+export const PTE_DIRTY = 2;
+export const PTE_SPECIAL = 4;
+/**
+ * Ground truth only (the oracle reads it, variants never do): this zero-page PTE was placed by
+ * KSM's replace_page, whatever the kernel version does to mark it.
+ */
+export const PTE_KSM_PLACED_ZERO = 8;
 
 /** Who pays for a page-table read: ksmd's scan, an unmerge (break_ksm) or nobody (the model's own bookkeeping). */
 export type ReadAccount = 'scan' | 'unmerge' | 'none';
 
-export function newPageTable(level: TableLevel, base: number): PageTable {
-  return { level, base, entries: new Array<PtEntry | undefined>(PTRS_PER_TABLE), count: 0 };
+const INITIAL_TABLES = 64;
+
+/**
+ * Every page table of one machine. Per table: level, first vpn covered, non-none entries and
+ * owning mm. Per entry: kind, bits, value (child table, folio or swap content), page index,
+ * and the links of the folio's mapping list (the ground truth of which entries map a folio).
+ */
+export class PageTables {
+  level = new Uint8Array(INITIAL_TABLES);
+  base = new Float64Array(INITIAL_TABLES);
+  count = new Int32Array(INITIAL_TABLES);
+  owner = new Int32Array(INITIAL_TABLES);
+  kind = new Uint8Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  bits = new Uint8Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  val = new Float64Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  page = new Uint16Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  mapNext = new Int32Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  mapPrev = new Int32Array(INITIAL_TABLES * PTRS_PER_TABLE);
+  private capacity = INITIAL_TABLES;
+  private used = 0;
+  private readonly freeTables: number[] = [];
+  /** Tables in use (for memory reports). */
+  live = 0;
+
+  /** pte_alloc & co.: an empty table at `level` covering [base, base + 512 entries) for mm `owner`. */
+  alloc(level: TableLevel, base: number, owner: number): PageTable {
+    let t = this.freeTables.pop();
+    if (t === undefined) {
+      if (this.used === this.capacity) this.grow();
+      t = this.used++;
+    } else {
+      const from = t * PTRS_PER_TABLE;
+      this.kind.fill(PT_NONE, from, from + PTRS_PER_TABLE);
+      this.bits.fill(0, from, from + PTRS_PER_TABLE);
+      this.val.fill(0, from, from + PTRS_PER_TABLE);
+      this.page.fill(0, from, from + PTRS_PER_TABLE);
+    }
+    this.level[t] = level;
+    this.base[t] = base;
+    this.count[t] = 0;
+    this.owner[t] = owner;
+    this.live++;
+    return t;
+  }
+
+  /** pte_free & co.: the table goes back (its entries must be none). */
+  free(t: PageTable): void {
+    this.freeTables.push(t);
+    this.live--;
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const n = cap * PTRS_PER_TABLE;
+    this.level = grown(new Uint8Array(cap), this.level);
+    this.base = grown(new Float64Array(cap), this.base);
+    this.count = grown(new Int32Array(cap), this.count);
+    this.owner = grown(new Int32Array(cap), this.owner);
+    this.kind = grown(new Uint8Array(n), this.kind);
+    this.bits = grown(new Uint8Array(n), this.bits);
+    this.val = grown(new Float64Array(n), this.val);
+    this.page = grown(new Uint16Array(n), this.page);
+    this.mapNext = grown(new Int32Array(n), this.mapNext);
+    this.mapPrev = grown(new Int32Array(n), this.mapPrev);
+    this.capacity = cap;
+  }
+
+  /** The table an entry pointer points into. */
+  tableOf(p: EntryPointer): PageTable {
+    return Math.floor(p / PTRS_PER_TABLE);
+  }
+
+  /** The level of the table an entry pointer points into. */
+  levelOf(p: EntryPointer): TableLevel {
+    return this.level[Math.floor(p / PTRS_PER_TABLE)]! as TableLevel;
+  }
+
+  /** The first vpn an entry covers. */
+  vpnOf(p: EntryPointer): number {
+    const t = Math.floor(p / PTRS_PER_TABLE);
+    return this.base[t]! + (p - t * PTRS_PER_TABLE) * ENTRY_SPAN[this.level[t]!]!;
+  }
+
+  /** The id of the mm whose tables hold this entry. */
+  mmIdOf(p: EntryPointer): number {
+    return this.owner[Math.floor(p / PTRS_PER_TABLE)]!;
+  }
+
+  /** The entry of table `t` at `index`. */
+  entry(t: PageTable, index: number): EntryPointer {
+    return t * PTRS_PER_TABLE + index;
+  }
+
+  /** The kind of value an entry holds. */
+  kindOf(p: EntryPointer): EntryKind {
+    return this.kind[p]! as EntryKind;
+  }
+
+  /** The next-level table of a PT_TABLE entry. */
+  child(p: EntryPointer): PageTable {
+    return this.val[p]!;
+  }
+
+  /** The folio of a present PTE, PMD leaf or migration entry. */
+  folio(p: EntryPointer): Folio {
+    return this.val[p]!;
+  }
+
+  has(p: EntryPointer, bit: number): boolean {
+    return (this.bits[p]! & bit) !== 0;
+  }
+
+  setBit(p: EntryPointer, bit: number, on: boolean): void {
+    if (on) this.bits[p] = this.bits[p]! | bit;
+    else this.bits[p] = this.bits[p]! & ~bit;
+  }
+
+  /** Write an entry (set_pte_at / pmd_populate / pte_clear), keeping the table's non-none count. */
+  set(p: EntryPointer, kind: EntryKind, val: number, page: number, bits: number): void {
+    const t = Math.floor(p / PTRS_PER_TABLE);
+    const was = this.kind[p]!;
+    if (was === PT_NONE && kind !== PT_NONE) this.count[t] = this.count[t]! + 1;
+    else if (was !== PT_NONE && kind === PT_NONE) this.count[t] = this.count[t]! - 1;
+    this.kind[p] = kind;
+    this.val[p] = val;
+    this.page[p] = page;
+    this.bits[p] = bits;
+  }
+
+  /** pte_clear */
+  clear(p: EntryPointer): void {
+    this.set(p, PT_NONE, 0, 0, 0);
+  }
+}
+
+function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(bigger: T, old: T): T {
+  bigger.set(old as ArrayLike<number>);
+  return bigger;
+}
+
+/** Does this entry map a folio (a present PTE or PMD leaf): what the ground truth lists. */
+export function isMappingKind(kind: number): boolean {
+  return kind === PT_PTE || kind === PT_PMD_LEAF;
 }
 
 type LevelCounter = 'pt_reads_pgd' | 'pt_reads_p4d' | 'pt_reads_pud' | 'pt_reads_pmd' | 'pt_reads_pte';
@@ -109,21 +224,4 @@ export function chargeReads(
   }
   slots[PT_READS]! += n;
   slots[LEVEL_SLOT[levels - 4]![level]!]! += n;
-}
-
-/** A pointer to one entry of one table: the model's pgd_t* / pud_t* / pmd_t* / pte_t*. */
-export interface EntryPointer {
-  readonly table: PageTable;
-  readonly index: number;
-}
-
-export function entryAt(p: EntryPointer): PtEntry | undefined {
-  return p.table.entries[p.index];
-}
-
-export function setEntry(table: PageTable, index: number, entry: PtEntry | undefined): void {
-  const old = table.entries[index];
-  if (old === undefined && entry !== undefined) table.count++;
-  else if (old !== undefined && entry === undefined) table.count--;
-  table.entries[index] = entry;
 }

@@ -1,91 +1,84 @@
 // Installing and removing mappings with their rmap and the ground truth (mm/rmap.c,
 // mm/memory.c set_pte_at / zap_present_pte). Each mapping holds one folio reference; the
-// folio's `maps` list is the ground truth the oracle compares rmap walks with.
-import type { Folio } from './folio.ts';
+// folio's mapping list is the ground truth the oracle compares rmap walks with.
+import { FOLIO_ANON, type Folio } from './folio.ts';
 import { folio_get, folio_put, type Machine } from './machine.ts';
 import { entryPointer, type MmStruct } from './mm.ts';
-import { type EntryPointer, type MappingEntry, type PteEntry, setEntry } from './pgtable.ts';
+import { type EntryPointer, isMappingKind, NULL_PTR, PT_NONE, PT_PTE, PT_TABLE, PTE_DIRTY, PTE_KSM_PLACED_ZERO, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
 import { PTE_LEVEL } from './units.ts';
 import type { VmAreaStruct } from './vma.ts';
 
 /** mm/rmap.c: folio_add_new_anon_rmap — a fresh anon folio gets its anon_vma and index. */
-export function folio_add_new_anon_rmap(folio: Folio, vma: VmAreaStruct, vpn: number): void {
+export function folio_add_new_anon_rmap(machine: Machine, folio: Folio, vma: VmAreaStruct, vpn: number): void {
   if (!vma.anon_vma) throw new Error('folio_add_new_anon_rmap: VMA has no anon_vma');
-  folio.anon = true;
-  folio.mapping = { kind: 'anon', anonVma: vma.anon_vma };
-  folio.index = vpn - vma.vm_start + vma.vm_pgoff; // linear_page_index(vma, vpn)
+  const folios = machine.folios;
+  folios.setFlag(folio, FOLIO_ANON, true);
+  folios.mapping[folio] = vma.anon_vma;
+  folios.index[folio] = vpn - vma.vm_start + vma.vm_pgoff; // linear_page_index(vma, vpn)
 }
 
 /** Record a mapping in the ground truth; each mapping holds one folio reference. */
-export function addMapping(folio: Folio, entry: MappingEntry): void {
-  if (folio.zeroPage) return;
-  folio.maps.push(entry);
-  folio_get(folio);
+export function addMapping(machine: Machine, folio: Folio, p: EntryPointer): void {
+  if (machine.folios.zeroPage(folio)) return;
+  machine.folios.linkMapping(machine.pt, folio, p);
+  folio_get(machine, folio);
 }
 
 /** mm/rmap.c: folio_remove_rmap_pte / folio_remove_rmap_pmd, then the mapping's reference goes. */
-export function removeMapping(machine: Machine, folio: Folio, entry: MappingEntry): void {
-  if (folio.zeroPage) return;
-  const i = folio.maps.indexOf(entry);
-  if (i < 0) throw new Error(`rmap: pfn ${folio.pfn} not mapped by this entry`);
-  folio.maps.splice(i, 1);
+export function removeMapping(machine: Machine, folio: Folio, p: EntryPointer): void {
+  if (machine.folios.zeroPage(folio)) return;
+  if (machine.folios.mapcount[folio]! <= 0) throw new Error(`rmap: pfn ${folio} not mapped by this entry`);
+  machine.folios.unlinkMapping(machine.pt, folio, p);
   folio_put(machine, folio);
 }
 
-/** set_pte_at for a present PTE that maps `page` of `folio`. */
-export function set_pte(
-  mm: MmStruct,
-  vpn: number,
-  folio: Folio,
-  page: number,
-  bits: { writable: boolean; dirty: boolean; special?: boolean; ksmPlacedZero?: boolean },
-): PteEntry {
-  const ptr = entryPointer(mm, vpn, PTE_LEVEL, true);
-  if (!ptr) throw new Error(`set_pte: a PMD leaf covers page ${vpn}`);
-  if (ptr.table.entries[ptr.index] !== undefined) throw new Error(`set_pte: page ${vpn} already mapped`);
-  const pte: PteEntry = {
-    kind: 'pte',
-    folio,
-    page,
-    writable: bits.writable,
-    dirty: bits.dirty,
-    special: bits.special ?? folio.zeroPage,
-    mm,
-    vpn,
-    ...(bits.ksmPlacedZero ? { ksmPlacedZero: true } : {}),
-  };
-  setEntry(ptr.table, ptr.index, pte);
-  addMapping(folio, pte);
-  return pte;
+/** The entry bits of a present PTE. */
+export interface PteBits {
+  readonly writable: boolean;
+  readonly dirty: boolean;
+  readonly special?: boolean;
+  readonly ksmPlacedZero?: boolean;
+}
+
+/** Pack PTE bits. */
+export function pteBits(writable: boolean, dirty: boolean, special: boolean, ksmPlacedZero = false): number {
+  return (writable ? PTE_WRITE : 0) | (dirty ? PTE_DIRTY : 0) | (special ? PTE_SPECIAL : 0) | (ksmPlacedZero ? PTE_KSM_PLACED_ZERO : 0);
+}
+
+/** set_pte_at for a present PTE that maps `page` of `folio`. Returns the PTE pointer. */
+export function set_pte(mm: MmStruct, vpn: number, folio: Folio, page: number, bits: PteBits): EntryPointer {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const p = entryPointer(mm, vpn, PTE_LEVEL, true);
+  if (p === NULL_PTR) throw new Error(`set_pte: a PMD leaf covers page ${vpn}`);
+  if (pt.kind[p] !== PT_NONE) throw new Error(`set_pte: page ${vpn} already mapped`);
+  const special = bits.special ?? machine.folios.zeroPage(folio);
+  pt.set(p, PT_PTE, folio, page, pteBits(bits.writable, bits.dirty, special, bits.ksmPlacedZero ?? false));
+  addMapping(machine, folio, p);
+  return p;
 }
 
 /** Clear one present or not-present leaf entry, dropping its rmap (mm/memory.c: zap_present_pte). */
-export function clear_entry(mm: MmStruct, ptr: EntryPointer): void {
-  const entry = ptr.table.entries[ptr.index];
-  if (entry === undefined || entry.kind === 'table') return;
-  setEntry(ptr.table, ptr.index, undefined);
-  if (entry.kind === 'pte' || entry.kind === 'pmd-leaf') {
-    if (entry.kind === 'pte' && entry.folio.zeroPage) mm.machine.hooks.ksm_might_unmap_zero_page?.(mm, entry);
-    removeMapping(mm.machine, entry.folio, entry);
+export function clear_entry(mm: MmStruct, p: EntryPointer): void {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const kind = pt.kind[p]!;
+  if (kind === PT_NONE || kind === PT_TABLE) return;
+  const folio = pt.val[p]!;
+  if (isMappingKind(kind)) {
+    if (kind === PT_PTE && machine.folios.zeroPage(folio)) machine.hooks.ksm_might_unmap_zero_page?.(mm, p);
+    removeMapping(machine, folio, p);
   }
+  pt.clear(p);
 }
 
 /** Swap the folio a present PTE maps (the core of replace_page and wp_page_copy). */
-export function replace_pte_folio(
-  mm: MmStruct,
-  pte: PteEntry,
-  folio: Folio,
-  page: number,
-  bits: { writable: boolean; dirty: boolean; special: boolean },
-): void {
-  const old = pte.folio;
-  pte.folio = folio;
-  pte.page = page;
-  pte.ksmPlacedZero = false;
-  pte.writable = bits.writable;
-  pte.dirty = bits.dirty;
-  pte.special = bits.special;
-  addMapping(folio, pte);
-  removeMapping(mm.machine, old, pte);
+export function replace_pte_folio(mm: MmStruct, p: EntryPointer, folio: Folio, page: number, bits: PteBits): void {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const old = pt.val[p]!;
+  if (!machine.folios.zeroPage(old)) machine.folios.unlinkMapping(pt, old, p);
+  pt.set(p, PT_PTE, folio, page, pteBits(bits.writable, bits.dirty, bits.special ?? false));
+  addMapping(machine, folio, p);
+  if (!machine.folios.zeroPage(old)) folio_put(machine, old);
 }
-

@@ -1,10 +1,11 @@
 // Transparent huge pages (mm/huge_memory.c): where a THP may be faulted in, splitting a
 // PMD mapping into PTEs, splitting the folio itself, and the split a VMA boundary forces.
-import { type Folio, folioNrPages, folioPageContent, type PageRef } from './folio.ts';
+import type { Folio, PageRef } from './folio.ts';
 import { entryPointer, type MmStruct } from './mm.ts';
-import { type EntryPointer, newPageTable, type PteEntry, setEntry } from './pgtable.ts';
-import { addMapping, removeMapping } from './rmap.ts';
-import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL } from './units.ts';
+import { type EntryPointer, NULL_PTR, PT_PMD_LEAF, PT_PTE, PT_TABLE } from './pgtable.ts';
+import { folio_put } from './machine.ts';
+import { addMapping } from './rmap.ts';
+import { HPAGE_PMD_NR, PMD_LEVEL, PTRS_PER_TABLE } from './units.ts';
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from './vm-flags.ts';
 import type { VmAreaStruct } from './vma.ts';
 
@@ -16,28 +17,23 @@ export function thpRangeFor(vma: VmAreaStruct, vpn: number): number | null {
 }
 
 /** mm/huge_memory.c: __split_huge_pmd — a PMD-mapped THP becomes 512 PTEs of the same folio. */
-export function __split_huge_pmd(mm: MmStruct, ptr: EntryPointer): void {
-  const leaf = ptr.table.entries[ptr.index];
-  if (leaf === undefined || leaf.kind !== 'pmd-leaf') return;
-  const base = leaf.vpn;
-  const ptes = newPageTable(PTE_LEVEL, base);
-  setEntry(ptr.table, ptr.index, { kind: 'table', table: ptes });
-  const folio = leaf.folio;
+export function __split_huge_pmd(mm: MmStruct, pmd: EntryPointer): void {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  if (pt.kind[pmd] !== PT_PMD_LEAF) return;
+  const base = pt.vpnOf(pmd);
+  const folio = pt.val[pmd]!;
+  const bits = pt.bits[pmd]!;
+  const ptes = pt.alloc(0, base, mm.id);
+  // the leaf's mapping leaves the list before the PMD entry becomes a table pointer
+  machine.folios.unlinkMapping(pt, folio, pmd);
+  pt.set(pmd, PT_TABLE, ptes, 0, 0);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
-    const pte: PteEntry = {
-      kind: 'pte',
-      folio,
-      page: i,
-      writable: leaf.writable,
-      dirty: leaf.dirty,
-      special: leaf.special,
-      mm,
-      vpn: base + i,
-    };
-    setEntry(ptes, i, pte);
-    addMapping(folio, pte);
+    const p = ptes * PTRS_PER_TABLE + i;
+    pt.set(p, PT_PTE, folio, i, bits);
+    addMapping(machine, folio, p);
   }
-  removeMapping(mm.machine, folio, leaf);
+  folio_put(machine, folio); // the leaf's mapping reference (removeMapping without the list entry, unlinked above)
 }
 
 /**
@@ -46,46 +42,48 @@ export function __split_huge_pmd(mm: MmStruct, ptr: EntryPointer): void {
  * one exist. The caller's reference moves to the folio of page `callerPage`.
  */
 export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
   const folio = page.folio;
   const callerPage = page.index;
-  if (folio.order === 0) return [folio];
-  const extra = folio.refcount - folio.maps.length;
+  if (folios.order[folio] === 0) return [folio];
+  const extra = folios.refcount[folio]! - folios.mapcount[folio]!;
   if (extra !== 1) return null;
-  for (const m of [...folio.maps]) {
-    if (m.kind === 'pmd-leaf') {
-      const ptr = entryPointer(m.mm, m.vpn, PMD_LEVEL, false);
-      if (ptr) __split_huge_pmd(m.mm, ptr);
+  for (const m of folios.mappings(pt, folio)) {
+    if (pt.kind[m] === PT_PMD_LEAF) {
+      const owner = machine.mmById[pt.mmIdOf(m)]!;
+      const ptr = entryPointer(owner, pt.vpnOf(m), PMD_LEVEL, false);
+      if (ptr !== NULL_PTR) __split_huge_pmd(owner, ptr);
     }
   }
-  const machine = mm.machine;
   const parts: Folio[] = [];
-  for (let i = 0; i < folioNrPages(folio); i++) {
-    const part = machine.allocFolio(0, folioPageContent(folio, i));
-    part.refcount = 0;
-    part.anon = folio.anon;
-    part.mapping = folio.mapping;
-    part.index = folio.index + i;
+  for (let i = 0; i < folios.nrPages(folio); i++) {
+    const part = machine.allocFolio(0, folios.pageContent(folio, i));
+    folios.refcount[part] = 0;
+    folios.flags[part] = folios.flags[folio]!; // anon (a THP is never KSM)
+    folios.mapping[part] = folios.mapping[folio] ?? null;
+    folios.index[part] = folios.index[folio]! + i;
     parts.push(part);
   }
-  for (const m of [...folio.maps]) {
-    if (m.kind !== 'pte') continue;
-    const part = parts[m.page]!;
-    m.folio = part;
-    m.page = 0;
-    part.maps.push(m);
-    part.refcount++;
+  for (const m of folios.mappings(pt, folio)) {
+    if (pt.kind[m] !== PT_PTE) continue;
+    const part = parts[pt.page[m]!]!;
+    folios.unlinkMapping(pt, folio, m);
+    pt.val[m] = part;
+    pt.page[m] = 0;
+    folios.linkMapping(pt, part, m);
+    folios.refcount[part] = folios.refcount[part]! + 1;
   }
-  parts[callerPage]!.refcount++;
+  folios.refcount[parts[callerPage]!] = folios.refcount[parts[callerPage]!]! + 1;
   // __split_huge_page: a part nothing maps or holds goes straight back to the allocator
-  for (const part of parts) if (part.refcount === 0) machine.freeFolio(part);
-  folio.maps.length = 0;
-  folio.refcount = 0;
+  for (const part of parts) if (folios.refcount[part] === 0) machine.freeFolio(part);
+  folios.refcount[folio] = 0;
   machine.freeFolio(folio);
   page.folio = parts[callerPage]!;
   page.index = 0;
   return parts;
 }
-
 
 /**
  * mm/huge_memory.c: split_huge_pmd_address (as vma_adjust_trans_huge calls it) — a VMA
@@ -94,5 +92,5 @@ export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
 export function split_huge_pmd_address(mm: MmStruct, vpn: number): void {
   if (vpn % HPAGE_PMD_NR === 0) return;
   const ptr = entryPointer(mm, vpn, PMD_LEVEL, false);
-  if (ptr?.table.entries[ptr.index]?.kind === 'pmd-leaf') __split_huge_pmd(mm, ptr);
+  if (ptr !== NULL_PTR && mm.machine.pt.kind[ptr] === PT_PMD_LEAF) __split_huge_pmd(mm, ptr);
 }

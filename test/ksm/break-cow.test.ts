@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Folio } from '../../src/mm/folio.ts';
+import { entryView, type FolioView, folioView } from '../../src/mm/inspect.ts';
+import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { type MmStruct, lookupEntry } from '../../src/mm/mm.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { do_fork } from '../../src/mm/mmap.ts';
@@ -19,20 +21,33 @@ import { type World, type WorldOptions, world } from '../support/ksm-world.ts';
 
 /** The folio a present PTE maps at vpn. */
 function folioAt(mm: MmStruct, vpn: number): Folio {
-  const e = lookupEntry(mm, vpn)?.entry;
+  const p = lookupEntry(mm, vpn);
+  const e = p === NULL_PTR ? null : entryView(mm.machine, p);
   assert.ok(e && e.kind === 'pte', `a present PTE at ${vpn}`);
   return e.folio;
 }
 
+/** A folio of the process's machine, decoded. */
+function fv(mm: MmStruct, f: Folio): FolioView {
+  return folioView(mm.machine, f);
+}
+
+/** folio->mapping as kind and target. */
+function mappingOf(f: FolioView): { kind: 'anon' } | { kind: 'ksm'; node: unknown } | null {
+  if (f.ksm) return { kind: 'ksm', node: f.stableNode };
+  return f.anonVma ? { kind: 'anon' } : null;
+}
+
 /** An ordinary (non-KSM) anon page with this content, mapped once, held only by its mapping. */
 function assertPlainAnon(mm: MmStruct, vpn: number, content: number): Folio {
-  const f = folioAt(mm, vpn);
+  const pfn = folioAt(mm, vpn);
+  const f = fv(mm, pfn);
   assert.deepEqual(
-    { anon: f.anon, ksm: f.ksm, mapping: f.mapping?.kind, content: f.content, maps: f.maps.length, refcount: f.refcount, freed: f.freed },
+    { anon: f.anon, ksm: f.ksm, mapping: mappingOf(f)?.kind, content: f.content, maps: f.maps.length, refcount: f.refcount, freed: f.freed },
     { anon: true, ksm: false, mapping: 'anon', content, maps: 1, refcount: 1, freed: false },
     `page ${vpn} is a plain anon page`,
   );
-  return f;
+  return pfn;
 }
 
 interface Setup {
@@ -109,7 +124,7 @@ function assertMerged(s: Setup, fullScans: number, scanned: number): void {
   });
   const k = folioAt(p, a);
   assert.equal(folioAt(p, b), k);
-  assert.deepEqual([k.ksm, k.maps.length, k.content], [true, 2, 42]);
+  assert.deepEqual([fv(p, k).ksm, fv(p, k).maps.length, fv(p, k).content], [true, 2, 42]);
   assert.equal(w.stat(p).ksm_merging_pages, 2);
   const [ia, ib] = s.items();
   assert.equal(ia.addressFlags, STABLE_FLAG);
@@ -158,7 +173,7 @@ describe('break_cow after a failed second merge (try_to_merge_two_pages, injecte
     assert.equal(assertPlainAnon(p, a, 42), s.origA);
     const newB = assertPlainAnon(p, b, 42);
     assert.notEqual(newB, s.origB);
-    assert.deepEqual([s.origB.freed, s.origB.ksm, s.origB.maps.length], [true, false, 0]);
+    assert.deepEqual([fv(p, s.origB).freed, fv(p, s.origB).ksm, fv(p, s.origB).maps.length], [true, false, 0]);
 
     const [ia, ib] = s.items();
     assert.equal(ia.addressFlags, UNSTABLE_FLAG | 1, 'A was inserted into the unstable tree during the scan with seqnr 1');
@@ -216,8 +231,8 @@ describe('break_cow of both items after stable_tree_insert fails (cmp_and_merge_
     assert.notEqual(newA, newB);
     assert.notEqual(newA, s.origA);
     assert.notEqual(newB, s.origB);
-    assert.equal(s.origA.freed, true, "A's page was replaced by the KSM page");
-    assert.equal(s.origB.freed, true, 'the KSM page (B’s old page) went when both PTEs were unshared');
+    assert.equal(fv(p, s.origA).freed, true, "A's page was replaced by the KSM page");
+    assert.equal(fv(p, s.origB).freed, true, 'the KSM page (B’s old page) went when both PTEs were unshared');
 
     const [ia, ib] = s.items();
     assert.deepEqual([ia.addressFlags, ib.addressFlags, ia.head, ib.head], [0, 0, null, null]);
@@ -293,13 +308,14 @@ describe('a KSM page with a NULL stable node left in a forked child (page_addres
     w.fullScans(3);
     const s = w.sysfs();
     assert.deepEqual([s.pages_shared, s.pages_sharing, s.pages_unshared, s.pages_volatile], [1, 1, 0, 1]);
-    const f = folioAt(c, b);
-    assert.deepEqual({ ksm: f.ksm, mapping: f.mapping, maps: f.maps.length }, { ksm: true, mapping: { kind: 'ksm', node: null }, maps: 1 });
+    const fp = folioAt(c, b);
+    const f = fv(c, fp);
+    assert.deepEqual({ ksm: f.ksm, mapping: mappingOf(f), maps: f.maps.length }, { ksm: true, mapping: { kind: 'ksm', node: null }, maps: 1 });
     const before = { checksums: w.ksm.counters.checksums, memcmps: w.ksm.counters.memcmps };
     w.fullScans(2);
     const t = w.sysfs();
     assert.deepEqual([t.pages_shared, t.pages_sharing, t.pages_unshared, t.pages_volatile], [1, 1, 0, 1]);
     assert.deepEqual({ checksums: w.ksm.counters.checksums - before.checksums, memcmps: w.ksm.counters.memcmps - before.memcmps }, { checksums: 2, memcmps: 2 });
-    assert.equal(folioAt(c, b), f);
+    assert.equal(folioAt(c, b), fp);
   });
 });

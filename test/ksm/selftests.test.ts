@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { write_page } from '../../src/mm/memory.ts';
 import { lookupEntry } from '../../src/mm/mm.ts';
+import { entryView, folioView } from '../../src/mm/inspect.ts';
+import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
 import { STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
 import { write_sysfs } from '../../src/ksm/sysfs.ts';
@@ -217,11 +219,13 @@ describe('run = 2 (unmerge_and_remove_all_rmap_items)', () => {
     // test_unmerge: no two pages share a page frame any more, none is KSM, contents kept
     const pfns = new Set<number>();
     for (let i = 0; i < 10; i++) {
-      const e = lookupEntry(p, start + i)?.entry;
+      const ptr = lookupEntry(p, start + i);
+      const e = ptr === NULL_PTR ? null : entryView(p.machine, ptr);
       assert.ok(e?.kind === 'pte');
-      assert.equal(e.folio.ksm, false);
-      assert.equal(e.folio.content, 9);
-      pfns.add(e.folio.pfn);
+      const f = folioView(p.machine, e.folio);
+      assert.equal(f.ksm, false);
+      assert.equal(f.content, 9);
+      pfns.add(f.pfn);
     }
     assert.equal(pfns.size, 10);
     assert.deepEqual(checkInvariants(w.ksm), []);

@@ -8,7 +8,8 @@ import { Machine } from '../../src/mm/machine.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, mm_alloc } from '../../src/mm/mm.ts';
 import { do_mmap, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
-import { setEntry } from '../../src/mm/pgtable.ts';
+import { PT_MIGRATION, PT_NONE, PT_SWAP } from '../../src/mm/pgtable.ts';
+import { newFolioWalk } from '../../src/mm/folio-walk.ts';
 import { PTE_LEVEL } from '../../src/mm/units.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { resetCounters } from '../support/counters.ts';
@@ -43,14 +44,14 @@ const spaceArb = fc.record({
   acceptKind: fc.constantFrom('none', 'anon', 'odd-content', 'any', 'by-address'),
 });
 
-function acceptFor(kind: string): (fw: FolioWalk, vpn: number) => boolean {
+function acceptFor(m: Machine, kind: string): (fw: FolioWalk, vpn: number) => boolean {
   switch (kind) {
     case 'none':
       return () => false;
     case 'anon':
-      return (fw) => fw.folio.anon && fw.page !== null;
+      return (fw) => m.folios.anon(fw.folio) && fw.page !== null;
     case 'odd-content':
-      return (fw) => fw.page !== null && fw.folio.content % 2 === 1;
+      return (fw) => fw.page !== null && m.folios.content[fw.folio]! % 2 === 1;
     case 'by-address':
       // depends on the address, so a hit inside a THP must be at the right subpage
       return (fw, vpn) => fw.page !== null && vpn % 7 === 3;
@@ -74,8 +75,9 @@ function compareWalkers(s: Space): { vpn: number; fw: FolioWalk } | null {
     else if (t.kind === 'read') read_page(mm, vpn);
     else {
       const ptr = entryPointer(mm, vpn, PTE_LEVEL, false);
-      if (ptr && ptr.table.entries[ptr.index] === undefined) {
-        setEntry(ptr.table, ptr.index, t.kind === 'swap' ? { kind: 'swap', content: i } : { kind: 'migration', folio: m.allocFolio(0, i + 1), writable: false });
+      if (ptr !== -1 && m.pt.kind[ptr] === PT_NONE) {
+        if (t.kind === 'swap') m.pt.set(ptr, PT_SWAP, i, 0, 0);
+        else m.pt.set(ptr, PT_MIGRATION, m.allocFolio(0, i + 1), 0, 0);
       }
     }
   }
@@ -94,14 +96,18 @@ function compareWalkers(s: Space): { vpn: number; fw: FolioWalk } | null {
     a = Math.max(0, vma.vm_start - s.outside[0]);
     b = vma.vm_end + s.outside[1];
   }
-  const accept = acceptFor(s.acceptKind);
+  const accept = acceptFor(m, s.acceptKind);
 
   resetCounters(m.counters);
-  const literal = folio_walk_range_literal(vma, a, b, s.flags, accept, s.account);
+  const literalFw = newFolioWalk();
+  const literalVpn = folio_walk_range_literal(literalFw, vma, a, b, s.flags, accept, s.account);
+  const literal = literalVpn < 0 ? null : { vpn: literalVpn, fw: literalFw };
   const literalCounters = snapshotCounters(m.counters);
   totalCalls += literalCounters.folio_walk_calls;
   resetCounters(m.counters);
-  const fast = folio_walk_range(vma, a, b, s.flags, accept, s.account);
+  const fastFw = newFolioWalk();
+  const fastVpn = folio_walk_range(fastFw, vma, a, b, s.flags, accept, s.account);
+  const fast = fastVpn < 0 ? null : { vpn: fastVpn, fw: fastFw };
   assert.deepEqual(snapshotCounters(m.counters), literalCounters);
   assert.equal(fast?.vpn, literal?.vpn);
   assert.equal(fast?.fw.folio, literal?.fw.folio);

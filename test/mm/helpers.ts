@@ -9,11 +9,12 @@ import {
   type AnonVma,
   type AnonVmaChain,
 } from '../../src/mm/anon-vma.ts';
-import { type Folio, folioNrPages, folioPageContent } from '../../src/mm/folio.ts';
+import type { Folio } from '../../src/mm/folio.ts';
+import { type EntryView, entryView, folioView } from '../../src/mm/inspect.ts';
 import { validateIntervalTree } from '../../src/mm/interval-tree.ts';
 import type { Machine } from '../../src/mm/machine.ts';
 import type { MmStruct } from '../../src/mm/mm.ts';
-import type { MappingEntry, PageTable, PtEntry } from '../../src/mm/pgtable.ts';
+import { type EntryPointer, type PageTable, PT_NONE, PT_TABLE } from '../../src/mm/pgtable.ts';
 import { ENTRY_SPAN, HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE } from '../../src/mm/units.ts';
 import { linear_page_index, VM_WRITE, type VmAreaStruct, vma_lookup } from '../../src/mm/vma.ts';
 
@@ -24,7 +25,7 @@ export interface Leaf {
   readonly level: number;
   readonly table: PageTable;
   readonly index: number;
-  readonly entry: Exclude<PtEntry, { kind: 'table' }>;
+  readonly entry: EntryView;
 }
 
 /**
@@ -34,27 +35,33 @@ export interface Leaf {
  */
 export function collectLeaves(mm: MmStruct): Leaf[] {
   const out: Leaf[] = [];
+  const pt = mm.machine.pt;
   const walk = (table: PageTable): void => {
     let defined = 0;
-    const span = ENTRY_SPAN[table.level]!;
+    const level = pt.level[table]!;
+    const base = pt.base[table]!;
+    const span = ENTRY_SPAN[level]!;
+    assert.equal(pt.owner[table], mm.id, `mm ${mm.name}: table at level ${level} base ${base} owned by mm ${pt.owner[table]}`);
     for (let i = 0; i < PTRS_PER_TABLE; i++) {
-      const e = table.entries[i];
-      if (e === undefined) continue;
+      const p = table * PTRS_PER_TABLE + i;
+      if (pt.kind[p] === PT_NONE) continue;
       defined++;
-      const vpn = table.base + i * span;
-      if (e.kind === 'table') {
-        assert.notEqual(table.level, PTE_LEVEL, `mm ${mm.name}: a PTE table holds a table entry at ${vpn}`);
-        assert.equal(e.table.level, table.level - 1, `mm ${mm.name}: child table level under ${vpn}`);
-        assert.equal(e.table.base, vpn, `mm ${mm.name}: child table base under ${vpn}`);
-        walk(e.table);
+      const vpn = base + i * span;
+      if (pt.kind[p] === PT_TABLE) {
+        const child = pt.val[p]!;
+        assert.notEqual(level, PTE_LEVEL, `mm ${mm.name}: a PTE table holds a table entry at ${vpn}`);
+        assert.equal(pt.level[child], level - 1, `mm ${mm.name}: child table level under ${vpn}`);
+        assert.equal(pt.base[child], vpn, `mm ${mm.name}: child table base under ${vpn}`);
+        walk(child);
       } else {
-        if (e.kind === 'pte') assert.equal(table.level, PTE_LEVEL, `mm ${mm.name}: a PTE above PTE level at ${vpn}`);
-        else if (e.kind === 'pmd-leaf') assert.equal(table.level, PMD_LEVEL, `mm ${mm.name}: a PMD leaf at level ${table.level}`);
-        else assert.ok(table.level <= PMD_LEVEL, `mm ${mm.name}: a ${e.kind} entry at level ${table.level}`);
-        out.push({ mm, vpn, level: table.level, table, index: i, entry: e });
+        const e = entryView(mm.machine, p);
+        if (e.kind === 'pte') assert.equal(level, PTE_LEVEL, `mm ${mm.name}: a PTE above PTE level at ${vpn}`);
+        else if (e.kind === 'pmd-leaf') assert.equal(level, PMD_LEVEL, `mm ${mm.name}: a PMD leaf at level ${level}`);
+        else assert.ok(level <= PMD_LEVEL, `mm ${mm.name}: a ${e.kind} entry at level ${level}`);
+        out.push({ mm, vpn, level, table, index: i, entry: e });
       }
     }
-    assert.equal(table.count, defined, `mm ${mm.name}: table at level ${table.level} base ${table.base} count`);
+    assert.equal(pt.count[table], defined, `mm ${mm.name}: table at level ${level} base ${base} count`);
   };
   walk(mm.pgd);
   return out;
@@ -63,11 +70,12 @@ export function collectLeaves(mm: MmStruct): Leaf[] {
 /** Number of page tables below the top one (for "tables were freed" assertions). */
 export function countTables(mm: MmStruct): number {
   let n = 0;
+  const pt = mm.machine.pt;
   const walk = (table: PageTable): void => {
-    for (const e of table.entries) {
-      if (e?.kind === 'table') {
+    for (let p = table * PTRS_PER_TABLE; p < (table + 1) * PTRS_PER_TABLE; p++) {
+      if (pt.kind[p] === PT_TABLE) {
         n++;
-        walk(e.table);
+        walk(pt.val[p]!);
       }
     }
   };
@@ -173,7 +181,7 @@ function pageOf(leaf: Leaf): number {
  * Returns the leaves found, per mm.
  */
 export function checkPages(machine: Machine, mms: readonly MmStruct[], seen: Set<Folio>): Map<MmStruct, Leaf[]> {
-  const actual = new Map<Folio, MappingEntry[]>();
+  const actual = new Map<Folio, EntryPointer[]>();
   const leavesByMm = new Map<MmStruct, Leaf[]>();
   for (const mm of mms) {
     const leaves = collectLeaves(mm);
@@ -186,7 +194,7 @@ export function checkPages(machine: Machine, mms: readonly MmStruct[], seen: Set
       if (entry.kind !== 'pte' && entry.kind !== 'pmd-leaf') continue;
       assert.equal(entry.mm, mm, `${where}: entry.mm`);
       assert.equal(entry.vpn, vpn, `${where}: entry.vpn`);
-      const folio = entry.folio;
+      const folio = folioView(machine, entry.folio);
       if (entry.kind === 'pmd-leaf') {
         assert.equal(vpn % HPAGE_PMD_NR, 0, `${where}: unaligned PMD leaf`);
         assert.equal(folio.order, 9, `${where}: PMD leaf of an order-${folio.order} folio`);
@@ -195,53 +203,60 @@ export function checkPages(machine: Machine, mms: readonly MmStruct[], seen: Set
       }
       assert.equal(entry.special, folio.zeroPage, `${where}: special bit vs zero page`);
       if (folio.zeroPage) {
-        assert.equal(folio, machine.zeroFolio, `${where}: a foreign zero page`);
+        assert.equal(folio.pfn, machine.zeroFolio, `${where}: a foreign zero page`);
         assert.equal(entry.writable, false, `${where}: writable zero-page PTE`);
         continue;
       }
       assert.ok(!folio.freed, `${where}: maps freed folio pfn ${folio.pfn}`);
       const page = pageOf(leaf);
-      assert.ok(page >= 0 && page < folioNrPages(folio), `${where}: page ${page} outside the folio`);
+      assert.ok(page >= 0 && page < machine.folios.nrPages(folio.pfn), `${where}: page ${page} outside the folio`);
       assert.ok(folio.anon, `${where}: mapped folio is not anon`);
-      assert.ok(folio.mapping !== null && folio.mapping.kind === 'anon', `${where}: folio.mapping is not an anon_vma`);
+      assert.ok(folio.anonVma !== null, `${where}: folio.mapping is not an anon_vma`);
       // (a) the anon rmap invariant
       assert.equal(
         linear_page_index(vma, vpn),
         folio.index + page,
         `${where}: linear_page_index(VMA [${vma.vm_start}, ${vma.vm_end}) pgoff ${vma.vm_pgoff}) != folio.index ${folio.index} + page ${page}`,
       );
-      const av = folio.mapping.anonVma;
+      const av = folio.anonVma;
       assert.ok(!av.freed, `${where}: folio's anon_vma ${av.id} is freed`);
       const found = [...anon_vma_interval_tree_foreach(av, folio.index + page, folio.index + page)].some((avc) => avc.vma === vma);
       assert.ok(found, `${where}: rmap of pfn ${folio.pfn} via anon_vma ${av.id} at index ${folio.index + page} misses the VMA`);
       if (entry.writable) {
         assert.ok((vma.vm_flags & VM_WRITE) !== 0, `${where}: writable entry in a VMA without VM_WRITE`);
         // PageAnonExclusive: the page (not the whole folio, which may be PTE-mapped) is mapped once.
-        const sharing = folio.maps.filter((m) => m.kind === 'pmd-leaf' || entry.kind === 'pmd-leaf' || m.page === page).length;
+        const sharing = folio.maps
+          .map((m) => entryView(machine, m))
+          .filter((m) => m.kind === 'pmd-leaf' || entry.kind === 'pmd-leaf' || m.page === page).length;
         assert.equal(sharing, 1, `${where}: writable entry to page ${page} of pfn ${folio.pfn}, which ${sharing} entries map`);
       }
-      let list = actual.get(folio);
-      if (!list) actual.set(folio, (list = []));
-      list.push(entry);
+      let list = actual.get(folio.pfn);
+      if (!list) actual.set(folio.pfn, (list = []));
+      list.push(entry.ptr);
     }
   }
   // (b) ground truth
-  for (const [folio, entries] of actual) {
+  for (const [pfn, entries] of actual) {
+    const folio = folioView(machine, pfn);
     assert.equal(folio.maps.length, entries.length, `pfn ${folio.pfn}: folio.maps has ${folio.maps.length} entries, page tables ${entries.length}`);
-    const listed = new Set<MappingEntry>(folio.maps);
+    const listed = new Set<EntryPointer>(folio.maps);
     assert.equal(listed.size, folio.maps.length, `pfn ${folio.pfn}: an entry listed twice in folio.maps`);
-    for (const e of entries) assert.ok(listed.has(e), `pfn ${folio.pfn}: mapping at ${e.mm.name}:${e.vpn} missing from folio.maps`);
+    for (const e of entries) {
+      const v = entryView(machine, e);
+      assert.ok(listed.has(e), `pfn ${folio.pfn}: mapping at ${v.mm?.name ?? '?'}:${v.vpn} missing from folio.maps`);
+    }
     assert.equal(folio.refcount, folio.maps.length, `pfn ${folio.pfn}: refcount ${folio.refcount} != mapcount ${folio.maps.length}`);
-    seen.add(folio);
+    seen.add(pfn);
   }
-  for (const folio of seen) {
-    if (actual.has(folio)) continue;
+  for (const pfn of seen) {
+    if (actual.has(pfn)) continue;
+    const folio = folioView(machine, pfn);
     assert.ok(folio.freed, `pfn ${folio.pfn}: no longer mapped but not freed (refcount ${folio.refcount}, maps ${folio.maps.length})`);
     assert.equal(folio.maps.length, 0, `pfn ${folio.pfn}: freed with maps left`);
     assert.equal(folio.refcount, 0, `pfn ${folio.pfn}: freed with refcount ${folio.refcount}`);
   }
   let pages = 0;
-  for (const folio of actual.keys()) pages += folioNrPages(folio);
+  for (const folio of actual.keys()) pages += machine.folios.nrPages(folio);
   assert.equal(machine.allocatedPages, pages, 'machine.allocatedPages vs pages of mapped folios');
   return leavesByMm;
 }
@@ -252,11 +267,11 @@ export function checkContents(mm: MmStruct, leaves: readonly Leaf[], shadow: Rea
   for (const { entry, vpn } of leaves) {
     if (entry.kind === 'pte') {
       mapped.add(vpn);
-      assert.equal(folioPageContent(entry.folio, entry.page), shadow.get(vpn) ?? 0, `mm ${mm.name} vpn ${vpn}: content`);
+      assert.equal(mm.machine.folios.pageContent(entry.folio, entry.page), shadow.get(vpn) ?? 0, `mm ${mm.name} vpn ${vpn}: content`);
     } else if (entry.kind === 'pmd-leaf') {
       for (let i = 0; i < HPAGE_PMD_NR; i++) {
         mapped.add(vpn + i);
-        assert.equal(folioPageContent(entry.folio, i), shadow.get(vpn + i) ?? 0, `mm ${mm.name} vpn ${vpn + i}: content`);
+        assert.equal(mm.machine.folios.pageContent(entry.folio, i), shadow.get(vpn + i) ?? 0, `mm ${mm.name} vpn ${vpn + i}: content`);
       }
     }
   }

@@ -20,8 +20,8 @@ import {
   madvise_dontneed,
   protFlags,
 } from '../../src/mm/mmap.ts';
-import type { PageTable } from '../../src/mm/pgtable.ts';
-import { ENTRY_SPAN, type PagingLevels } from '../../src/mm/units.ts';
+import { type PageTable, PT_TABLE } from '../../src/mm/pgtable.ts';
+import { ENTRY_SPAN, type PagingLevels, PTRS_PER_TABLE } from '../../src/mm/units.ts';
 import { linear_page_index, VM_HUGEPAGE, VM_READ, VM_WRITE, vma_lookup, type VmAreaStruct } from '../../src/mm/vma.ts';
 import {
   checkAnonVmaCounts,
@@ -175,17 +175,20 @@ function checkDeltasKept(mm: MmStruct, before: readonly DeltaSpan[], changed: Re
 
 /** Every page table below the top intersects some VMA (free_pgtables leaves none behind). */
 function checkTablesCovered(mm: MmStruct): void {
+  const pt = mm.machine.pt;
   const walk = (table: PageTable): void => {
-    const span = ENTRY_SPAN[table.level]!;
-    table.entries.forEach((e, i) => {
-      if (e?.kind !== 'table') return;
-      const s = table.base + i * span;
+    const span = ENTRY_SPAN[pt.level[table]!]!;
+    for (let i = 0; i < PTRS_PER_TABLE; i++) {
+      const p = table * PTRS_PER_TABLE + i;
+      if (pt.kind[p] !== PT_TABLE) continue;
+      const child = pt.val[p]!;
+      const s = pt.base[table]! + i * span;
       assert.ok(
         mm.vmas.some((v) => v.vm_start < s + span && s < v.vm_end),
-        `mm ${mm.name}: a level-${e.table.level} table over [${s}, ${s + span}) outlived every VMA there`,
+        `mm ${mm.name}: a level-${pt.level[child]} table over [${s}, ${s + span}) outlived every VMA there`,
       );
-      walk(e.table);
-    });
+      walk(child);
+    }
   };
   walk(mm.pgd);
 }
@@ -371,7 +374,7 @@ function apply(w: World, op: Op): void {
       w.procs.splice(w.procs.indexOf(p), 1);
       assert.equal(mm.vmas.length, 0, 'exit_mmap removes every VMA');
       assert.equal(countTables(mm), 0, 'exit_mmap frees every page table');
-      assert.equal(mm.pgd.count, 0, 'the top table is empty after exit');
+      assert.equal(mm.machine.pt.count[mm.pgd], 0, 'the top table is empty after exit');
       return;
     }
   }

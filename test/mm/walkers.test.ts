@@ -1,17 +1,19 @@
 // The two walkers on hand-built spaces: whole counter objects, kernel/scan.md §2 and §3.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FW_MIGRATION, FW_ZEROPAGE, folio_walk_range, folio_walk_start } from '../../src/mm/folio-walk.ts';
+import { FW_MIGRATION, FW_ZEROPAGE } from '../../src/mm/folio-walk.ts';
+import { folioView } from '../../src/mm/inspect.ts';
 import { Machine } from '../../src/mm/machine.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, mm_alloc } from '../../src/mm/mm.ts';
 import { do_mmap } from '../../src/mm/mmap.ts';
 import { walk_page_range_vma, EINVAL } from '../../src/mm/pagewalk.ts';
-import { setEntry } from '../../src/mm/pgtable.ts';
+import { PT_MIGRATION, PT_SWAP } from '../../src/mm/pgtable.ts';
 import { PTE_LEVEL } from '../../src/mm/units.ts';
 import { type VmAreaStruct, vma_lookup } from '../../src/mm/vma.ts';
 import { assertCounters, resetCounters } from '../support/counters.ts';
 import { firstPresentPageOps } from '../support/walk-ops.ts';
+import { walkOnce, walkRange } from '../support/folio-walk.ts';
 
 const TIB32 = 2 ** 33; // pages
 const PGD4 = 2 ** 27; // pages under one 4-level top-level entry (512 GiB)
@@ -46,18 +48,18 @@ describe('folio_walk_start on small hand-built spaces', () => {
     assert.equal(read_page(mm, start + 2), 0);
     resetCounters(m.counters);
 
-    assert.equal(folio_walk_start(vma, start, 0), null); // pte_none
+    assert.equal(walkOnce(vma, start, 0), null); // pte_none
     assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 });
 
-    const fw = folio_walk_start(vma, start + 1, 0);
+    const fw = walkOnce(vma, start + 1, 0);
     assert.ok(fw);
     assert.equal(fw.level, 'pte');
     assert.equal(fw.page, 0);
-    assert.equal(fw.folio.content, 42);
+    assert.equal(folioView(m, fw.folio).content, 42);
     // the zero page has no vm_normal_page: NULL without FW_ZEROPAGE, found with fw.page NULL with it
-    assert.equal(folio_walk_start(vma, start + 2, 0), null);
-    const z = folio_walk_start(vma, start + 2, FW_ZEROPAGE);
-    assert.ok(z?.folio.zeroPage);
+    assert.equal(walkOnce(vma, start + 2, 0), null);
+    const z = walkOnce(vma, start + 2, FW_ZEROPAGE);
+    assert.ok(z && folioView(m, z.folio).zeroPage);
     assert.equal(z.page, null);
     assertCounters(m.counters, { folio_walk_calls: 4, pt_reads: 16, pt_reads_pgd: 4, pt_reads_pud: 4, pt_reads_pmd: 4, pt_reads_pte: 4 });
   });
@@ -70,7 +72,7 @@ describe('folio_walk_start on small hand-built spaces', () => {
       const near = do_mmap(mm, 1, { at: 0x100000 });
       write_page(mm, near, 1);
       resetCounters(m.counters);
-      assert.equal(folio_walk_start(vma_lookup(mm, far)!, far, 0), null);
+      assert.equal(walkOnce(vma_lookup(mm, far)!, far, 0), null);
       if (levels === 4) {
         assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 1, pt_reads_pgd: 1 });
       } else {
@@ -88,9 +90,9 @@ describe('folio_walk_start on small hand-built spaces', () => {
     const vma = vma_lookup(mm, start)!;
     write_page(mm, start + 5, 9);
     resetCounters(m.counters);
-    const fw = folio_walk_start(vma, start + 77, 0);
+    const fw = walkOnce(vma, start + 77, 0);
     assert.equal(fw?.level, 'pmd');
-    assert.equal(fw.folio.order, 9);
+    assert.equal(folioView(m, fw.folio).order, 9);
     assert.equal(fw.page, 77);
     assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 3, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1 });
   });
@@ -101,14 +103,14 @@ describe('folio_walk_start on small hand-built spaces', () => {
     const start = do_mmap(mm, 2, { at: 0x100000 });
     const vma = vma_lookup(mm, start)!;
     write_page(mm, start, 3);
-    const folio = folio_walk_start(vma, start, 0)!.folio;
-    const p0 = entryPointer(mm, start, PTE_LEVEL, true)!;
-    const p1 = entryPointer(mm, start + 1, PTE_LEVEL, true)!;
-    setEntry(p1.table, p1.index, { kind: 'swap', content: 5 });
-    assert.equal(folio_walk_start(vma, start + 1, FW_MIGRATION | FW_ZEROPAGE), null);
-    setEntry(p0.table, p0.index, { kind: 'migration', folio, writable: false });
-    assert.equal(folio_walk_start(vma, start, 0), null);
-    const fw = folio_walk_start(vma, start, FW_MIGRATION);
+    const folio = walkOnce(vma, start, 0)!.folio;
+    const p0 = entryPointer(mm, start, PTE_LEVEL, true);
+    const p1 = entryPointer(mm, start + 1, PTE_LEVEL, true);
+    m.pt.set(p1, PT_SWAP, 5, 0, 0);
+    assert.equal(walkOnce(vma, start + 1, FW_MIGRATION | FW_ZEROPAGE), null);
+    m.pt.set(p0, PT_MIGRATION, folio, 0, 0);
+    assert.equal(walkOnce(vma, start, 0), null);
+    const fw = walkOnce(vma, start, FW_MIGRATION);
     assert.equal(fw?.folio, folio);
     assert.equal(fw.page, null);
   });
@@ -117,7 +119,7 @@ describe('folio_walk_start on small hand-built spaces', () => {
 describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
   it('at a 512 GiB-aligned address costs 2^33 lookups and the §3 reads per level', () => {
     const { m, vma } = sparse(4, 4 * PGD4);
-    assert.equal(folio_walk_range(vma, vma.vm_start, vma.vm_end, 0, () => false), null);
+    assert.equal(walkRange(vma, vma.vm_start, vma.vm_end, 0, () => false), null);
     // Every address reads its top-level entry; only the first 512 GiB reach a PUD table,
     // the first 1 GiB a PMD table and the first 2 MiB the PTE table.
     assertCounters(m.counters, {
@@ -135,11 +137,11 @@ describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
     const s = vma.vm_start;
     assert.equal(vma.vm_end - s, TIB32);
     assert.equal(s % PMD, 0, 'a 2 MiB-multiple anon mmap is THP-aligned');
-    const hit = folio_walk_range(vma, s, vma.vm_end, 0, () => true);
+    const hit = walkRange(vma, s, vma.vm_end, 0, () => true);
     assert.equal(hit?.vpn, s);
     assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 });
     resetCounters(m.counters);
-    assert.equal(folio_walk_range(vma, s + 1, vma.vm_end, 0, () => true), null);
+    assert.equal(walkRange(vma, s + 1, vma.vm_end, 0, () => true), null);
     const n = TIB32 - 1;
     const pud = Math.min(vma.vm_end, slotEnd(s, PGD4)) - (s + 1);
     const pmd = Math.min(vma.vm_end, slotEnd(s, PUD)) - (s + 1);
@@ -156,7 +158,7 @@ describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
 
   it('with 5 levels every lookup also reads the P4D entry under the one PML5 slot', () => {
     const { m, vma } = sparse(5, 4 * PGD4);
-    folio_walk_range(vma, vma.vm_start, vma.vm_end, 0, () => false);
+    walkRange(vma, vma.vm_start, vma.vm_end, 0, () => false);
     assertCounters(m.counters, {
       folio_walk_calls: TIB32,
       pt_reads: 2 * TIB32 + PGD4 + PUD + PMD,

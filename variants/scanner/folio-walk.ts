@@ -1,7 +1,10 @@
 // The per-address page lookup of scan_get_next_rmap_item, folio_walk era (mainline ~6.12 …
 // 6.17; follow_page before that, same per-address cost): folio_walk_start at every address.
-import { folio_get, folio_walk_range } from '../../src/ksm/variant-api.ts';
+import { folio_get, folio_walk_range, newFolioWalk } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
+
+/** The lookup's struct folio_walk (on scan_get_next_rmap_item's stack in C). */
+const fw = newFolioWalk();
 
 export default defineVariant({
   id: 'folio-walk',
@@ -16,11 +19,12 @@ export default defineVariant({
     // mm/ksm.c: scan_get_next_rmap_item (folio_walk era) — the inner while loop's lookup:
     // folio_walk_start(&fw, vma, address, 0) per address; an anon, non-zone-device folio is
     // tmp_page = fw.page. The addresses that find nothing are charged in closed form.
-    next_page(_ksm, vma, address) {
-      const hit = folio_walk_range(vma, address, vma.vm_end, 0, (fw) => fw.folio.anon && fw.page !== null);
-      if (!hit || hit.fw.page === null) return { folio: null, page: 0, address: vma.vm_end - 1 };
-      folio_get(hit.fw.folio);
-      return { folio: hit.fw.folio, page: hit.fw.page, address: hit.vpn };
+    next_page(ksm, vma, address) {
+      const folios = ksm.machine.folios;
+      const hit = folio_walk_range(fw, vma, address, vma.vm_end, 0, (f) => folios.anon(f.folio) && f.page !== null);
+      if (hit < 0 || fw.page === null) return { folio: null, page: 0, address: vma.vm_end - 1 };
+      folio_get(ksm.machine, fw.folio);
+      return { folio: fw.folio, page: fw.page, address: hit };
     },
   },
 });

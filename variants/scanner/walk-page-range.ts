@@ -3,14 +3,22 @@
 // pmd_entry that scans the PTEs of each present PMD, so holes cost one read at their level.
 import {
   type EntryPointer,
+  entry_folio,
   type Folio,
   folio_get,
   ksm_test_exit,
   type MmWalk,
   type MmWalkOps,
+  NULL_PTR,
+  pmd_present,
+  pmd_trans_huge,
+  pmd_vpn,
   pmdp_get,
   pmdp_get_lockless,
   pte_offset_map_lock,
+  pte_page_index,
+  pte_present,
+  pte_special,
   ptep_get,
   walk_page_range_vma,
 } from '../../src/ksm/variant-api.ts';
@@ -31,37 +39,42 @@ function ksm_next_page_pmd_entry(
   walk: MmWalk<KsmNextPageArg>,
 ): number {
   const priv = walk.private;
+  const machine = walk.mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
   if (ksm_test_exit(walk.mm)) return 0;
   let pmd = pmdp_get_lockless(pmdp);
   // !pmd_present: a migration (or swap) PMD: the whole 2 MiB is skipped
-  if (pmd === undefined || (pmd.kind !== 'table' && pmd.kind !== 'pmd-leaf')) return 0;
-  if (pmd.kind === 'pmd-leaf') {
+  if (!pmd_present(pt, pmd)) return 0;
+  if (pmd_trans_huge(pt, pmd)) {
     pmd = pmdp_get(pmdp); // re-read under pmd_lock
-    if (pmd === undefined || (pmd.kind !== 'pmd-leaf' && pmd.kind !== 'table')) return 0; // not_found_unlock
-    if (pmd.kind === 'pmd-leaf') {
+    if (!pmd_present(pt, pmd)) return 0; // not_found_unlock
+    if (pmd_trans_huge(pt, pmd)) {
       // vm_normal_page_pmd: none for the huge zero page
-      if (pmd.special) return 0;
-      const folio = pmd.folio;
-      if (!folio.anon) return 0;
+      if (pte_special(pt, pmd)) return 0;
+      const folio = entry_folio(pt, pmd);
+      if (!folios.anon(folio)) return 0;
       // page += (addr & (PMD_SIZE - 1)) >> PAGE_SHIFT
-      return found(priv, folio, addr - pmd.vpn, addr);
+      return found(walk, folio, addr - pmd_vpn(pt, pmd), addr);
     }
   }
-  const ptep = pte_offset_map_lock(walk, pmdp, addr);
-  if (!ptep) return 0;
-  for (; addr < end; ptep.index++, addr++) {
-    const pte = ptep_get(ptep);
-    if (pte?.kind !== 'pte') continue; // !pte_present
-    if (pte.special) continue; // vm_normal_page() == NULL
-    if (!pte.folio.anon) continue;
-    return found(priv, pte.folio, pte.page, addr);
+  let ptep = pte_offset_map_lock(walk, pmdp, addr);
+  if (ptep === NULL_PTR) return 0;
+  for (; addr < end; ptep++, addr++) {
+    const pte = ptep_get(walk, ptep);
+    if (!pte_present(pt, pte)) continue;
+    if (pte_special(pt, pte)) continue; // vm_normal_page() == NULL
+    const folio = entry_folio(pt, pte);
+    if (!folios.anon(folio)) continue;
+    return found(walk, folio, pte_page_index(pt, pte), addr);
   }
   return 0;
 }
 
 /** found_unlock: folio_get, hand page, folio and address back through walk->private. */
-function found(priv: KsmNextPageArg, folio: Folio, page: number, addr: number): number {
-  folio_get(folio);
+function found(walk: MmWalk<KsmNextPageArg>, folio: Folio, page: number, addr: number): number {
+  const priv = walk.private;
+  folio_get(walk.mm.machine, folio);
   priv.page = page;
   priv.folio = folio;
   priv.addr = addr;
@@ -88,7 +101,7 @@ export default defineVariant({
     next_page(_ksm, vma, address) {
       const arg: KsmNextPageArg = { folio: null, page: 0, addr: 0 };
       const r = walk_page_range_vma(vma, address, vma.vm_end, ksm_next_page_ops, arg);
-      if (r > 0 && arg.folio) return { folio: arg.folio, page: arg.page, address: arg.addr };
+      if (r > 0 && arg.folio !== null) return { folio: arg.folio, page: arg.page, address: arg.addr };
       // VM_WARN_ON_ONCE(found < 0); address = vm_end - PAGE_SIZE, then next_page lands on vm_end
       return { folio: null, page: 0, address: vma.vm_end - 1 };
     },

@@ -16,8 +16,8 @@ export default defineVariant({
   knownWrong: 'a KSM page freed by its last user stays pinned until ksmd reaches its node',
   policy: {
     // stable_tree_insert: get_page(kpage); stable_node->page = kpage
-    on_stable_insert(_ksm, node) {
-      pin_node_page(node);
+    on_stable_insert(ksm, node) {
+      pin_node_page(ksm, node);
     },
     // remove_rmap_item_from_tree: hlist now empty → set_page_stable_node(page, NULL);
     // put_page(page); rb_erase; free_stable_node

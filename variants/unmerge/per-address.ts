@@ -6,6 +6,7 @@ import {
   folio_walk_range,
   folio_walk_start,
   is_ksm_target,
+  newFolioWalk,
   type Ksm,
   ksm_test_exit,
   unshare_fault,
@@ -13,11 +14,13 @@ import {
 } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
 
+/** break_ksm's struct folio_walk (on its stack in C). */
+const fw = newFolioWalk();
+
 /** mm/ksm.c: break_ksm (folio_walk era) — fault the page unshared while it is KSM. */
 function break_ksm(ksm: Ksm, vma: VmAreaStruct, addr: number): number {
   for (;;) {
-    const fw = folio_walk_start(vma, addr, FW_MIGRATION | FW_ZEROPAGE, 'unmerge');
-    if (!fw || !is_ksm_target(ksm, fw)) return 0;
+    if (folio_walk_start(fw, vma, addr, FW_MIGRATION | FW_ZEROPAGE, 'unmerge') === null || !is_ksm_target(ksm, fw)) return 0;
     if (unshare_fault(ksm, vma, addr) !== 'ok') return 0; // VM_FAULT_SIGSEGV ends the loop
   }
 }
@@ -31,14 +34,14 @@ function unmerge_ksm_pages(ksm: Ksm, vma: VmAreaStruct, start: number, end: numb
   let addr = start;
   while (addr < end) {
     if (ksm_test_exit(vma.mm)) break;
-    const hit = folio_walk_range(vma, addr, end, FW_MIGRATION | FW_ZEROPAGE, (fw) => is_ksm_target(ksm, fw), 'unmerge');
-    if (!hit) break;
+    const hit = folio_walk_range(fw, vma, addr, end, FW_MIGRATION | FW_ZEROPAGE, (f) => is_ksm_target(ksm, f), 'unmerge');
+    if (hit < 0) break;
     // break_ksm(vma, hit): its first lookup was the hit; fault, then look again.
-    if (unshare_fault(ksm, vma, hit.vpn) === 'ok') {
-      const err = break_ksm(ksm, vma, hit.vpn);
+    if (unshare_fault(ksm, vma, hit) === 'ok') {
+      const err = break_ksm(ksm, vma, hit);
       if (err) return err;
     }
-    addr = hit.vpn + 1;
+    addr = hit + 1;
   }
   return 0;
 }

@@ -3,13 +3,18 @@
 // with walk_page_range_vma and break_ksm_pmd_entry, unsharing each KSM page it finds.
 import {
   type EntryPointer,
+  entry_folio,
   type Folio,
   is_ksm_zero_pte,
+  is_migration_entry,
   ksm_test_exit,
   type Ksm,
   type MmWalk,
   type MmWalkOps,
+  NULL_PTR,
   pte_offset_map_lock,
+  pte_present,
+  pte_special,
   ptep_get,
   unshare_fault,
   type VmAreaStruct,
@@ -27,14 +32,16 @@ interface BreakKsmArg {
 function break_ksm_pmd_entry(pmdp: EntryPointer, addr: number, end: number, walk: MmWalk<BreakKsmArg>): number {
   if (ksm_test_exit(walk.mm)) return 0;
   // (signal_pending: no signals in the model)
-  const ptep = pte_offset_map_lock(walk, pmdp, addr);
-  if (!ptep) return 0; // a PMD-mapped THP is never KSM
-  for (; addr < end; ptep.index++, addr++) {
-    const pte = ptep_get(ptep);
+  const pt = walk.mm.machine.pt;
+  const folios = walk.mm.machine.folios;
+  let ptep = pte_offset_map_lock(walk, pmdp, addr);
+  if (ptep === NULL_PTR) return 0; // a PMD-mapped THP is never KSM
+  for (; addr < end; ptep++, addr++) {
+    const pte = ptep_get(walk, ptep);
     let folio: Folio | null = null;
-    if (pte?.kind === 'pte') folio = pte.special ? null : pte.folio; // vm_normal_folio
-    else if (pte?.kind === 'migration') folio = pte.folio; // KSM pages stay KSM until freed
-    const found = (folio !== null && folio.ksm) || (pte?.kind === 'pte' && is_ksm_zero_pte(walk.private.ksm, pte));
+    if (pte_present(pt, pte)) folio = pte_special(pt, pte) ? null : entry_folio(pt, pte); // vm_normal_folio
+    else if (is_migration_entry(pt, pte)) folio = entry_folio(pt, pte); // KSM pages stay KSM until freed
+    const found = (folio !== null && folios.ksm(folio)) || (pte_present(pt, pte) && is_ksm_zero_pte(walk.private.ksm, pte));
     if (found) {
       walk.private.addr = addr;
       return 1;

@@ -1,6 +1,6 @@
 // Seed 001 (xu xin, v9 1/5, May 2023; v6.5+): the PTE of a KSM-placed zero page is marked
 // dirty, so break_ksm unshares it and ksm_zero_pages counts it.
-import type { PtEntry } from '../../src/ksm/variant-api.ts';
+import { entry_folio, pte_dirty, pte_present } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
 
 export default defineVariant({
@@ -16,7 +16,11 @@ export default defineVariant({
     // replace_page: newpte = pte_mkdirty(pte_mkspecial(pfn_pte(zero_pfn)))
     ksm_zero_pte_dirty: true,
     // include/linux/ksm.h: #define is_ksm_zero_pte(pte) (is_zero_pfn(pte_pfn(pte)) && pte_dirty(pte))
-    is_ksm_zero_pte: (pte: PtEntry) => pte.kind === 'pte' && pte.folio.zeroPage && pte.dirty,
+    // is_zero_pfn(pte_pfn(pte)) && pte_dirty(pte)
+    is_ksm_zero_pte: (ksm, pte) => {
+      const pt = ksm.machine.pt;
+      return pte_present(pt, pte) && ksm.machine.folios.zeroPage(entry_folio(pt, pte)) && pte_dirty(pt, pte);
+    },
     counts_zero_pages: true,
   },
 });
