@@ -6,6 +6,7 @@ import { type Folio, FOLIO_ANON, FOLIO_FREED, FOLIO_KSM, FOLIO_ZERO, Folios } fr
 import type { AnonVma } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
 import { type EntryPointer, PageTables } from './pgtable.ts';
+import { newWalkPath } from './walk-path.ts';
 import type { VmAreaStruct } from './vma.ts';
 import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from './units.ts';
 
@@ -31,6 +32,8 @@ export class Machine {
   readonly pt = new PageTables();
   /** Every folio ever allocated (struct-of-arrays storage). */
   readonly folios = new Folios();
+  /** The range walker's last descent (pagewalk.ts). */
+  readonly walkPath = newWalkPath();
   /** Live anon_vmas by id (what a pointer to one resolves to). */
   readonly anonVmas = new Map<number, AnonVma>();
   hooks: KsmHooks = {};

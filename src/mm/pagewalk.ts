@@ -23,6 +23,7 @@ import {
 import { __split_huge_pmd } from './thp.ts';
 import { addrEnd, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
 import { find_vma, VM_PFNMAP, type VmAreaStruct } from './vma.ts';
+import { type WalkPath, walkPathFor } from './walk-path.ts';
 
 export const EINVAL = -22;
 
@@ -295,7 +296,46 @@ function walk_pgd_range<P>(walk: MmWalk<P>, addr: number, end: number): number {
 
 /** mm/pagewalk.c: __walk_page_range (hugetlb VMAs are not modelled) */
 function __walk_page_range<P>(walk: MmWalk<P>, start: number, end: number): number {
+  const ops = walk.ops;
+  const path = walk.mm.machine.walkPath;
+  // Only pmd_entry / pte_entry / pte_hole callbacks: the descent itself calls nothing.
+  if (!ops.pgd_entry && !ops.p4d_entry && !ops.pud_entry && (ops.pmd_entry || ops.pte_entry) && walkPathFor(path, walk.mm, start)) {
+    return walk_from_path(walk, path, start, end);
+  }
   return walk_pgd_range(walk, start, end);
+}
+
+/**
+ * walk_pgd_range(walk, start, end) when every entry on the path to start's PMD table is a
+ * table: the descent reads (and is charged) one PGD, one P4D (5-level) and one PUD entry and
+ * reaches walk_pmd_range; when that returns, each level's loop goes on from the end of the
+ * slot it was in — the same loops, entered where the descent left them. A property test
+ * proves it equal to the literal walk, counter by counter.
+ */
+function walk_from_path<P>(walk: MmWalk<P>, path: WalkPath, start: number, end: number): number {
+  const machine = walk.mm.machine;
+  const five = path.p4dTable !== NULL_PTR;
+  chargeReads(machine.counters, machine.levels, five ? 4 : 3, 1, walk.account); // the PGD entry
+  if (five) chargeReads(machine.counters, machine.levels, 3, 1, walk.account); // the P4D entry
+  chargeReads(machine.counters, machine.levels, PUD_LEVEL, 1, walk.account); // the PUD entry
+  walk.action = 'subtree'; // as walk_pud_range sets it (no pud_entry)
+  const pmdEnd = Math.min(end, path.pmdHi);
+  let err = walk_pmd_range(walk, path.pmdTable, start, pmdEnd);
+  if (err || pmdEnd === end) return err;
+  // walk_pud_range goes on with the next PUD slot of the same table
+  const pudEnd = Math.min(end, path.pudHi);
+  if (pmdEnd !== pudEnd) err = walk_pud_range(walk, path.pudTable, pmdEnd, pudEnd);
+  if (err || pudEnd === end) return err;
+  let upEnd = pudEnd;
+  if (five) {
+    // walk_p4d_range goes on with the next P4D slot of the same table
+    const p4dEnd = Math.min(end, path.p4dHi);
+    if (pudEnd !== p4dEnd) err = walk_p4d_range(walk, path.pgdEntry, path.p4dTable, pudEnd, p4dEnd);
+    if (err || p4dEnd === end) return err;
+    upEnd = p4dEnd;
+  }
+  // walk_pgd_range goes on with the next PGD slot
+  return walk_pgd_range(walk, upEnd, end);
 }
 
 /**
