@@ -7,6 +7,7 @@ import { denseScenario, denseShape } from '../../bench/perf/dense.ts';
 import { isScenarioReport, type ScenarioReport } from '../../bench/perf/protocol.ts';
 import { denseExpected, judge, SCENARIO_BENCHES, scenarioOf, targetText } from '../../bench/perf/scenario-benches.ts';
 import { validateScenario } from '../../bench/format.ts';
+import { parseSizePages } from '../../bench/sizes.ts';
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
 
@@ -47,8 +48,8 @@ describe('dense benchmark shape', () => {
     assert.ok(SCENARIO_BENCHES[3]!.bigOnly !== null);
     for (const b of SCENARIO_BENCHES) assert.ok(b.timeoutMs > 0, b.name);
     const guests = scenarioOf(SCENARIO_BENCHES.find((b) => b.name.startsWith('guests'))!.spec.source);
-    const mapped = guests.ops.filter((o) => o.op === 'mmap').length * 2 ** 20; // 4 GiB each
-    assert.equal(mapped, 4 * 2 ** 20);
+    const mapped = guests.ops.reduce((sum, o) => sum + (o.op === 'mmap' ? parseSizePages(o.size, 'size') : 0), 0);
+    assert.equal(mapped, 4 * 2 ** 20); // 4 guests × 4 GiB = 4 M pages
     assert.equal(scenarioOf({ builtin: 'vma-split', params: { pieces: 20000 } }).params?.pieces, 20000);
   });
 });
