@@ -17,13 +17,15 @@ import { renderTable } from '../../src/report/table.ts';
 import { ensureWritableDir, writeAtomic } from '../../src/report/files.ts';
 import { environment } from '../../src/harness/environment.ts';
 import { fmtMiB, fmtMs } from './format.ts';
-import { judge, SCENARIO_BENCHES, type ScenarioBench, targetText } from './scenario-benches.ts';
+import { judge, SCENARIO_BENCHES, type ScenarioBench, type Targets, targetText } from './scenario-benches.ts';
 
-const HELP = `npm run bench -- [--big] [--out PATH]
+const HELP = `npm run bench -- [--big] [--out PATH] [--only TEXT]
 
-  --big       also run the benchmarks too big for today's engine (dense 16 M pages);
-              KSMBENCH_BENCH_BIG=1 does the same
-  --out PATH  write the JSON summary to PATH (default results/bench-<date>.json)
+  --big        also run the benchmarks too slow for today's engine (dense 16 M pages,
+               guests at 4 M pages); KSMBENCH_BENCH_BIG=1 does the same
+  --out PATH   write the JSON summary to PATH (default results/bench-<date>.json)
+  --only TEXT  run only the scenario benchmarks whose name contains TEXT (no scan or
+               memory benchmark), e.g. --only "dense 66"
 `;
 
 const TIMING_TIMEOUT_MS = 40_000;
@@ -48,6 +50,16 @@ interface Row {
   readonly notes: readonly string[];
   /** The measured figures, for the JSON file (ms, bytes, counts; null: not measured). */
   readonly figures: Readonly<Record<string, number | null>>;
+  /** A scenario benchmark's targets (window_ms, ksmd_ms, rss_bytes), for the JSON file. */
+  readonly targets?: Readonly<Record<string, number>>;
+}
+
+function targetFigures(t: Targets): Record<string, number> {
+  return {
+    ...(t.windowMs === undefined ? {} : { window_ms: t.windowMs }),
+    ...(t.ksmdMs === undefined ? {} : { ksmd_ms: t.ksmdMs }),
+    ...(t.rssBytes === undefined ? {} : { rss_bytes: t.rssBytes }),
+  };
 }
 
 const NONE = '—';
@@ -178,6 +190,10 @@ function scenarioRow(b: ScenarioBench, r: ScenarioReport, elapsedMs: number): Ro
 }
 
 async function scenarioRowOf(b: ScenarioBench, big: boolean): Promise<Row> {
+  return { ...(await measureScenario(b, big)), targets: targetFigures(b.targets) };
+}
+
+async function measureScenario(b: ScenarioBench, big: boolean): Promise<Row> {
   const target = targetText(b.targets);
   if (b.bigOnly !== null && !big) {
     process.stderr.write(`[bench] skipped: ${b.name} (${b.bigOnly})\n`);
@@ -197,9 +213,9 @@ function stamp(d: Date): string {
 }
 
 async function main(): Promise<number> {
-  let values: { big?: boolean; out?: string; help?: boolean };
+  let values: { big?: boolean; out?: string; only?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { big: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ options: { big: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n${HELP}`);
     return 2;
@@ -218,9 +234,16 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const only = values.only;
+  const benches = only === undefined ? SCENARIO_BENCHES : SCENARIO_BENCHES.filter((b) => b.name.includes(only));
+  if (benches.length === 0) {
+    process.stderr.write(`bench: --only "${only}" names no scenario benchmark (accepted: ${SCENARIO_BENCHES.map((b) => b.name).join(', ')})\n`);
+    return 2;
+  }
+
   const t0 = performance.now();
-  const rows = [...(await timingRows()), ...(await memoryRowsFromChild())];
-  for (const b of SCENARIO_BENCHES) rows.push(await scenarioRowOf(b, big));
+  const rows = only === undefined ? [...(await timingRows()), ...(await memoryRowsFromChild())] : [];
+  for (const b of benches) rows.push(await scenarioRowOf(b, big));
   const totalS = (performance.now() - t0) / 1000;
 
   const table = renderTable(
@@ -250,7 +273,7 @@ async function main(): Promise<number> {
     total_s: totalS,
     big,
     env,
-    rows: rows.map((r) => ({ name: r.name, target: r.target, status: r.status, failure: r.failure, figures: r.figures, notes: r.notes })),
+    rows: rows.map((r) => ({ name: r.name, target: r.target, ...(r.targets ? { targets: r.targets } : {}), status: r.status, failure: r.failure, figures: r.figures, notes: r.notes })),
   };
   writeAtomic(out, `${JSON.stringify(summary, null, 1)}\n`);
   lines.push(`wrote ${out}`);
