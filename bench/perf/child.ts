@@ -15,11 +15,12 @@ export interface ChildRun {
   readonly elapsedMs: number;
 }
 
-export function runChild(script: string, nodeFlags: readonly string[], timeoutMs: number): Promise<ChildRun> {
+/** Run `script` with `nodeFlags` (the child's execArgv) and `args` (its argv after the script). */
+export function runChild(script: string, nodeFlags: readonly string[], timeoutMs: number, args: readonly string[] = []): Promise<ChildRun> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path], {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -41,7 +41,33 @@ export interface MemoryReport {
   readonly heapTotal: number;
 }
 
-export function emitResult(report: TimingReport | MemoryReport): void {
+/** A summary of samples, in milliseconds. */
+export interface MsStats {
+  readonly median: number;
+  readonly mean: number;
+  readonly rmePct: number;
+  readonly samples: number;
+}
+
+/** Executions of one scenario (bench/perf/scenario-child.ts): whole window, ksmd ops, peak RSS. */
+export interface ScenarioReport {
+  readonly kind: 'scenario';
+  readonly name: string;
+  /** 'sampled': tinybench (src/harness/timing.ts timeScenario); 'once': one execution. */
+  readonly mode: 'sampled' | 'once';
+  readonly window: MsStats;
+  /** The ksmd ops alone (null: the scenario has none). */
+  readonly ksmd: MsStats | null;
+  /** process.resourceUsage().maxRSS of the child at the end, bytes. */
+  readonly maxRssBytes: number;
+  /** Building the scenario's op list, ms (outside every timed window). */
+  readonly buildMs: number;
+  /** The oracle's problems in the checked execution (empty: correct). */
+  readonly problems: readonly string[];
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+export function emitResult(report: TimingReport | MemoryReport | ScenarioReport): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(report)}\n`);
 }
 
@@ -92,4 +118,25 @@ export function isMemoryReport(v: unknown): v is MemoryReport {
   if (!isRecord(v) || v.kind !== 'memory') return false;
   const numbers = ['processes', 'vmas', 'pagesWritten', 'allocatedPages', 'buildMs', 'rssBefore', 'rss', 'heapUsed', 'heapTotal'];
   return numbers.every((k) => typeof v[k] === 'number') && typeof v.gcRan === 'boolean';
+}
+
+function isMsStats(v: unknown): v is MsStats {
+  return isRecord(v) && ['median', 'mean', 'rmePct', 'samples'].every((k) => typeof v[k] === 'number');
+}
+
+export function isScenarioReport(v: unknown): v is ScenarioReport {
+  return (
+    isRecord(v) &&
+    v.kind === 'scenario' &&
+    typeof v.name === 'string' &&
+    (v.mode === 'sampled' || v.mode === 'once') &&
+    isMsStats(v.window) &&
+    (v.ksmd === null || isMsStats(v.ksmd)) &&
+    typeof v.maxRssBytes === 'number' &&
+    typeof v.buildMs === 'number' &&
+    Array.isArray(v.problems) &&
+    v.problems.every((p: unknown) => typeof p === 'string') &&
+    isRecord(v.counters) &&
+    Object.values(v.counters).every((n) => typeof n === 'number')
+  );
 }

@@ -69,9 +69,13 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
   const first = sets[0]!;
   if (sets.length === 1) return first;
   const runs = first.runs.map((r) => {
-    const medians = sets.map((s) => s.runs.find((x) => recordKey(x) === recordKey(r))?.timing?.median_ns).filter((m): m is number => m !== undefined);
+    const timings = sets.map((s) => s.runs.find((x) => recordKey(x) === recordKey(r))?.timing);
+    const medians = timings.map((t) => t?.median_ns).filter((m): m is number => m !== undefined);
     if (!r.timing || medians.length !== sets.length) return r;
-    return { ...r, timing: { ...r.timing, median_ns: median(medians), samples: medians.length, sample_ns: medians } };
+    const ksmdMedians = timings.map((t) => t?.ksmd?.median_ns).filter((m): m is number => m !== undefined);
+    const { ksmd, ...whole } = r.timing;
+    const ksmdRounds = ksmd && ksmdMedians.length === sets.length ? { ksmd: { ...ksmd, median_ns: median(ksmdMedians), samples: ksmdMedians.length, sample_ns: ksmdMedians } } : {};
+    return { ...r, timing: { ...whole, median_ns: median(medians), samples: medians.length, sample_ns: medians, ...ksmdRounds } };
   });
   return { ...first, runs };
 }

@@ -4,7 +4,7 @@ import { toCsv, toJson } from '../report/files.ts';
 import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
-const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time'];
+const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
 
 function row(r: RunRecord): string[] {
   const c = r.counters;
@@ -23,6 +23,7 @@ function row(r: RunRecord): string[] {
     `${c.stale_overlay_reads}/${c.pages_wrongly_skipped}`,
     `${c.freed_pages_pinned}/${c.scans_until_freed}`,
     r.timing ? `${fmtNs(r.timing.median_ns)} ±${r.timing.rme_pct}%` : '-',
+    r.timing?.ksmd ? `${fmtNs(r.timing.ksmd.median_ns)} ±${r.timing.ksmd.rme_pct}%` : '-',
   ];
 }
 

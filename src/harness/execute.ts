@@ -30,6 +30,11 @@ export interface ExecuteOptions {
   readonly invariants?: InvariantCheck;
   /** Seed for "unique" and "mix" contents (default the scenario's, else 1). */
   readonly seed?: number;
+  /**
+   * Time the `ksmd` ops (process.hrtime.bigint() around each) and report their sum as
+   * RunResult.ksmdTimeNs. Only a clock is read: no counter changes.
+   */
+  readonly timeKsmd?: boolean;
 }
 
 export interface RunResult {
@@ -38,6 +43,8 @@ export interface RunResult {
   readonly problems: string[];
   readonly scanDigest: { readonly count: number; readonly h1: number; readonly h2: number };
   readonly ksm: Ksm;
+  /** With ExecuteOptions.timeKsmd: the wall time spent executing the `ksmd` ops, summed (ns). */
+  readonly ksmdTimeNs?: number;
 }
 
 interface Region {
@@ -289,7 +296,8 @@ export interface PreparedRun {
 /** Build the machine, KSM and state for one execution of `scenario`. */
 export function prepareScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}): PreparedRun {
   const run = new Run(scenario, config, opts);
-  return { run: () => runOps(run, scenario) };
+  const timeKsmd = opts.timeKsmd ?? false;
+  return { run: () => runOps(run, scenario, timeKsmd) };
 }
 
 /** Run a scenario's ops on a fresh machine configured by `config`. */
@@ -297,18 +305,24 @@ export function executeScenario(scenario: Scenario, config: RunConfig, opts: Exe
   return prepareScenario(scenario, config, opts).run();
 }
 
-function runOps(run: Run, scenario: Scenario): RunResult {
+function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
+  let ksmdNs = 0n;
   scenario.ops.forEach((op, i) => {
+    const timed = timeKsmd && op.op === 'ksmd';
+    const t0 = timed ? process.hrtime.bigint() : 0n;
     try {
       run.exec(i, op);
     } catch (e) {
       if (e instanceof MmError) run.problem(`ops[${i}] (${op.op}): ${e.message}`);
       else throw e;
+    } finally {
+      if (timed) ksmdNs += process.hrtime.bigint() - t0;
     }
     sample_lifetime(run.ksm, null);
     if (run.invariants === 'op') run.checkInvariants(`after ops[${i}] (${op.op})`);
   });
   if (run.invariants === 'end') run.checkInvariants('at the end');
   refresh_sysfs_counters(run.ksm);
-  return { counters: snapshotCounters(run.m.counters), problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  const result: RunResult = { counters: snapshotCounters(run.m.counters), problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  return timeKsmd ? { ...result, ksmdTimeNs: Number(ksmdNs) } : result;
 }

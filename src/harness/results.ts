@@ -8,14 +8,31 @@ import type { Environment } from './environment.ts';
 
 export const RESULTS_FORMAT = 'ksmbench-results/1';
 
-export interface Timing {
+/** Statistics of one timed quantity over the samples of a timing (tinybench's definitions). */
+export interface TimingStats {
   readonly median_ns: number;
   readonly mean_ns: number;
+  /** Relative margin of error of the mean (95 %, Student's t), percent. */
   readonly rme_pct: number;
   readonly samples: number;
-  /** Every sample (ns), kept for significance tests; absent when read back from CSV. */
+  /** Every sample (ns), ascending, kept for significance tests; absent when read back from CSV. */
   readonly sample_ns?: readonly number[];
 }
+
+/** The whole-window timing of a scenario execution, and within it the time of its ksmd ops. */
+export interface Timing extends TimingStats {
+  /**
+   * The `ksmd` ops alone: per sample, the sum of the wall time of the scenario's ksmd ops in
+   * that execution (what a kernel's ksmd CPU time measures; the rest of the window is the
+   * workload's mmap/fill/fork…). One ksmd sample per whole-window sample. Absent when the
+   * scenario has no ksmd op, and in files written before it was measured.
+   */
+  readonly ksmd?: TimingStats;
+}
+
+/** The ksmd-only timing metrics (Timing.ksmd), beside TIMING_NAMES. */
+export const KSMD_TIMING_NAMES = ['ksmd_time_ns_median', 'ksmd_time_ns_mean', 'ksmd_time_rme_pct', 'ksmd_time_samples'] as const;
+export type KsmdTimingName = (typeof KSMD_TIMING_NAMES)[number];
 
 export interface RunRecord {
   readonly scenario: string;
@@ -43,8 +60,15 @@ export interface ResultSet {
 
 /** The metric names a record carries besides the counters. */
 export const VERDICT_METRICS = ['correct', 'problems'] as const;
-export type MetricName = CounterName | (typeof TIMING_NAMES)[number] | (typeof VERDICT_METRICS)[number];
-export const METRIC_NAMES: readonly MetricName[] = [...COUNTER_NAMES, ...VERDICT_METRICS, ...TIMING_NAMES];
+export type MetricName = CounterName | (typeof TIMING_NAMES)[number] | KsmdTimingName | (typeof VERDICT_METRICS)[number];
+export const METRIC_NAMES: readonly MetricName[] = [...COUNTER_NAMES, ...VERDICT_METRICS, ...TIMING_NAMES, ...KSMD_TIMING_NAMES];
+
+/** Every timing metric: whole window and ksmd-only. */
+export const TIMING_METRICS: readonly MetricName[] = [...TIMING_NAMES, ...KSMD_TIMING_NAMES];
+
+export function isTimingMetric(name: string): boolean {
+  return (TIMING_METRICS as readonly string[]).includes(name);
+}
 
 export function isMetricName(name: string): name is MetricName {
   return (METRIC_NAMES as readonly string[]).includes(name);
@@ -52,8 +76,8 @@ export function isMetricName(name: string): name is MetricName {
 
 export function unitOf(metric: MetricName): string {
   if (metric === 'general_profit') return 'bytes';
-  if (metric === 'time_ns_median' || metric === 'time_ns_mean') return 'ns';
-  if (metric === 'time_rme_pct') return '%';
+  if (metric === 'time_ns_median' || metric === 'time_ns_mean' || metric === 'ksmd_time_ns_median' || metric === 'ksmd_time_ns_mean') return 'ns';
+  if (metric === 'time_rme_pct' || metric === 'ksmd_time_rme_pct') return '%';
   if (metric === 'correct') return 'bool';
   return 'count';
 }
@@ -105,6 +129,10 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
   if (metric === 'time_ns_mean') return r.timing?.mean_ns;
   if (metric === 'time_rme_pct') return r.timing?.rme_pct;
   if (metric === 'time_samples') return r.timing?.samples;
+  if (metric === 'ksmd_time_ns_median') return r.timing?.ksmd?.median_ns;
+  if (metric === 'ksmd_time_ns_mean') return r.timing?.ksmd?.mean_ns;
+  if (metric === 'ksmd_time_rme_pct') return r.timing?.ksmd?.rme_pct;
+  if (metric === 'ksmd_time_samples') return r.timing?.ksmd?.samples;
   return r.counters[metric];
 }
 

@@ -4,7 +4,7 @@
 import { COUNTER_NAMES } from '../mm/counters.ts';
 import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
 import { classChanged, classRank } from './fit.ts';
-import { compareTimings } from './stats.ts';
+import { compareTimings, median } from './stats.ts';
 import { isSweepSet, type SweepSet } from './sweep.ts';
 
 export type DiffStatus = 'same' | 'changed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
@@ -33,7 +33,15 @@ export interface TimingRule {
 
 export const DEFAULT_TIMING_RULE: TimingRule = { alpha: 0.01, threshold: 0.05 };
 
-const TIMED: ReadonlySet<MetricName> = new Set(['time_ns_median', 'time_ns_mean']);
+/** The timed metrics tested on samples, and where their samples are. */
+const TIMED: ReadonlyMap<MetricName, (r: RunRecord) => readonly number[] | undefined> = new Map<MetricName, (r: RunRecord) => readonly number[] | undefined>([
+  ['time_ns_median', (r) => r.timing?.sample_ns],
+  ['time_ns_mean', (r) => r.timing?.sample_ns],
+  ['ksmd_time_ns_median', (r) => r.timing?.ksmd?.sample_ns],
+  ['ksmd_time_ns_mean', (r) => r.timing?.ksmd?.sample_ns],
+]);
+/** Timing metrics that describe the samples rather than the time: never a change. */
+const DESCRIPTIVE: ReadonlySet<MetricName> = new Set(['time_rme_pct', 'time_samples', 'ksmd_time_rme_pct', 'ksmd_time_samples']);
 
 function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: TimingRule): MetricDiff {
   const old = metricValue(a, metric) ?? null;
@@ -44,15 +52,18 @@ function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: Timing
   }
   const delta = now - old;
   const ratio = old === 0 ? (now === 0 ? 1 : null) : now / old;
-  if (TIMED.has(metric)) {
-    const sa = a.timing?.sample_ns;
-    const sb = b.timing?.sample_ns;
+  const samplesOf = TIMED.get(metric);
+  if (samplesOf) {
+    const sa = samplesOf(a);
+    const sb = samplesOf(b);
     if (!sa?.length || !sb?.length) return { ...base, delta, ratio, status: 'untested' };
+    // A zero median (a clock that did not advance) cannot be a ratio's base.
+    if (!(median(sa) > 0)) return { ...base, delta, ratio, status: 'untested' };
     const t = compareTimings(sa, sb, rule);
     const p = t.verdict === 'faster' ? t.pFaster : t.pSlower;
     return { ...base, delta, ratio, status: t.verdict, p };
   }
-  if (metric === 'time_rme_pct' || metric === 'time_samples') return { ...base, delta, ratio, status: 'same' };
+  if (DESCRIPTIVE.has(metric)) return { ...base, delta, ratio, status: 'same' };
   return { ...base, delta, ratio, status: delta === 0 ? 'same' : 'changed' };
 }
 

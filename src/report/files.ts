@@ -10,6 +10,7 @@ import { AXES, type Axis } from '../../variants/types.ts';
 import {
   CSV_COLUMNS,
   isMetricName,
+  isTimingMetric,
   RESULTS_FORMAT,
   type ResultSet,
   type RunRecord,
@@ -111,6 +112,8 @@ function readJson(path: string, text: string): ResultSet {
     must(typeof v?.ok === 'boolean' && Array.isArray(v.problems) && Array.isArray(v.knownWrong), path, `runs[${i}].verdict lacks ok/problems/knownWrong`);
     const t = r.timing as Partial<NonNullable<RunRecord['timing']>> | null | undefined;
     must(t === null || (typeof t === 'object' && Number.isFinite(t.median_ns)), path, `runs[${i}].timing is neither null nor has a median_ns`);
+    const k = t?.ksmd as Partial<NonNullable<NonNullable<RunRecord['timing']>['ksmd']>> | undefined;
+    must(k === undefined || (typeof k === 'object' && k !== null && Number.isFinite(k.median_ns)), path, `runs[${i}].timing.ksmd has no median_ns`);
   });
   must(typeof set.suite === 'string', path, '"suite" is not a string');
   must(typeof set.env === 'object' && set.env !== null && typeof set.env.git?.commit === 'string', path, '"env.git.commit" is missing');
@@ -157,7 +160,7 @@ function readCsv(path: string, text: string): ResultSet {
     }
     if (metric === 'correct') e.ok = value;
     else if (metric === 'problems') e.problems = value;
-    else if (metric.startsWith('time_')) e.t[metric] = value;
+    else if (isTimingMetric(metric)) e.t[metric] = value;
     else e.counters[metric as keyof Counters] = value;
   });
   const runs: RunRecord[] = [...byKey.values()].map((e) => ({
@@ -167,7 +170,22 @@ function readCsv(path: string, text: string): ResultSet {
     timing:
       e.t.time_ns_median === undefined
         ? null
-        : { median_ns: e.t.time_ns_median, mean_ns: e.t.time_ns_mean ?? e.t.time_ns_median, rme_pct: e.t.time_rme_pct ?? 0, samples: e.t.time_samples ?? 0 },
+        : {
+            median_ns: e.t.time_ns_median,
+            mean_ns: e.t.time_ns_mean ?? e.t.time_ns_median,
+            rme_pct: e.t.time_rme_pct ?? 0,
+            samples: e.t.time_samples ?? 0,
+            ...(e.t.ksmd_time_ns_median === undefined
+              ? {}
+              : {
+                  ksmd: {
+                    median_ns: e.t.ksmd_time_ns_median,
+                    mean_ns: e.t.ksmd_time_ns_mean ?? e.t.ksmd_time_ns_median,
+                    rme_pct: e.t.ksmd_time_rme_pct ?? 0,
+                    samples: e.t.ksmd_time_samples ?? 0,
+                  },
+                }),
+          },
   }));
   const commit = rows[0]!.commit ?? 'unknown';
   return {

@@ -18,8 +18,9 @@ export class GateConfigError extends Error {}
 /** The rule of a metric when the config says nothing. */
 export function defaultRule(metric: MetricName): Rule {
   if (metric === 'correct') return 'no-new-failure';
-  if (metric === 'time_ns_median') return 'timing';
+  if (metric === 'time_ns_median' || metric === 'ksmd_time_ns_median') return 'timing';
   if (metric === 'time_ns_mean' || metric === 'time_rme_pct' || metric === 'time_samples') return 'ignore';
+  if (metric === 'ksmd_time_ns_mean' || metric === 'ksmd_time_rme_pct' || metric === 'ksmd_time_samples') return 'ignore';
   return 'equal';
 }
 

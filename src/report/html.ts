@@ -58,7 +58,11 @@ export const KEY_METRICS: readonly KeyMetric[] = [
   { id: 'rmap_avc_visits', label: 'rmap_avc_visits', value: (r) => r.counters.rmap_avc_visits, format: fmtNum },
   { id: 'unmerge_pt_reads', label: 'unmerge_pt_reads', value: (r) => r.counters.unmerge_pt_reads, format: fmtNum },
   { id: 'time_ns_median', label: 'time (median)', value: (r) => r.timing?.median_ns, format: fmtNs },
+  { id: 'ksmd_time_ns_median', label: 'ksmd time (median)', value: (r) => r.timing?.ksmd?.median_ns, format: fmtNs },
 ];
+
+/** Key metrics that are times (drawn on their own time axis). */
+const TIME_KEY_METRICS: ReadonlySet<string> = new Set(['time_ns_median', 'ksmd_time_ns_median']);
 
 /** The key metrics worth showing for these runs: some run has a non-zero value. */
 export function usefulKeyMetrics(runs: readonly RunRecord[]): KeyMetric[] {
@@ -238,8 +242,8 @@ function compareCharts(set: ResultSet): string {
       parts.push(`<h3>${esc(title)}</h3><p class="note">Every key cost metric is zero for this scenario.</p>`);
       continue;
     }
-    const counted = metrics.filter((m) => m.id !== 'time_ns_median');
-    const timed = metrics.filter((m) => m.id === 'time_ns_median');
+    const counted = metrics.filter((m) => !TIME_KEY_METRICS.has(m.id));
+    const timed = metrics.filter((m) => TIME_KEY_METRICS.has(m.id));
     const charts: string[] = [];
     if (counted.length) {
       const groups = counted.map((m) => ({ label: m.label, bars: runs.map((r) => ({ name: r.stack, value: m.value(r) ?? null })) }));
@@ -247,7 +251,7 @@ function compareCharts(set: ResultSet): string {
     }
     for (const m of timed) {
       const groups = [{ label: m.label, bars: runs.map((r) => ({ name: r.stack, value: m.value(r) ?? null })) }];
-      charts.push(`<div class="chart">${barChart(groups, { title: `${key.scenario}: median time`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
+      charts.push(`<div class="chart">${barChart(groups, { title: `${key.scenario}: ${m.id === 'ksmd_time_ns_median' ? 'median time of the ksmd ops' : 'median time'}`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
     }
     const rows = runs
       .map((r) => `<tr><th scope="row">${wrappable(r.stack)}</th>${metrics.map((m) => { const v = m.value(r); return `<td class="num">${v === undefined ? '–' : esc(m.format(v))}</td>`; }).join('')}<td>${r.verdict.ok ? '✓' : '✗'}</td></tr>`)
@@ -306,13 +310,16 @@ function countersTable(set: ResultSet): string {
   const used = COUNTER_NAMES.filter((c) => set.runs.some((r) => r.counters[c] !== 0));
   const zero = COUNTER_NAMES.filter((c) => !used.includes(c));
   const timed = set.runs.some((r) => r.timing);
-  const head = `<tr><th>scenario</th><th>params</th><th>stack</th><th>ok</th>${used.map((c) => `<th class="rot">${esc(c)}</th>`).join('')}${timed ? '<th>time median</th><th>time mean</th><th>rme</th><th>samples</th>' : ''}</tr>`;
+  const head = `<tr><th>scenario</th><th>params</th><th>stack</th><th>ok</th>${used.map((c) => `<th class="rot">${esc(c)}</th>`).join('')}${timed ? '<th>time median</th><th>time mean</th><th>rme</th><th>samples</th><th>ksmd median</th><th>ksmd mean</th><th>ksmd rme</th>' : ''}</tr>`;
   const rows = set.runs.map((r) => {
     const t = r.timing;
     const time = timed
       ? t
-        ? `<td class="num">${esc(fmtNs(t.median_ns))}</td><td class="num">${esc(fmtNs(t.mean_ns))}</td><td class="num">±${esc(String(t.rme_pct))}%</td><td class="num">${fmtInt(t.samples)}</td>`
-        : '<td>–</td><td>–</td><td>–</td><td>–</td>'
+        ? `<td class="num">${esc(fmtNs(t.median_ns))}</td><td class="num">${esc(fmtNs(t.mean_ns))}</td><td class="num">±${esc(String(t.rme_pct))}%</td><td class="num">${fmtInt(t.samples)}</td>` +
+          (t.ksmd
+            ? `<td class="num">${esc(fmtNs(t.ksmd.median_ns))}</td><td class="num">${esc(fmtNs(t.ksmd.mean_ns))}</td><td class="num">±${esc(String(t.ksmd.rme_pct))}%</td>`
+            : '<td>–</td><td>–</td><td>–</td>')
+        : '<td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td><td>–</td>'
       : '';
     return `<tr><td class="nowrap">${esc(r.scenario)}</td><td class="mono nowrap">${esc(r.params)}</td><td class="nowrap">${esc(r.stack)}</td><td>${r.verdict.ok ? '✓' : '✗'}</td>${used.map((c) => `<td class="num">${esc(fmtNum(metricValue(r, c) ?? 0))}</td>`).join('')}${time}</tr>`;
   });
