@@ -116,9 +116,9 @@ class Run {
     }
   }
 
-  content(c: Content, proc: string, region: string, i: number): number {
+  content(c: Content, regionKey: string, i: number): number {
     if (c === 'unique') return this.uniqueNext++;
-    return contentFor(c, this.seed, `${proc}/${region}`, i);
+    return contentFor(c, this.seed, regionKey, i);
   }
 
   /** Oracle check 4: after an unmerge nothing KSM is left mapped in [start, start+pages). */
@@ -174,8 +174,9 @@ class Run {
         const r = this.region(where, op.proc, op.region);
         const [start, pages] = this.range(where, r, op);
         let faults = 0;
+        const key = `${op.proc}/${op.region}`;
         for (let p = 0; p < pages; p++) {
-          const c = this.content(op.content, op.proc, op.region, start - r.start + p);
+          const c = this.content(op.content, key, start - r.start + p);
           if (write_page(mm, start + p, c) !== 'ok') faults++;
         }
         if (faults) this.problem(`${where}: ${faults} write(s) faulted with SIGSEGV in ${op.proc}/${op.region}`);

@@ -19,7 +19,7 @@ import {
   PTE_SPECIAL,
   PTE_WRITE,
 } from './pgtable.ts';
-import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte } from './rmap.ts';
+import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte, set_pte_at } from './rmap.ts';
 import { __split_huge_pmd, thpRangeFor } from './thp.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL } from './units.ts';
 import { VM_READ, VM_WRITE } from './vm-flags.ts';
@@ -66,7 +66,7 @@ export function handle_mm_fault(vma: VmAreaStruct, vpn: number, flags: FaultFlag
   const kind = pt.kind[pte]!;
   if (kind === PT_NONE) {
     if (flags.unshare) return 'ok';
-    return do_anonymous_page(vma, vpn, flags.write === true);
+    return do_anonymous_page(vma, vpn, pte, flags.write === true);
   }
   if (kind === PT_SWAP) return do_swap_page(vma, vpn, pte, pt.val[pte]!, flags.write === true);
   if (kind !== PT_PTE) return 'sigsegv';
@@ -86,17 +86,17 @@ function prepare_anon_vma(vma: VmAreaStruct): void {
 }
 
 /** mm/memory.c: do_anonymous_page — a read maps the zero page, a write a fresh zeroed page. */
-function do_anonymous_page(vma: VmAreaStruct, vpn: number, write: boolean): VmFault {
+function do_anonymous_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, write: boolean): VmFault {
   const mm = vma.mm;
   const machine = mm.machine;
   if (!write) {
-    set_pte(mm, vpn, machine.zeroFolio, 0, { writable: false, dirty: false, special: true });
+    set_pte_at(mm, pte, machine.zeroFolio, 0, { writable: false, dirty: false, special: true });
     return 'ok';
   }
   prepare_anon_vma(vma);
   const folio = machine.allocFolio(0, 0);
   folio_add_new_anon_rmap(machine, folio, vma, vpn);
-  set_pte(mm, vpn, folio, 0, { writable: true, dirty: true });
+  set_pte_at(mm, pte, folio, 0, { writable: true, dirty: true });
   folio_put(machine, folio); // the allocation reference: the mapping now holds one
   return 'ok';
 }

@@ -47,11 +47,16 @@ export function pteBits(writable: boolean, dirty: boolean, special: boolean, ksm
 
 /** set_pte_at for a present PTE that maps `page` of `folio`. Returns the PTE pointer. */
 export function set_pte(mm: MmStruct, vpn: number, folio: Folio, page: number, bits: PteBits): EntryPointer {
-  const machine = mm.machine;
-  const pt = machine.pt;
   const p = entryPointer(mm, vpn, PTE_LEVEL, true);
   if (p === NULL_PTR) throw new Error(`set_pte: a PMD leaf covers page ${vpn}`);
-  if (pt.kind[p] !== PT_NONE) throw new Error(`set_pte: page ${vpn} already mapped`);
+  return set_pte_at(mm, p, folio, page, bits);
+}
+
+/** include/linux/pgtable.h: set_pte_at through a PTE pointer the caller holds (vmf->pte). */
+export function set_pte_at(mm: MmStruct, p: EntryPointer, folio: Folio, page: number, bits: PteBits): EntryPointer {
+  const machine = mm.machine;
+  const pt = machine.pt;
+  if (pt.kind[p] !== PT_NONE) throw new Error(`set_pte: page ${pt.vpnOf(p)} already mapped`);
   const special = bits.special ?? machine.folios.zeroPage(folio);
   pt.set(p, PT_PTE, folio, page, pteBits(bits.writable, bits.dirty, special, bits.ksmPlacedZero ?? false));
   addMapping(machine, folio, p);
