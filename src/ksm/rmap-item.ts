@@ -5,7 +5,7 @@
 // really covers {oldchecksum, age, remaining_skips} on 64-bit but only oldchecksum on 32-bit.
 import type { AnonVma } from '../mm/anon-vma.ts';
 import type { MmStruct } from '../mm/mm.ts';
-import type { RbColor, RbNode } from '../mm/rbtree.ts';
+import { RB_BLACK, type RbColor, type RbNode } from '../mm/rbtree.ts';
 import type { KsmStableNode } from './stable-node.ts';
 
 /** Low bits of rmap_item->address (mm/ksm.c). */
@@ -173,7 +173,7 @@ export class KsmRmapItem implements RbNode<KsmRmapItem> {
   parent: KsmRmapItem | null = null;
   left: KsmRmapItem | null = null;
   right: KsmRmapItem | null = null;
-  color: RbColor = 'black';
+  color: RbColor = RB_BLACK;
   /** Still allocated (free_rmap_item not yet called). */
   live = true;
   /**

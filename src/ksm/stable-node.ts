@@ -2,7 +2,7 @@
 // (rmap_hlist_len == STABLE_NODE_CHAIN) whose dups each point to one KSM page of the same
 // content, or a dup hanging off a chain — and the chain/dup helpers.
 import type { Folio, KsmStableNodeKey } from '../mm/folio.ts';
-import { type RbColor, type RbNode, type RbRoot, rbErase, rbReplaceNode } from '../mm/rbtree.ts';
+import { RB_BLACK, type RbColor, type RbNode, type RbRoot, rbErase, rbReplaceNode } from '../mm/rbtree.ts';
 import type { KsmRmapItem } from './rmap-item.ts';
 
 export const STABLE_NODE_CHAIN = -1024;
@@ -14,7 +14,7 @@ export class KsmStableNode implements RbNode<KsmStableNode>, KsmStableNodeKey {
   parent: KsmStableNode | null = null;
   left: KsmStableNode | null = null;
   right: KsmStableNode | null = null;
-  color: RbColor = 'black';
+  color: RbColor = RB_BLACK;
   /** ->head: 'dup' is STABLE_NODE_DUP_HEAD (linked in a chain), 'migrate' is &migrate_nodes. */
   head: 'tree' | 'dup' | 'migrate' = 'tree';
   /** hlist of rmap_items using this KSM page, newest first (regular nodes and dups). */
