@@ -123,6 +123,10 @@ export class RmapItemRbLinks implements RbLinks<KsmRmapItem> {
   setColor(n: KsmRmapItem, color: RbColor): void {
     this.rb_color[n] = color;
   }
+  setParentColor(n: KsmRmapItem, p: KsmRmapItem, color: RbColor): void {
+    this.rb_parent[n] = p;
+    this.rb_color[n] = color;
+  }
 
   /** The links of records [0, records) survive; new ones are zero (NULL, red). */
   grow(records: number): void {

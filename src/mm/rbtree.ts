@@ -42,6 +42,8 @@ export interface RbLinks<P> {
   setLeft(n: P, c: P): void;
   setRight(n: P, c: P): void;
   setColor(n: P, color: RbColor): void;
+  /** rb_set_parent_color: both halves of __rb_parent_color at once. */
+  setParentColor(n: P, p: P, color: RbColor): void;
 }
 
 /** struct rb_root over pointers P (N | null for objects). */
@@ -109,6 +111,10 @@ class ObjectRbLinks<N extends RbNode<N>> implements RbLinks<N | null> {
   setColor(n: N | null, color: RbColor): void {
     n!.color = color;
   }
+  setParentColor(n: N | null, p: N | null, color: RbColor): void {
+    n!.parent = p;
+    n!.color = color;
+  }
 }
 
 interface AnyRbNode extends RbNode<AnyRbNode> {}
@@ -143,19 +149,12 @@ export function rbClearNodeOf<P>(L: RbLinks<P>, node: P): void {
 // parent->rb_left if `toLeft`, else parent->rb_right). The new node is red with no children.
 export function rbLinkNodeOf<P>(L: RbLinks<P>, node: P, parent: P, toLeft: boolean, root: RbRootOf<P>): void {
   const nil = L.nil;
-  L.setParent(node, parent);
-  L.setColor(node, RB_RED);
+  L.setParentColor(node, parent, RB_RED);
   L.setLeft(node, nil);
   L.setRight(node, nil);
   if (parent === nil) root.rbNode = node;
   else if (toLeft) L.setLeft(parent, node);
   else L.setRight(parent, node);
-}
-
-// include/linux/rbtree_augmented.h: rb_set_parent_color
-function rbSetParentColor<P>(L: RbLinks<P>, rb: P, p: P, color: RbColor): void {
-  L.setParent(rb, p);
-  L.setColor(rb, color);
 }
 
 // include/linux/rbtree_augmented.h: __rb_change_child
@@ -172,9 +171,8 @@ function rbChangeChild<P>(L: RbLinks<P>, old: P, newNode: P, parent: P, root: Rb
 // old's parent and colour go to newNode; old gets newNode as parent and `color`.
 function rbRotateSetParents<P>(L: RbLinks<P>, old: P, newNode: P, root: RbRootOf<P>, color: RbColor): void {
   const parent = L.parent(old);
-  L.setParent(newNode, parent);
-  L.setColor(newNode, L.color(old));
-  rbSetParentColor(L, old, newNode, color);
+  L.setParentColor(newNode, parent, L.color(old));
+  L.setParentColor(old, newNode, color);
   rbChangeChild(L, old, newNode, parent, root);
 }
 
@@ -189,7 +187,7 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
     // Loop invariant: node is red.
     if (parent === nil) {
       // node is the root: the first node, or Case 1 recursed up to the root.
-      rbSetParentColor(L, node, nil, RB_BLACK);
+      L.setParentColor(node, nil, RB_BLACK);
       break;
     }
     // A black parent: done. Otherwise fix the red-red violation.
@@ -202,11 +200,11 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
       // parent == gparent->rb_left
       if (tmp !== nil && L.color(tmp) === RB_RED) {
         // Case 1 - node's uncle is red (color flips), then recurse at gparent.
-        rbSetParentColor(L, tmp, gparent, RB_BLACK);
-        rbSetParentColor(L, parent, gparent, RB_BLACK);
+        L.setParentColor(tmp, gparent, RB_BLACK);
+        L.setParentColor(parent, gparent, RB_BLACK);
         node = gparent;
         parent = L.parent(node);
-        rbSetParentColor(L, node, parent, RB_RED);
+        L.setParentColor(node, parent, RB_RED);
         continue;
       }
 
@@ -216,8 +214,8 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
         tmp = L.left(node);
         L.setRight(parent, tmp);
         L.setLeft(node, parent);
-        if (tmp !== nil) rbSetParentColor(L, tmp, parent, RB_BLACK);
-        rbSetParentColor(L, parent, node, RB_RED);
+        if (tmp !== nil) L.setParentColor(tmp, parent, RB_BLACK);
+        L.setParentColor(parent, node, RB_RED);
         augmentRotate(parent, node);
         parent = node;
         tmp = L.right(node);
@@ -226,7 +224,7 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
       // Case 3 - uncle black, node is parent's left child (right rotate at gparent).
       L.setLeft(gparent, tmp); // == parent->rb_right
       L.setRight(parent, gparent);
-      if (tmp !== nil) rbSetParentColor(L, tmp, gparent, RB_BLACK);
+      if (tmp !== nil) L.setParentColor(tmp, gparent, RB_BLACK);
       rbRotateSetParents(L, gparent, parent, root, RB_RED);
       augmentRotate(gparent, parent);
       break;
@@ -234,11 +232,11 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
       tmp = L.left(gparent);
       if (tmp !== nil && L.color(tmp) === RB_RED) {
         // Case 1 - color flips
-        rbSetParentColor(L, tmp, gparent, RB_BLACK);
-        rbSetParentColor(L, parent, gparent, RB_BLACK);
+        L.setParentColor(tmp, gparent, RB_BLACK);
+        L.setParentColor(parent, gparent, RB_BLACK);
         node = gparent;
         parent = L.parent(node);
-        rbSetParentColor(L, node, parent, RB_RED);
+        L.setParentColor(node, parent, RB_RED);
         continue;
       }
 
@@ -248,8 +246,8 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
         tmp = L.right(node);
         L.setLeft(parent, tmp);
         L.setRight(node, parent);
-        if (tmp !== nil) rbSetParentColor(L, tmp, parent, RB_BLACK);
-        rbSetParentColor(L, parent, node, RB_RED);
+        if (tmp !== nil) L.setParentColor(tmp, parent, RB_BLACK);
+        L.setParentColor(parent, node, RB_RED);
         augmentRotate(parent, node);
         parent = node;
         tmp = L.left(node);
@@ -258,7 +256,7 @@ function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (
       // Case 3 - left rotate at gparent
       L.setRight(gparent, tmp); // == parent->rb_left
       L.setLeft(parent, gparent);
-      if (tmp !== nil) rbSetParentColor(L, tmp, gparent, RB_BLACK);
+      if (tmp !== nil) L.setParentColor(tmp, gparent, RB_BLACK);
       rbRotateSetParents(L, gparent, parent, root, RB_RED);
       augmentRotate(gparent, parent);
       break;
@@ -288,7 +286,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         tmp1 = L.left(sibling);
         L.setRight(parent, tmp1);
         L.setLeft(sibling, parent);
-        rbSetParentColor(L, tmp1, parent, RB_BLACK);
+        L.setParentColor(tmp1, parent, RB_BLACK);
         rbRotateSetParents(L, parent, sibling, root, RB_RED);
         augmentRotate(parent, sibling);
         sibling = tmp1;
@@ -298,7 +296,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         tmp2 = L.left(sibling);
         if (tmp2 === nil || L.color(tmp2) === RB_BLACK) {
           // Case 2 - sibling color flip (p could be either color here)
-          rbSetParentColor(L, sibling, parent, RB_RED);
+          L.setParentColor(sibling, parent, RB_RED);
           if (L.color(parent) === RB_RED) {
             L.setColor(parent, RB_BLACK); // rb_set_black
           } else {
@@ -316,7 +314,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         L.setLeft(sibling, tmp1);
         L.setRight(tmp2, sibling);
         L.setRight(parent, tmp2);
-        if (tmp1 !== nil) rbSetParentColor(L, tmp1, sibling, RB_BLACK);
+        if (tmp1 !== nil) L.setParentColor(tmp1, sibling, RB_BLACK);
         augmentRotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
@@ -327,7 +325,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
       tmp2 = L.left(sibling);
       L.setRight(parent, tmp2);
       L.setLeft(sibling, parent);
-      rbSetParentColor(L, tmp1, sibling, RB_BLACK);
+      L.setParentColor(tmp1, sibling, RB_BLACK);
       if (tmp2 !== nil) L.setParent(tmp2, parent); // rb_set_parent
       rbRotateSetParents(L, parent, sibling, root, RB_BLACK);
       augmentRotate(parent, sibling);
@@ -339,7 +337,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         tmp1 = L.right(sibling);
         L.setLeft(parent, tmp1);
         L.setRight(sibling, parent);
-        rbSetParentColor(L, tmp1, parent, RB_BLACK);
+        L.setParentColor(tmp1, parent, RB_BLACK);
         rbRotateSetParents(L, parent, sibling, root, RB_RED);
         augmentRotate(parent, sibling);
         sibling = tmp1;
@@ -349,7 +347,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         tmp2 = L.right(sibling);
         if (tmp2 === nil || L.color(tmp2) === RB_BLACK) {
           // Case 2 - sibling color flip
-          rbSetParentColor(L, sibling, parent, RB_RED);
+          L.setParentColor(sibling, parent, RB_RED);
           if (L.color(parent) === RB_RED) {
             L.setColor(parent, RB_BLACK); // rb_set_black
           } else {
@@ -367,7 +365,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
         L.setRight(sibling, tmp1);
         L.setLeft(tmp2, sibling);
         L.setLeft(parent, tmp2);
-        if (tmp1 !== nil) rbSetParentColor(L, tmp1, sibling, RB_BLACK);
+        if (tmp1 !== nil) L.setParentColor(tmp1, sibling, RB_BLACK);
         augmentRotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
@@ -376,7 +374,7 @@ function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRot
       tmp2 = L.right(sibling);
       L.setLeft(parent, tmp2);
       L.setRight(sibling, parent);
-      rbSetParentColor(L, tmp1, sibling, RB_BLACK);
+      L.setParentColor(tmp1, sibling, RB_BLACK);
       if (tmp2 !== nil) L.setParent(tmp2, parent); // rb_set_parent
       rbRotateSetParents(L, parent, sibling, root, RB_BLACK);
       augmentRotate(parent, sibling);
@@ -402,8 +400,7 @@ function rbEraseAugmentedUnlink<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, au
     parent = pcParent;
     rbChangeChild(L, node, child, parent, root);
     if (child !== nil) {
-      L.setParent(child, pcParent);
-      L.setColor(child, pcColor);
+      L.setParentColor(child, pcParent, pcColor);
       rebalance = nil;
     } else {
       rebalance = pcColor === RB_BLACK ? parent : nil;
@@ -411,9 +408,8 @@ function rbEraseAugmentedUnlink<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, au
     tmp = parent;
   } else if (child === nil) {
     // Still case 1, but this time the child is node->rb_left
-    L.setParent(tmp, L.parent(node));
-    L.setColor(tmp, L.color(node));
     parent = L.parent(node);
+    L.setParentColor(tmp, parent, L.color(node));
     rbChangeChild(L, node, tmp, parent, root);
     rebalance = nil;
     tmp = parent;
@@ -453,13 +449,12 @@ function rbEraseAugmentedUnlink<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, au
     rbChangeChild(L, node, successor, tmp, root);
 
     if (child2 !== nil) {
-      rbSetParentColor(L, child2, succParent, RB_BLACK);
+      L.setParentColor(child2, succParent, RB_BLACK);
       rebalance = nil;
     } else {
       rebalance = L.color(successor) === RB_BLACK ? succParent : nil;
     }
-    L.setParent(successor, pcParent);
-    L.setColor(successor, pcColor);
+    L.setParentColor(successor, pcParent, pcColor);
     tmp = successor;
   }
 
@@ -547,10 +542,9 @@ export function rbReplaceNodeOf<P>(L: RbLinks<P>, victim: P, newNode: P, root: R
   const parent = L.parent(victim);
   const left = L.left(victim);
   const right = L.right(victim);
-  L.setParent(newNode, parent);
+  L.setParentColor(newNode, parent, L.color(victim));
   L.setLeft(newNode, left);
   L.setRight(newNode, right);
-  L.setColor(newNode, L.color(victim));
   if (left !== nil) L.setParent(left, newNode);
   if (right !== nil) L.setParent(right, newNode);
   rbChangeChild(L, victim, newNode, parent, root);
