@@ -11,7 +11,8 @@
 // - What the model keeps beside the bytes lives in typed arrays indexed by the handle: the
 //   rmap_list link, the links of the union's `struct rb_node node` (unstable tree) whose
 //   left/right words double as the `struct hlist_node hlist` next/pprev of a stable item, as
-//   the union in the kernel does, liveness, and the shadow of {oldchecksum, age, remaining_skips}.
+//   the union in the kernel does, liveness, and the shadow of {oldchecksum, age, remaining_skips}
+//   (allocated only once a policy that stores an index writes it).
 //
 // Handle h is record h: h = slot + 1, and handle 0 is NULL (record 0 is never handed out and
 // stays zero), so zeroed links are NULL links, as after kmem_cache_zalloc.
@@ -153,6 +154,41 @@ export class RmapItemRbLinks implements RbLinks<KsmRmapItem> {
 }
 
 /**
+ * The model's shadow of {oldchecksum, age, remaining_skips} by handle. Only policies that store
+ * an index read or write it, so it is allocated on the first write; until then every item's
+ * shadow reads as the zeroed value kmem_cache_zalloc gave it.
+ */
+class ItemShadow {
+  oldchecksum: Uint32Array;
+  age: Uint8Array;
+  remaining_skips: Uint8Array;
+
+  constructor(records: number) {
+    this.oldchecksum = new Uint32Array(records);
+    this.age = new Uint8Array(records);
+    this.remaining_skips = new Uint8Array(records);
+  }
+
+  grow(records: number): void {
+    const oc = new Uint32Array(records);
+    oc.set(this.oldchecksum);
+    this.oldchecksum = oc;
+    const age = new Uint8Array(records);
+    age.set(this.age);
+    this.age = age;
+    const skips = new Uint8Array(records);
+    skips.set(this.remaining_skips);
+    this.remaining_skips = skips;
+  }
+
+  clear(item: KsmRmapItem): void {
+    this.oldchecksum[item] = 0;
+    this.age[item] = 0;
+    this.remaining_skips[item] = 0;
+  }
+}
+
+/**
  * The slab rmap_item_cache: records in a growing (doubling) ArrayBuffer with the model's
  * per-item arrays beside it, and a free list threaded through the rmap_list links of freed
  * items, as kmem_cache_zalloc and kmem_cache_free manage it. Every field is read and written
@@ -189,9 +225,7 @@ export class RmapItemCache {
   // the model's per-item arrays
   private next: Int32Array;
   private liveFlags: Uint8Array;
-  private shOldchecksum: Uint32Array;
-  private shAge: Uint8Array;
-  private shSkips: Uint8Array;
+  private shadow: ItemShadow | null = null;
   /** Usable records (handles 1..capacity). */
   private capacity: number;
   /** Handles ever handed out: 1..used. */
@@ -232,9 +266,6 @@ export class RmapItemCache {
     this.rb = new RmapItemRbLinks(records);
     this.next = new Int32Array(records);
     this.liveFlags = new Uint8Array(records);
-    this.shOldchecksum = new Uint32Array(records);
-    this.shAge = new Uint8Array(records);
-    this.shSkips = new Uint8Array(records);
   }
 
   /** kmem_cache_zalloc: a zeroed record. */
@@ -254,9 +285,7 @@ export class RmapItemCache {
     this.next[item] = 0;
     this.rb.clear(item);
     this.liveFlags[item] = 1;
-    this.shOldchecksum[item] = 0;
-    this.shAge[item] = 0;
-    this.shSkips[item] = 0;
+    this.shadow?.clear(item);
     return item;
   }
 
@@ -301,15 +330,7 @@ export class RmapItemCache {
     const live = new Uint8Array(records);
     live.set(this.liveFlags);
     this.liveFlags = live;
-    const oc = new Uint32Array(records);
-    oc.set(this.shOldchecksum);
-    this.shOldchecksum = oc;
-    const age = new Uint8Array(records);
-    age.set(this.shAge);
-    this.shAge = age;
-    const skips = new Uint8Array(records);
-    skips.set(this.shSkips);
-    this.shSkips = skips;
+    this.shadow?.grow(records);
   }
 
   // ---- 32-bit words and unsigned longs of a record (index = item * stride + word) ----
@@ -327,8 +348,14 @@ export class RmapItemCache {
     return this.wide ? this.get32(base + hi) * TWO32 + low : low;
   }
   private setWord(item: KsmRmapItem, lo: number, hi: number, v: number): void {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`rmap_item word ${v} is not an unsigned integer`);
     const base = item * this.stride;
+    if (v >>> 0 === v) {
+      // below 2^32 (every id): the high half is 0
+      this.set32(base + lo, v);
+      if (this.wide) this.set32(base + hi, 0);
+      return;
+    }
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`rmap_item word ${v} is not an unsigned integer`);
     if (!this.wide) {
       if (v >= TWO32) throw new RangeError(`value ${v} does not fit a 32-bit unsigned long (${this.layout.abi})`);
       this.set32(base + lo, v);
@@ -479,28 +506,36 @@ export class RmapItemCache {
     if (next !== NULL_ITEM) this.rb.rb_right[next] = prev;
   }
 
-  // ---- the model's shadow of {oldchecksum, age, remaining_skips} ----
+  // ---- the model's shadow of {oldchecksum, age, remaining_skips} (ItemShadow) ----
   /**
    * What the bytes would hold had every stored rmap index been reset where seed 000 resets it.
    * A read of a field whose bytes differ from its shadow is a stale overlay read
    * (stale_overlay_reads).
    */
   shadow_oldchecksum(item: KsmRmapItem): number {
-    return this.shOldchecksum[item]!;
+    const sh = this.shadow;
+    return sh === null ? 0 : sh.oldchecksum[item]!;
   }
   set_shadow_oldchecksum(item: KsmRmapItem, v: number): void {
-    this.shOldchecksum[item] = v;
+    (this.shadow ?? this.allocShadow()).oldchecksum[item] = v;
   }
   shadow_age(item: KsmRmapItem): number {
-    return this.shAge[item]!;
+    const sh = this.shadow;
+    return sh === null ? 0 : sh.age[item]!;
   }
   set_shadow_age(item: KsmRmapItem, v: number): void {
-    this.shAge[item] = v;
+    (this.shadow ?? this.allocShadow()).age[item] = v;
   }
   shadow_remaining_skips(item: KsmRmapItem): number {
-    return this.shSkips[item]!;
+    const sh = this.shadow;
+    return sh === null ? 0 : sh.remaining_skips[item]!;
   }
   set_shadow_remaining_skips(item: KsmRmapItem, v: number): void {
-    this.shSkips[item] = v;
+    (this.shadow ?? this.allocShadow()).remaining_skips[item] = v;
+  }
+  private allocShadow(): ItemShadow {
+    const sh = new ItemShadow(this.capacity + 1);
+    this.shadow = sh;
+    return sh;
   }
 }
