@@ -183,8 +183,12 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
   let found: KsmStableNode | null = null;
   let found_len = 0;
   let tree_folio: Folio | null = null;
-  for (const dup of [...chain.dups]) {
+  // hlist_for_each_entry_safe: a stale dup unlinks itself (and only itself) in ksm_get_folio
+  const dups = chain.dups;
+  for (let i = 0; i < dups.length; ) {
+    const dup = dups[i]!;
     const folio = ksm_get_folio(ksm, dup, 'nolock');
+    if (dups[i] === dup) i++; // else the next dup has moved into slot i
     if (!folio) continue;
     if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
       if (found) folio_put(ksm.machine, tree_folio!);
