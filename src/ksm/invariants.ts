@@ -48,6 +48,7 @@ export function checkInvariants(ksm: Ksm): string[] {
       }
     }
   }
+  if (!items.nullItemIntact()) bad.push('the NULL rmap_item (handle 0) was written through');
   if (slotCount !== ksm.mm_slots_hash.size) bad.push(`${slotCount} slots on the list, ${ksm.mm_slots_hash.size} hashed`);
   if (listed !== ksm.ksm_rmap_items) bad.push(`ksm_rmap_items ${ksm.ksm_rmap_items} != ${listed} items on the lists`);
   if (c.pages_shared + c.pages_sharing !== stable.size) {

@@ -311,6 +311,14 @@ export class RmapItemCache {
     return this.used - this.freeCount;
   }
 
+  /** No write ever reached handle 0 (a NULL dereference the typed arrays would not trap). */
+  nullItemIntact(): boolean {
+    const rb = this.rb;
+    if (this.next[0] !== 0 || rb.rb_parent[0] !== 0 || rb.rb_left[0] !== 0 || rb.rb_right[0] !== 0 || rb.rb_color[0] !== 0) return false;
+    for (let i = 0; i < this.stride; i++) if (this.words[i] !== 0) return false;
+    return true;
+  }
+
   /** Still allocated (free_rmap_item not yet called). */
   live(item: KsmRmapItem): boolean {
     return this.liveFlags[item] === 1;
