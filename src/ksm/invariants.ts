@@ -14,9 +14,10 @@ export function checkInvariants(ksm: Ksm): string[] {
   const bad: string[] = [];
   const c = ksm.counters;
   // One pass over every mm_slot's rmap_list: flags read once per item.
+  const items = ksm.items;
   const stable = new Set<KsmRmapItem>();
   let unstable = 0;
-  let items = 0;
+  let listed = 0;
   let slotCount = 0;
   const perMm = new Map<MmStruct, { items: number; merging: number }>();
   for (let slot = ksm.ksm_mm_head.next; slot !== ksm.ksm_mm_head; slot = slot.next) {
@@ -25,15 +26,19 @@ export function checkInvariants(ksm: Ksm): string[] {
     const mine = perMm.get(mm) ?? { items: 0, merging: 0 };
     perMm.set(mm, mine);
     let prev = -1;
-    for (let it = slot.rmap_list; it; it = it.rmap_list) {
-      items++;
+    for (let it = slot.rmap_list; it; it = items.rmap_list(it)) {
+      listed++;
       mine.items++;
-      if (!it.live) bad.push(`freed rmap_item on ${mm.name}'s list`);
-      if (it.mm !== mm) bad.push(`rmap_item at ${it.vpn} on ${mm.name}'s list belongs to ${it.mm.name}`);
-      const vpn = it.vpn;
+      if (!items.live(it)) {
+        bad.push(`freed rmap_item on ${mm.name}'s list`);
+        break; // a freed item's rmap_list is the slab's free list
+      }
+      const vpn = items.vpn(it);
+      const itMm = items.mm(it);
+      if (itMm !== mm) bad.push(`rmap_item at ${vpn} on ${mm.name}'s list belongs to ${itMm.name}`);
       if (vpn <= prev) bad.push(`${mm.name}'s rmap_list is not sorted at ${vpn}`);
       prev = vpn;
-      const flags = it.addressFlags;
+      const flags = items.addressFlags(it);
       if ((flags & STABLE_FLAG) !== 0) {
         stable.add(it);
         mine.merging++;
@@ -43,8 +48,9 @@ export function checkInvariants(ksm: Ksm): string[] {
       }
     }
   }
+  if (!items.nullItemIntact()) bad.push('the NULL rmap_item (handle 0) was written through');
   if (slotCount !== ksm.mm_slots_hash.size) bad.push(`${slotCount} slots on the list, ${ksm.mm_slots_hash.size} hashed`);
-  if (items !== ksm.ksm_rmap_items) bad.push(`ksm_rmap_items ${ksm.ksm_rmap_items} != ${items} items on the lists`);
+  if (listed !== ksm.ksm_rmap_items) bad.push(`ksm_rmap_items ${ksm.ksm_rmap_items} != ${listed} items on the lists`);
   if (c.pages_shared + c.pages_sharing !== stable.size) {
     bad.push(`pages_shared + pages_sharing = ${c.pages_shared + c.pages_sharing} but ${stable.size} stable rmap_items`);
   }
@@ -71,21 +77,27 @@ export function checkInvariants(ksm: Ksm): string[] {
   }
   const seen = new Set<KsmRmapItem>();
   for (const node of stable_nodes(ksm)) {
-    if (node.rmap_hlist_len !== node.hlist.length) bad.push(`node ${node.id}: rmap_hlist_len ${node.rmap_hlist_len} != ${node.hlist.length}`);
-    if (node.hlist.length > 0) {
-      shared++;
-      sharing += node.hlist.length - 1;
-    }
-    for (const it of node.hlist) {
-      if (seen.has(it)) bad.push(`rmap_item ${it.vpn} on two hlists`);
+    let hlistLen = 0;
+    for (let it = node.hlist; it; it = items.hlist_next(it)) {
+      const vpn = items.vpn(it);
+      if (seen.has(it)) {
+        bad.push(`rmap_item ${vpn} on two hlists`);
+        break; // the hlists are joined: do not loop
+      }
+      hlistLen++;
       seen.add(it);
-      if ((it.addressFlags & STABLE_FLAG) === 0) bad.push(`rmap_item ${it.vpn} on node ${node.id} lacks STABLE_FLAG`);
-      if (it.head !== node) bad.push(`rmap_item ${it.vpn}: head is not node ${node.id}`);
-      const av = it.anon_vma;
-      if (!av || av.freed) bad.push(`stable rmap_item ${it.vpn} has no live anon_vma`);
+      if ((items.addressFlags(it) & STABLE_FLAG) === 0) bad.push(`rmap_item ${vpn} on node ${node.id} lacks STABLE_FLAG`);
+      if (items.head(it) !== node) bad.push(`rmap_item ${vpn}: head is not node ${node.id}`);
+      const av = items.anon_vma(it);
+      if (!av || av.freed) bad.push(`stable rmap_item ${vpn} has no live anon_vma`);
+    }
+    if (node.rmap_hlist_len !== hlistLen) bad.push(`node ${node.id}: rmap_hlist_len ${node.rmap_hlist_len} != ${hlistLen}`);
+    if (hlistLen > 0) {
+      shared++;
+      sharing += hlistLen - 1;
     }
   }
-  for (const it of stable) if (!seen.has(it)) bad.push(`stable rmap_item ${it.vpn} of ${it.mm.name} is on no stable node`);
+  for (const it of stable) if (!seen.has(it)) bad.push(`stable rmap_item ${items.vpn(it)} of ${items.mm(it).name} is on no stable node`);
   if (shared !== c.pages_shared) bad.push(`pages_shared ${c.pages_shared} != ${shared} nodes with items`);
   if (sharing !== c.pages_sharing) bad.push(`pages_sharing ${c.pages_sharing} != ${sharing}`);
   if (chains !== c.stable_node_chains) bad.push(`stable_node_chains ${c.stable_node_chains} != ${chains}`);

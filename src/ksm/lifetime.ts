@@ -38,12 +38,12 @@ export function sample_lifetime(ksm: Ksm, duringPass: number | null): void {
 export function digest_scanned(ksm: Ksm, item: KsmRmapItem, page: PageRef): void {
   const d = ksm.scanDigest;
   d.count++;
-  digest_word(d, item.mm.id);
-  digest_word(d, item.vpn);
+  digest_word(d, ksm.items.mm(item).id);
+  digest_word(d, ksm.items.vpn(item));
   digest_word(d, pageContent(ksm.machine, page));
 }
 
-function digest_word(d: { h1: number; h2: number }, v: number): void {
+function digest_word(d: Ksm['scanDigest'], v: number): void {
   const lo = v % 2 ** 32;
   const hi = Math.floor(v / 2 ** 32);
   d.h1 = Math.imul(d.h1 ^ lo, 0x01000193) >>> 0;
@@ -53,9 +53,10 @@ function digest_word(d: { h1: number; h2: number }, v: number): void {
 /** The fields a stored index covers return to their reset values in the shadow. */
 export function shadow_reset(ksm: Ksm, item: KsmRmapItem): void {
   if (!ksm.policy.rmap.store_index) return; // nothing is ever overlaid
-  item.shadow.oldchecksum = 0;
-  if (item.overlayCoversAge) {
-    item.shadow.age = 0;
-    item.shadow.remaining_skips = 0;
+  const items = ksm.items;
+  items.set_shadow_oldchecksum(item, 0);
+  if (items.overlayCoversAge) {
+    items.set_shadow_age(item, 0);
+    items.set_shadow_remaining_skips(item, 0);
   }
 }

@@ -121,20 +121,22 @@ function try_to_merge_one_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage
 
 /** mm/ksm.c: try_to_merge_with_zero_page — 0 if merged with the zero page (or the VMA is gone). */
 function try_to_merge_with_zero_page(ksm: Ksm, item: KsmRmapItem, page: PageRef): number {
-  if (!ksm.knobs.use_zero_pages || item.oldchecksum !== zero_checksum) return EFAULT;
-  const vma = find_mergeable_vma(item.mm, item.vpn);
+  const items = ksm.items;
+  if (!ksm.knobs.use_zero_pages || items.oldchecksum(item) !== zero_checksum) return EFAULT;
+  const vma = find_mergeable_vma(items.mm(item), items.vpn(item));
   if (!vma) return 0;
   return try_to_merge_one_page(ksm, vma, page, { folio: ksm.machine.zeroFolio, index: 0 });
 }
 
 /** mm/ksm.c: try_to_merge_with_ksm_page — merge, then note the anon_vma (and the patch's index). */
 function try_to_merge_with_ksm_page(ksm: Ksm, item: KsmRmapItem, page: PageRef, kpage: PageRef | null): number {
-  const vma = find_mergeable_vma(item.mm, item.vpn);
+  const items = ksm.items;
+  const vma = find_mergeable_vma(items.mm(item), items.vpn(item));
   if (!vma) return EFAULT;
   const err = try_to_merge_one_page(ksm, vma, page, kpage);
   if (err) return err;
   remove_rmap_item_from_tree(ksm, item); // unstable nid is in union with stable anon_vma
-  item.anon_vma = vma.anon_vma;
+  items.set_anon_vma(item, vma.anon_vma);
   ksm.policy.rmap.store_index?.(ksm, item, vma);
   get_anon_vma(vma.anon_vma!);
   return 0;
@@ -142,11 +144,13 @@ function try_to_merge_with_ksm_page(ksm: Ksm, item: KsmRmapItem, page: PageRef, 
 
 /** mm/ksm.c: break_cow — undo a merge whose item never became stable. */
 export function break_cow(ksm: Ksm, item: KsmRmapItem): void {
-  put_anon_vma(ksm.machine, item.anon_vma!);
+  const items = ksm.items;
+  put_anon_vma(ksm.machine, items.anon_vma(item)!);
   ksm.policy.rmap.reset_index?.(ksm, item, 'break_cow');
   shadow_reset(ksm, item);
-  const vma = find_mergeable_vma(item.mm, item.vpn);
-  if (vma) ksm.policy.unmerge.break_ksm_range(ksm, vma, item.vpn, item.vpn + 1, false);
+  const addr = items.vpn(item);
+  const vma = find_mergeable_vma(items.mm(item), addr);
+  if (vma) ksm.policy.unmerge.break_ksm_range(ksm, vma, addr, addr + 1, false);
 }
 
 /**
@@ -172,13 +176,15 @@ function try_to_merge_two_pages(ksm: Ksm, item: KsmRmapItem, page: PageRef, tree
  * Reading oldchecksum from bytes a stored index left behind is a stale overlay read.
  */
 function checksum_changed(ksm: Ksm, item: KsmRmapItem, checksum: number): boolean {
+  const items = ksm.items;
+  const oldchecksum = items.oldchecksum(item);
   if (ksm.policy.rmap.store_index) {
     // the shadow differs from the bytes only where a stored index overlaid them
-    if (item.oldchecksum !== item.shadow.oldchecksum) ksm.counters.stale_overlay_reads++;
-    item.shadow.oldchecksum = checksum;
+    if (oldchecksum !== items.shadow_oldchecksum(item)) ksm.counters.stale_overlay_reads++;
+    items.set_shadow_oldchecksum(item, checksum);
   }
-  const changed = item.oldchecksum !== checksum;
-  if (changed) item.oldchecksum = checksum;
+  const changed = oldchecksum !== checksum;
+  if (changed) items.set_oldchecksum(item, checksum);
   return changed;
 }
 
@@ -186,7 +192,7 @@ function checksum_changed(ksm: Ksm, item: KsmRmapItem, checksum: number): boolea
 function merge_with_stable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem, bypass: boolean): boolean {
   const stable_node = folio_stable_node(ksm, page.folio);
   const kfolio = stable_tree_search(ksm, page);
-  if (kfolio === page.folio && item.head === stable_node) {
+  if (kfolio === page.folio && ksm.items.head(item) === stable_node) {
     folio_put(ksm.machine, kfolio);
     return true;
   }
@@ -222,7 +228,7 @@ function merge_with_unstable_tree(ksm: Ksm, page: PageRef, item: KsmRmapItem): v
       break_cow(ksm, item);
     }
   } else if (split) {
-    split_folio(item.mm, page); // both pages in one THP: split now, merge on a later pass
+    split_folio(ksm.items.mm(item), page); // both pages in one THP: split now, merge on a later pass
   }
 }
 
@@ -235,7 +241,7 @@ function cmp_and_merge_page_611(ksm: Ksm, page: PageRef, item: KsmRmapItem): voi
   let bypass = false;
   const stable_node = folio_stable_node(ksm, page.folio);
   if (stable_node) {
-    if (stable_node.head !== 'migrate' && item.head === stable_node) return;
+    if (stable_node.head !== 'migrate' && ksm.items.head(item) === stable_node) return;
     if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true; // KSM fork may exceed the limit
   } else {
     remove_rmap_item_from_tree(ksm, item);
@@ -255,14 +261,14 @@ function cmp_and_merge_page_61(ksm: Ksm, page: PageRef, item: KsmRmapItem): void
   let bypass = false;
   const stable_node = folio_stable_node(ksm, page.folio);
   if (stable_node) {
-    if (stable_node.head !== 'migrate' && item.head === stable_node) return;
+    if (stable_node.head !== 'migrate' && ksm.items.head(item) === stable_node) return;
     if (!is_page_sharing_candidate(ksm, stable_node)) bypass = true;
   }
   if (merge_with_stable_tree(ksm, page, item, bypass)) return;
   const checksum = calc_checksum(ksm.machine, page);
   if (checksum_changed(ksm, item, checksum)) return;
   if (ksm.knobs.use_zero_pages && checksum === zero_checksum) {
-    const vma = find_mergeable_vma(item.mm, item.vpn);
+    const vma = find_mergeable_vma(ksm.items.mm(item), ksm.items.vpn(item));
     const err = vma ? try_to_merge_one_page(ksm, vma, page, { folio: ksm.machine.zeroFolio, index: 0 }) : 0;
     if (!err) return;
   }

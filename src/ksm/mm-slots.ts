@@ -18,6 +18,7 @@ import {
   type VmAreaStruct,
   vma_modify_flags,
 } from '../mm/vma.ts';
+import { NULL_ITEM } from './rmap-item.ts';
 import { slot_insert_before, slot_unlink } from './scan.ts';
 import { KSM_RUN_UNMERGE, type Ksm, type KsmMmSlot } from './state.ts';
 import {
@@ -31,7 +32,7 @@ import { rbFirst } from '../mm/rbtree.ts';
 
 /** mm/ksm.c: __ksm_enter — a new slot, inserted just behind the cursor (or at the tail while unmerging). */
 export function __ksm_enter(ksm: Ksm, mm: MmStruct): void {
-  const slot: KsmMmSlot = { mm, rmap_list: null } as KsmMmSlot;
+  const slot: KsmMmSlot = { mm, rmap_list: NULL_ITEM } as KsmMmSlot;
   slot.prev = slot;
   slot.next = slot;
   ksm.mm_slots_hash.set(mm, slot);

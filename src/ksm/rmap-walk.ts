@@ -49,13 +49,14 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   const foundInPass: [number, number] = [0, 0];
   const stable_node = folio_stable_node(ksm, folio);
   const visits = treeNodeCounter(c);
+  const items = ksm.items;
   walk: if (stable_node) {
     for (let search_new_forks = 0; search_new_forks < 2; search_new_forks++) {
-      for (const item of stable_node.hlist) {
-        const anon_vma = item.anon_vma!;
+      for (let item = stable_node.hlist; item; item = items.hlist_next(item)) {
+        const anon_vma = items.anon_vma(item)!;
         const [first, last] = ksm.policy.rmap.query(ksm, item);
-        const addr = item.vpn; // rmap_item->address & PAGE_MASK
-        const itemMm = item.mm; // decoded once per item, not per avc
+        const addr = items.vpn(item); // rmap_item->address & PAGE_MASK
+        const itemMm = items.mm(item); // decoded once per item, not per avc
         for (const avc of anon_vma_interval_tree_foreach(anon_vma, first, last, visits)) {
           c.rmap_avc_visits++;
           const vma = avc.vma;

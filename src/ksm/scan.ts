@@ -7,26 +7,28 @@ import { ksm_test_exit } from '../mm/mm.ts';
 import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
 import { digest_scanned, sample_lifetime } from './lifetime.ts';
 import { cmp_and_merge_page } from './merge.ts';
-import { type KsmRmapItem, STABLE_FLAG } from './rmap-item.ts';
-import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink } from './state.ts';
+import { type KsmRmapItem, NULL_ITEM, STABLE_FLAG } from './rmap-item.ts';
+import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink, rmap_link_get, rmap_link_set } from './state.ts';
 import { remove_rmap_item_from_tree, remove_trailing_rmap_items } from './trees.ts';
 
 /** mm/ksm.c: get_next_rmap_item — the item for addr, freeing stale ones below it. */
-export function get_next_rmap_item(ksm: Ksm, slot: KsmMmSlot, link: RmapLink, addr: number): KsmRmapItem {
-  while (link.rmap_list) {
-    const item = link.rmap_list;
-    if (item.vpn === addr) return item;
-    if (item.vpn > addr) break;
-    link.rmap_list = item.rmap_list;
+export function get_next_rmap_item(ksm: Ksm, slot: KsmMmSlot, rmap_list: RmapLink, addr: number): KsmRmapItem {
+  const items = ksm.items;
+  for (let item = rmap_link_get(items, rmap_list); item; item = rmap_link_get(items, rmap_list)) {
+    const vpn = items.vpn(item); // rmap_item->address & PAGE_MASK
+    if (vpn === addr) return item;
+    if (vpn > addr) break;
+    rmap_link_set(items, rmap_list, items.rmap_list(item));
     remove_rmap_item_from_tree(ksm, item);
     ksm.freeRmapItem(item);
   }
   const item = ksm.allocRmapItem(); // zeroed
-  item.mm = slot.mm!;
-  item.mm.ksm_rmap_items++;
-  item.setAddress(addr, 0);
-  item.rmap_list = link.rmap_list;
-  link.rmap_list = item;
+  const mm = slot.mm!;
+  items.set_mm(item, mm);
+  mm.ksm_rmap_items++;
+  items.setAddress(item, addr, 0);
+  items.set_rmap_list(item, rmap_link_get(items, rmap_list));
+  rmap_link_set(items, rmap_list, item);
   return item;
 }
 
@@ -54,20 +56,23 @@ function smart_scan_step(age: number, skips: number): { skip: boolean; age: numb
 export function should_skip_rmap_item(ksm: Ksm, page: PageRef, item: KsmRmapItem): boolean {
   if (!ksm.knobs.smart_scan) return false;
   if (ksm.machine.folios.ksm(page.folio)) return false; // never skip KSM pages
-  if (ksm.policy.rmap.skip_stable_in_smart_scan && (item.addressFlags & STABLE_FLAG) !== 0) return false;
+  const items = ksm.items;
+  if (ksm.policy.rmap.skip_stable_in_smart_scan && (items.addressFlags(item) & STABLE_FLAG) !== 0) return false;
   const c = ksm.counters;
-  const real = smart_scan_step(item.age, item.remaining_skips);
+  const age = items.age(item);
+  const remaining_skips = items.remaining_skips(item);
+  const real = smart_scan_step(age, remaining_skips);
   // Only a stored index overlays these bytes: without one the shadow always equals them.
   let right = real;
   if (ksm.policy.rmap.store_index) {
-    const sh = item.shadow;
-    if (item.age !== sh.age || (item.age >= 3 && item.remaining_skips !== sh.remaining_skips)) c.stale_overlay_reads++;
-    right = smart_scan_step(sh.age, sh.remaining_skips);
-    sh.age = right.age;
-    sh.remaining_skips = right.skips;
+    const shAge = items.shadow_age(item);
+    if (age !== shAge || (age >= 3 && remaining_skips !== items.shadow_remaining_skips(item))) c.stale_overlay_reads++;
+    right = smart_scan_step(shAge, items.shadow_remaining_skips(item));
+    items.set_shadow_age(item, right.age);
+    items.set_shadow_remaining_skips(item, right.skips);
   }
-  item.age = real.age;
-  item.remaining_skips = real.skips;
+  items.set_age(item, real.age);
+  items.set_remaining_skips(item, real.skips);
   if (!real.skip) return false;
   if (!right.skip) c.pages_wrongly_skipped++;
   c.pages_skipped++;
@@ -110,7 +115,7 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
   let fresh = false;
   if (slot === head) {
     // lru_add_drain_all(); (no migrate_nodes to prune: merge_across_nodes = 1)
-    ksm.root_unstable_tree = { rbNode: null }; // discarded wholesale, pages_unshared untouched
+    ksm.root_unstable_tree = { rbNode: NULL_ITEM }; // discarded wholesale, pages_unshared untouched
     slot = head.next;
     scan.mm_slot = slot;
     if (slot === head) return null;

@@ -2,23 +2,26 @@
 // (rmap_hlist_len == STABLE_NODE_CHAIN) whose dups each point to one KSM page of the same
 // content, or a dup hanging off a chain — and the chain/dup helpers.
 import type { Folio, KsmStableNodeKey } from '../mm/folio.ts';
-import { type RbColor, type RbNode, type RbRoot, rbErase, rbReplaceNode } from '../mm/rbtree.ts';
-import type { KsmRmapItem } from './rmap-item.ts';
+import { RB_BLACK, type RbColor, type RbNode, type RbRoot, rbErase, rbReplaceNode } from '../mm/rbtree.ts';
+import { type KsmRmapItem, NULL_ITEM, type RmapItemHlist } from './rmap-item.ts';
 
 export const STABLE_NODE_CHAIN = -1024;
 
-export class KsmStableNode implements RbNode<KsmStableNode>, KsmStableNodeKey {
+export class KsmStableNode implements RbNode<KsmStableNode>, KsmStableNodeKey, RmapItemHlist {
   readonly isStableNode = true as const;
   readonly id: number;
   // rb_node: when a node (regular or chain) of the stable tree
   parent: KsmStableNode | null = null;
   left: KsmStableNode | null = null;
   right: KsmStableNode | null = null;
-  color: RbColor = 'black';
+  color: RbColor = RB_BLACK;
   /** ->head: 'dup' is STABLE_NODE_DUP_HEAD (linked in a chain), 'migrate' is &migrate_nodes. */
   head: 'tree' | 'dup' | 'migrate' = 'tree';
-  /** hlist of rmap_items using this KSM page, newest first (regular nodes and dups). */
-  readonly hlist: KsmRmapItem[] = [];
+  /**
+   * hlist of rmap_items using this KSM page, newest first (regular nodes and dups): the first
+   * item (NULL_ITEM: empty), linked through each item's hlist_node (RmapItemCache.hlist_next).
+   */
+  hlist: KsmRmapItem = NULL_ITEM;
   /** A chain's hlist of dups, newest first. */
   readonly dups: KsmStableNode[] = [];
   /** The chain a dup is linked into. */

@@ -4,23 +4,32 @@ import type { AnonVma } from '../mm/anon-vma.ts';
 import type { CounterSlots } from '../mm/counters.ts';
 import type { Machine } from '../mm/machine.ts';
 import type { MmStruct } from '../mm/mm.ts';
-import type { RbRoot } from '../mm/rbtree.ts';
+import type { RbRoot, RbRootOf } from '../mm/rbtree.ts';
 import type { KsmPolicy } from './policy.ts';
-import { type Abi, type HandleRegistry, KsmRmapItem, RmapItemCache } from './rmap-item.ts';
+import { type Abi, type HandleRegistry, type KsmRmapItem, NULL_ITEM, RmapItemCache } from './rmap-item.ts';
 import { KsmStableNode } from './stable-node.ts';
 
 /** struct ksm_mm_slot (with its mm_slot): one per registered mm, on a circular list. */
 export interface KsmMmSlot {
   readonly mm: MmStruct | null;
-  /** head of this mm's sorted rmap_item list */
-  rmap_list: KsmRmapItem | null;
+  /** head of this mm's sorted rmap_item list (NULL_ITEM: empty) */
+  rmap_list: KsmRmapItem;
   prev: KsmMmSlot;
   next: KsmMmSlot;
 }
 
-/** A `struct ksm_rmap_item **`: the slot or item whose rmap_list field is the link. */
-export interface RmapLink {
-  rmap_list: KsmRmapItem | null;
+/** A `struct ksm_rmap_item **`: the slot (&mm_slot->rmap_list) or item (&rmap_item->rmap_list) whose rmap_list field is the link. */
+export type RmapLink = KsmMmSlot | KsmRmapItem;
+
+/** *rmap_list */
+export function rmap_link_get(items: RmapItemCache, link: RmapLink): KsmRmapItem {
+  return typeof link === 'number' ? items.rmap_list(link) : link.rmap_list;
+}
+
+/** *rmap_list = item */
+export function rmap_link_set(items: RmapItemCache, link: RmapLink, item: KsmRmapItem): void {
+  if (typeof link === 'number') items.set_rmap_list(link, item);
+  else link.rmap_list = item;
 }
 
 /** struct ksm_scan: the cursor. */
@@ -93,7 +102,8 @@ export interface FaultInjection {
 export class Ksm implements HandleRegistry {
   readonly machine: Machine;
   readonly counters: CounterSlots;
-  readonly cache: RmapItemCache;
+  /** rmap_item_cache: every rmap_item's fields, by handle. */
+  readonly items: RmapItemCache;
   readonly abi: Abi;
   readonly knobs: KsmKnobs = defaultKnobs();
   mergeOrder: MergeOrder = '6.11';
@@ -105,7 +115,7 @@ export class Ksm implements HandleRegistry {
   readonly mm_slots_hash = new Map<MmStruct, KsmMmSlot>();
   readonly ksm_scan: KsmScan;
   readonly root_stable_tree: RbRoot<KsmStableNode> = { rbNode: null };
-  root_unstable_tree: RbRoot<KsmRmapItem> = { rbNode: null };
+  root_unstable_tree: RbRootOf<KsmRmapItem> = { rbNode: NULL_ITEM };
   /** ksm_rmap_items: rmap_items in use. */
   ksm_rmap_items = 0;
   /** The model's clock in milliseconds (jiffies): one sleep_millisecs per ksmd batch. */
@@ -119,18 +129,23 @@ export class Ksm implements HandleRegistry {
   zeroPagesPlaced = 0;
   /** Full-scan passes ksmd ran while some freed KSM page was still pinned by its stable node. */
   readonly pinnedPasses = new Set<number>();
-  /** Rmap items and stable nodes by handle, for the pointer fields of the byte records. */
-  private readonly nodes = new Map<number, KsmStableNode>();
+  /**
+   * What the pointer fields of the byte records resolve to, by id (arrays, not maps): stable
+   * nodes (ids never reused; a freed node's entry is undefined), and caches of the machine's
+   * live anon_vmas and of its mms.
+   */
+  private readonly nodeById: (KsmStableNode | undefined)[] = [];
   private nextNodeId = 1;
-  private readonly mmById = new Map<number, MmStruct>();
+  private readonly anonVmaById: (AnonVma | undefined)[] = [];
+  private readonly mmById: (MmStruct | undefined)[] = [];
 
   constructor(machine: Machine, abi: Abi, policy: KsmPolicy) {
     this.machine = machine;
     this.counters = machine.counters;
     this.abi = abi;
-    this.cache = new RmapItemCache(abi);
+    this.items = new RmapItemCache(abi, this);
     this.policy = policy;
-    const head = { mm: null, rmap_list: null } as unknown as KsmMmSlot;
+    const head = { mm: null, rmap_list: NULL_ITEM } as unknown as KsmMmSlot;
     head.prev = head;
     head.next = head;
     this.ksm_mm_head = head;
@@ -138,44 +153,49 @@ export class Ksm implements HandleRegistry {
   }
 
   // ---- HandleRegistry ----
+  /** A live anon_vma (machine.anonVmas holds exactly those; ids are never reused). */
   anonVma(id: number): AnonVma | undefined {
-    return this.machine.anonVmas.get(id);
+    let av = this.anonVmaById[id];
+    if (av === undefined || av.freed) {
+      av = this.machine.anonVmas.get(id);
+      if (av) this.anonVmaById[id] = av;
+    }
+    return av;
   }
   mm(id: number): MmStruct | undefined {
-    let mm = this.mmById.get(id);
-    if (!mm) {
+    let mm = this.mmById[id];
+    if (mm === undefined) {
       mm = this.machine.mms.find((m) => m.id === id);
-      if (mm) this.mmById.set(id, mm);
+      if (mm) this.mmById[id] = mm;
     }
     return mm;
   }
   stableNode(id: number): KsmStableNode | undefined {
-    return this.nodes.get(id);
+    return this.nodeById[id];
   }
   /** mm/ksm.c: alloc_stable_node */
   newStableNode(): KsmStableNode {
     const node = new KsmStableNode(this.nextNodeId++);
-    this.nodes.set(node.id, node);
+    this.nodeById[node.id] = node;
     return node;
   }
 
   /** mm/ksm.c: free_stable_node */
   freeStableNode(node: KsmStableNode): void {
     node.freed = true;
-    this.nodes.delete(node.id);
+    this.nodeById[node.id] = undefined;
   }
 
   /** mm/ksm.c: alloc_rmap_item */
   allocRmapItem(): KsmRmapItem {
     this.ksm_rmap_items++;
-    return new KsmRmapItem(this.cache, this);
+    return this.items.zalloc();
   }
 
   /** mm/ksm.c: free_rmap_item */
   freeRmapItem(item: KsmRmapItem): void {
     this.ksm_rmap_items--;
-    item.mm.ksm_rmap_items--;
-    item.live = false;
-    this.cache.release(item.slot);
+    this.items.mm(item).ksm_rmap_items--;
+    this.items.release(item);
   }
 }

@@ -29,7 +29,7 @@ export function isKnobName(name: string): name is KnobName {
 
 /** sizeof(struct ksm_rmap_item) for the machine's ABI. */
 export function rmapItemSize(ksm: Ksm): number {
-  return ksm.cache.layout.size;
+  return ksm.items.layout.size;
 }
 
 /** Refresh the derived sysfs counters (pages_volatile, general_profit) in the counter set. */

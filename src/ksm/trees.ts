@@ -6,12 +6,12 @@ import { folio_walk_start, newFolioWalk } from '../mm/folio-walk.ts';
 import { FOLIO_KSM, type Folio, type PageRef } from '../mm/folio.ts';
 import { folio_get, folio_put } from '../mm/machine.ts';
 import { ksm_test_exit, type MmStruct } from '../mm/mm.ts';
-import { rbErase, rbInsertColor, rbLinkNode, rbReplaceNode } from '../mm/rbtree.ts';
+import { rbEraseOf, rbInsertColor, rbInsertColorOf, rbLinkNode, rbLinkNodeOf, rbReplaceNode } from '../mm/rbtree.ts';
 import { VM_MERGEABLE, type VmAreaStruct, vma_lookup } from '../mm/vma.ts';
 import { shadow_reset } from './lifetime.ts';
 import { memcmp_pages } from './pages.ts';
-import { type KsmRmapItem, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';
-import type { Ksm } from './state.ts';
+import { type KsmRmapItem, NULL_ITEM, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';
+import { type Ksm, type RmapLink, rmap_link_get, rmap_link_set } from './state.ts';
 import {
   alloc_stable_node_chain,
   free_stable_node_chain,
@@ -94,19 +94,18 @@ export function free_node_with_last_item(ksm: Ksm, node: KsmStableNode, folio: F
 export function remove_node_from_stable_tree(ksm: Ksm, node: KsmStableNode): void {
   if (node.rmap_hlist_len < 0) throw new Error('remove_node_from_stable_tree: a chain');
   const c = ksm.counters;
-  const items = node.hlist;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if (i < items.length - 1) c.pages_sharing--; // rmap_item->hlist.next
+  const items = ksm.items;
+  for (let item = node.hlist; item; item = items.hlist_next(item)) {
+    if (items.hlist_next(item)) c.pages_sharing--;
     else c.pages_shared--;
-    item.mm.ksm_merging_pages--;
+    items.mm(item).ksm_merging_pages--;
     node.rmap_hlist_len--;
-    put_anon_vma(ksm.machine, item.anon_vma!);
+    put_anon_vma(ksm.machine, items.anon_vma(item)!);
     ksm.policy.rmap.reset_index?.(ksm, item, 'remove_node_from_stable_tree');
     shadow_reset(ksm, item);
-    item.maskAddress();
+    items.maskAddress(item);
   }
-  items.length = 0;
+  node.hlist = NULL_ITEM;
   if (node.head === 'migrate') throw new Error('migrate_nodes are not modelled (merge_across_nodes = 1)');
   stable_node_dup_del(c, node, ksm.root_stable_tree);
   unpin_node_page(ksm, node);
@@ -116,38 +115,39 @@ export function remove_node_from_stable_tree(ksm: Ksm, node: KsmStableNode): voi
 /** mm/ksm.c: remove_rmap_item_from_tree */
 export function remove_rmap_item_from_tree(ksm: Ksm, item: KsmRmapItem): void {
   const c = ksm.counters;
-  const flags = item.addressFlags;
+  const items = ksm.items;
+  const flags = items.addressFlags(item);
   if ((flags & STABLE_FLAG) !== 0) {
-    const node = item.head!;
+    const node = items.head(item)!;
     const folio = ksm_get_folio(ksm, node, 'lock');
     if (folio === null) return;
-    node.hlist.splice(node.hlist.indexOf(item), 1); // hlist_del
+    items.hlist_del(item, node);
     folio_put(ksm.machine, folio);
-    if (node.hlist.length > 0) c.pages_sharing--;
+    if (node.hlist) c.pages_sharing--; // !hlist_empty(&stable_node->hlist)
     else c.pages_shared--;
-    item.mm.ksm_merging_pages--;
+    items.mm(item).ksm_merging_pages--;
     node.rmap_hlist_len--;
-    put_anon_vma(ksm.machine, item.anon_vma!);
+    put_anon_vma(ksm.machine, items.anon_vma(item)!);
     ksm.policy.rmap.reset_index?.(ksm, item, 'remove_rmap_item_from_tree');
     shadow_reset(ksm, item);
-    item.head = null;
-    item.maskAddress();
-    if (node.hlist.length === 0) ksm.policy.stableRef.on_hlist_empty?.(ksm, node, folio);
+    items.set_head(item, null);
+    items.maskAddress(item);
+    if (!node.hlist) ksm.policy.stableRef.on_hlist_empty?.(ksm, node, folio);
   } else if ((flags & UNSTABLE_FLAG) !== 0) {
     // Usually the unstable root was already reset; erase only an item inserted by this scan.
     const age = (ksm.ksm_scan.seqnr - (flags & SEQNR_MASK)) & 0xff;
     if (age > 1) throw new Error(`remove_rmap_item_from_tree: unstable age ${age} > 1`);
-    if (age === 0) rbErase(item, ksm.root_unstable_tree);
+    if (age === 0) rbEraseOf(items.rb, item, ksm.root_unstable_tree);
     c.pages_unshared--;
-    item.maskAddress();
+    items.maskAddress(item);
   }
 }
 
 /** mm/ksm.c: remove_trailing_rmap_items — free every item from the link on. */
-export function remove_trailing_rmap_items(ksm: Ksm, link: { rmap_list: KsmRmapItem | null }): void {
-  while (link.rmap_list) {
-    const item = link.rmap_list;
-    link.rmap_list = item.rmap_list;
+export function remove_trailing_rmap_items(ksm: Ksm, rmap_list: RmapLink): void {
+  const items = ksm.items;
+  for (let item = rmap_link_get(items, rmap_list); item; item = rmap_link_get(items, rmap_list)) {
+    rmap_link_set(items, rmap_list, items.rmap_list(item));
     remove_rmap_item_from_tree(ksm, item);
     ksm.freeRmapItem(item);
   }
@@ -186,8 +186,12 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
   let found: KsmStableNode | null = null;
   let found_len = 0;
   let tree_folio: Folio | null = null;
-  for (const dup of [...chain.dups]) {
+  // hlist_for_each_entry_safe: a stale dup unlinks itself (and only itself) in ksm_get_folio
+  const dups = chain.dups;
+  for (let i = 0; i < dups.length; ) {
+    const dup = dups[i]!;
     const folio = ksm_get_folio(ksm, dup, 'nolock');
+    if (dups[i] === dup) i++; // else the next dup has moved into slot i
     if (folio === null) continue;
     if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
       if (found) folio_put(ksm.machine, tree_folio!);
@@ -343,12 +347,13 @@ export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableN
   if (!max_page_sharing_bypass && node.rmap_hlist_len > ksm.knobs.max_page_sharing) {
     throw new Error(`stable_tree_append: ${node.rmap_hlist_len} > max_page_sharing`); // WARN_ON_ONCE
   }
-  item.head = node;
-  item.orAddress(STABLE_FLAG);
-  node.hlist.unshift(item); // hlist_add_head
-  if (node.hlist.length > 1) ksm.counters.pages_sharing++;
+  const items = ksm.items;
+  items.set_head(item, node);
+  items.orAddress(item, STABLE_FLAG);
+  items.hlist_add_head(item, node);
+  if (items.hlist_next(item)) ksm.counters.pages_sharing++;
   else ksm.counters.pages_shared++;
-  item.mm.ksm_merging_pages++;
+  items.mm(item).ksm_merging_pages++;
 }
 
 /**
@@ -356,10 +361,11 @@ export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableN
  * an anon page in a mergeable VMA (one folio_walk_start lookup, charged to the scan).
  */
 export function get_mergeable_page(ksm: Ksm, item: KsmRmapItem): PageRef | null {
-  const vma = find_mergeable_vma(item.mm, item.vpn);
+  const vpn = ksm.items.vpn(item);
+  const vma = find_mergeable_vma(ksm.items.mm(item), vpn);
   if (!vma) return null;
   const fw = mergeable_fw;
-  const folio = folio_walk_start(fw, vma, item.vpn, 0);
+  const folio = folio_walk_start(fw, vma, vpn, 0);
   if (folio !== null && ksm.machine.folios.anon(folio) && fw.page !== null) {
     folio_get(ksm.machine, folio);
     return { folio, index: fw.page };
@@ -380,7 +386,9 @@ export function unstable_tree_search_insert(
   page: PageRef,
 ): { tree_item: KsmRmapItem; tree_page: PageRef } | null {
   const root = ksm.root_unstable_tree;
-  let parent: KsmRmapItem | null = null;
+  const items = ksm.items;
+  const rb = items.rb;
+  let parent = NULL_ITEM;
   let toLeft = false;
   let cur = root.rbNode;
   while (cur) {
@@ -396,19 +404,19 @@ export function unstable_tree_search_insert(
     if (ret < 0) {
       folio_put(ksm.machine, tree_page.folio);
       toLeft = true;
-      cur = cur.left;
+      cur = rb.left(cur);
     } else if (ret > 0) {
       folio_put(ksm.machine, tree_page.folio);
       toLeft = false;
-      cur = cur.right;
+      cur = rb.right(cur);
     } else {
       return { tree_item, tree_page };
     }
   }
-  item.orAddress(UNSTABLE_FLAG | (ksm.ksm_scan.seqnr & SEQNR_MASK));
-  item.nid = 0; // DO_NUMA(rmap_item->nid = nid): the union's int over anon_vma
-  rbLinkNode(item, parent, toLeft, root);
-  rbInsertColor(item, root);
+  items.orAddress(item, UNSTABLE_FLAG | (ksm.ksm_scan.seqnr & SEQNR_MASK));
+  items.set_nid(item, 0); // DO_NUMA(rmap_item->nid = nid): the union's int over anon_vma
+  rbLinkNodeOf(rb, item, parent, toLeft, root);
+  rbInsertColorOf(rb, item, root);
   ksm.counters.pages_unshared++;
   return null;
 }

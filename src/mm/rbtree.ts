@@ -4,14 +4,21 @@
 // The kernel packs the parent pointer and the colour into one word (__rb_parent_color);
 // here they are two fields, `parent` and `color`, and "pc" (a saved parent+colour word)
 // becomes a saved (parent, color) pair. The kernel's `struct rb_node **link` (where
-// rb_link_node stores the new node) becomes (parent, which child). Nodes are embedded the
-// way the kernel embeds struct rb_node: the caller's node type N *is* the rb node, so no
-// container_of is needed. Null-pointer assertions (`!`) mark the places where the C code
-// dereferences a pointer that the red-black invariants guarantee to be non-NULL.
+// rb_link_node stores the new node) becomes (parent, which child).
+//
+// One implementation serves two storages. The algorithms (the `…Of` functions) reach a
+// node's rb_node through an `RbLinks<P>` accessor, as the kernel reaches it through
+// container_of: P is the caller's pointer type and `links.nil` its NULL.
+// - Objects (`RbNode` fields embedded in the node, P = N | null): the accessor is
+//   OBJECT_LINKS, and the functions without the suffix (rbErase, rbInsertColor, …) are the
+//   same algorithms bound to it, with the signatures object users always had.
+// - Integer handles into struct-of-arrays storage (rmap_items in the unstable tree: P = a
+//   handle, nil = 0): the storage supplies its own accessor over typed arrays.
+// The colours are the kernel's RB_RED 0 and RB_BLACK 1.
 
-export type RbColor = 'red' | 'black';
-export const RB_RED = 'red';
-export const RB_BLACK = 'black';
+export const RB_RED = 0;
+export const RB_BLACK = 1;
+export type RbColor = typeof RB_RED | typeof RB_BLACK;
 
 /** struct rb_node: the caller's node type N carries these four fields. */
 export interface RbNode<N extends RbNode<N>> {
@@ -21,15 +28,39 @@ export interface RbNode<N extends RbNode<N>> {
   color: RbColor;
 }
 
-/** struct rb_root */
-export interface RbRoot<N> {
-  rbNode: N | null;
+/**
+ * How the algorithms reach a node's rb_node (the kernel's container_of): read and write the
+ * four links of node `n`. P is the pointer type; `nil` is NULL. Never called with nil.
+ */
+export interface RbLinks<P> {
+  readonly nil: P;
+  parent(n: P): P;
+  left(n: P): P;
+  right(n: P): P;
+  color(n: P): RbColor;
+  setParent(n: P, p: P): void;
+  setLeft(n: P, c: P): void;
+  setRight(n: P, c: P): void;
+  setColor(n: P, color: RbColor): void;
+  /** rb_set_parent_color: both halves of __rb_parent_color at once. */
+  setParentColor(n: P, p: P, color: RbColor): void;
 }
 
-/** struct rb_root_cached: an rb_root plus the cached leftmost (smallest) node. */
-export interface RbRootCached<N> extends RbRoot<N> {
-  rbLeftmost: N | null;
+/** struct rb_root over pointers P (N | null for objects). */
+export interface RbRootOf<P> {
+  rbNode: P;
 }
+
+/** struct rb_root */
+export type RbRoot<N> = RbRootOf<N | null>;
+
+/** struct rb_root_cached: an rb_root plus the cached leftmost (smallest) node. */
+export interface RbRootCachedOf<P> extends RbRootOf<P> {
+  rbLeftmost: P;
+}
+
+/** struct rb_root_cached over objects. */
+export type RbRootCached<N> = RbRootCachedOf<N | null>;
 
 /**
  * struct rb_augment_callbacks. Plain function properties (they are called detached,
@@ -46,69 +77,91 @@ export interface RbAugmentCallbacks<N> {
   readonly rotate: (oldNode: N, newNode: N) => void;
 }
 
+/** The same callbacks over pointers P (NULL included in P). */
+interface AugmentOf<P> {
+  readonly propagate: (node: P, stop: P) => void;
+  readonly copy: (oldNode: P, newNode: P) => void;
+  readonly rotate: (oldNode: P, newNode: P) => void;
+}
+
+/** The accessor of nodes that embed their rb_node fields (RbNode). */
+class ObjectRbLinks<N extends RbNode<N>> implements RbLinks<N | null> {
+  readonly nil = null;
+  parent(n: N | null): N | null {
+    return n!.parent;
+  }
+  left(n: N | null): N | null {
+    return n!.left;
+  }
+  right(n: N | null): N | null {
+    return n!.right;
+  }
+  color(n: N | null): RbColor {
+    return n!.color;
+  }
+  setParent(n: N | null, p: N | null): void {
+    n!.parent = p;
+  }
+  setLeft(n: N | null, c: N | null): void {
+    n!.left = c;
+  }
+  setRight(n: N | null, c: N | null): void {
+    n!.right = c;
+  }
+  setColor(n: N | null, color: RbColor): void {
+    n!.color = color;
+  }
+  setParentColor(n: N | null, p: N | null, color: RbColor): void {
+    n!.parent = p;
+    n!.color = color;
+  }
+}
+
+interface AnyRbNode extends RbNode<AnyRbNode> {}
+const OBJECT_LINKS = new ObjectRbLinks<AnyRbNode>();
+
+/** OBJECT_LINKS at the caller's node type (one instance: every object call site sees one accessor class). */
+export function objectRbLinks<N extends RbNode<N>>(): RbLinks<N | null> {
+  return OBJECT_LINKS as unknown as RbLinks<N | null>;
+}
+
 // lib/rbtree.c: dummy_propagate / dummy_copy / dummy_rotate / dummy_callbacks
 function dummyPropagate(): void {}
 function dummyCopy(): void {}
 function dummyRotate(): void {}
-const dummyCallbacks: RbAugmentCallbacks<unknown> = {
+const dummyCallbacks: AugmentOf<unknown> = {
   propagate: dummyPropagate,
   copy: dummyCopy,
   rotate: dummyRotate,
 };
 
 // include/linux/rbtree.h: RB_EMPTY_NODE (a node whose parent is itself is not in a tree)
-export function rbEmptyNode<N extends RbNode<N>>(node: N): boolean {
-  return node.parent === node;
+export function rbEmptyNodeOf<P>(L: RbLinks<P>, node: P): boolean {
+  return L.parent(node) === node;
 }
 
 // include/linux/rbtree.h: RB_CLEAR_NODE
-export function rbClearNode<N extends RbNode<N>>(node: N): void {
-  node.parent = node;
+export function rbClearNodeOf<P>(L: RbLinks<P>, node: P): void {
+  L.setParent(node, node);
 }
 
 // include/linux/rbtree.h: rb_link_node (the C `link` is: root if parent is NULL, else
 // parent->rb_left if `toLeft`, else parent->rb_right). The new node is red with no children.
-export function rbLinkNode<N extends RbNode<N>>(
-  node: N,
-  parent: N | null,
-  toLeft: boolean,
-  root: RbRoot<N>,
-): void {
-  node.parent = parent;
-  node.color = RB_RED;
-  node.left = null;
-  node.right = null;
-  if (parent === null) root.rbNode = node;
-  else if (toLeft) parent.left = node;
-  else parent.right = node;
-}
-
-// include/linux/rbtree_augmented.h: rb_set_parent
-function rbSetParent<N extends RbNode<N>>(rb: N, p: N | null): void {
-  rb.parent = p;
-}
-
-// include/linux/rbtree_augmented.h: rb_set_parent_color
-function rbSetParentColor<N extends RbNode<N>>(rb: N, p: N | null, color: RbColor): void {
-  rb.parent = p;
-  rb.color = color;
-}
-
-// lib/rbtree.c: rb_set_black
-function rbSetBlack<N extends RbNode<N>>(rb: N): void {
-  rb.color = RB_BLACK;
+export function rbLinkNodeOf<P>(L: RbLinks<P>, node: P, parent: P, toLeft: boolean, root: RbRootOf<P>): void {
+  const nil = L.nil;
+  L.setParentColor(node, parent, RB_RED);
+  L.setLeft(node, nil);
+  L.setRight(node, nil);
+  if (parent === nil) root.rbNode = node;
+  else if (toLeft) L.setLeft(parent, node);
+  else L.setRight(parent, node);
 }
 
 // include/linux/rbtree_augmented.h: __rb_change_child
-function rbChangeChild<N extends RbNode<N>>(
-  old: N,
-  newNode: N | null,
-  parent: N | null,
-  root: RbRoot<N>,
-): void {
-  if (parent !== null) {
-    if (parent.left === old) parent.left = newNode;
-    else parent.right = newNode;
+function rbChangeChild<P>(L: RbLinks<P>, old: P, newNode: P, parent: P, root: RbRootOf<P>): void {
+  if (parent !== L.nil) {
+    if (L.left(parent) === old) L.setLeft(parent, newNode);
+    else L.setRight(parent, newNode);
   } else {
     root.rbNode = newNode;
   }
@@ -116,104 +169,95 @@ function rbChangeChild<N extends RbNode<N>>(
 
 // lib/rbtree.c: __rb_rotate_set_parents
 // old's parent and colour go to newNode; old gets newNode as parent and `color`.
-function rbRotateSetParents<N extends RbNode<N>>(
-  old: N,
-  newNode: N,
-  root: RbRoot<N>,
-  color: RbColor,
-): void {
-  const parent = old.parent;
-  newNode.parent = old.parent;
-  newNode.color = old.color;
-  rbSetParentColor(old, newNode, color);
-  rbChangeChild(old, newNode, parent, root);
+function rbRotateSetParents<P>(L: RbLinks<P>, old: P, newNode: P, root: RbRootOf<P>, color: RbColor): void {
+  const parent = L.parent(old);
+  L.setParentColor(newNode, parent, L.color(old));
+  L.setParentColor(old, newNode, color);
+  rbChangeChild(L, old, newNode, parent, root);
 }
 
 // lib/rbtree.c: __rb_insert
-function rbInsert<N extends RbNode<N>>(
-  node: N,
-  root: RbRoot<N>,
-  augmentRotate: (oldNode: N, newNode: N) => void,
-): void {
-  let parent = node.parent; // rb_red_parent(node)
-  let gparent: N;
-  let tmp: N | null;
+function rbInsert<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augmentRotate: (oldNode: P, newNode: P) => void): void {
+  const nil = L.nil;
+  let parent = L.parent(node); // rb_red_parent(node)
+  let gparent: P;
+  let tmp: P;
 
   while (true) {
     // Loop invariant: node is red.
-    if (parent === null) {
+    if (parent === nil) {
       // node is the root: the first node, or Case 1 recursed up to the root.
-      rbSetParentColor(node, null, RB_BLACK);
+      L.setParentColor(node, nil, RB_BLACK);
       break;
     }
     // A black parent: done. Otherwise fix the red-red violation.
-    if (parent.color === RB_BLACK) break;
+    if (L.color(parent) === RB_BLACK) break;
 
-    gparent = parent.parent!; // rb_red_parent(parent): a red node is never the root
+    gparent = L.parent(parent); // rb_red_parent(parent): a red node is never the root
 
-    tmp = gparent.right;
+    tmp = L.right(gparent);
     if (parent !== tmp) {
       // parent == gparent->rb_left
-      if (tmp !== null && tmp.color === RB_RED) {
+      if (tmp !== nil && L.color(tmp) === RB_RED) {
         // Case 1 - node's uncle is red (color flips), then recurse at gparent.
-        rbSetParentColor(tmp, gparent, RB_BLACK);
-        rbSetParentColor(parent, gparent, RB_BLACK);
+        L.setParentColor(tmp, gparent, RB_BLACK);
+        L.setParentColor(parent, gparent, RB_BLACK);
         node = gparent;
-        parent = node.parent;
-        rbSetParentColor(node, parent, RB_RED);
+        parent = L.parent(node);
+        L.setParentColor(node, parent, RB_RED);
         continue;
       }
 
-      tmp = parent.right;
+      tmp = L.right(parent);
       if (node === tmp) {
         // Case 2 - uncle black, node is parent's right child (left rotate at parent).
-        tmp = node.left;
-        parent.right = tmp;
-        node.left = parent;
-        if (tmp !== null) rbSetParentColor(tmp, parent, RB_BLACK);
-        rbSetParentColor(parent, node, RB_RED);
+        tmp = L.left(node);
+        L.setRight(parent, tmp);
+        L.setLeft(node, parent);
+        if (tmp !== nil) L.setParentColor(tmp, parent, RB_BLACK);
+        L.setParentColor(parent, node, RB_RED);
         augmentRotate(parent, node);
         parent = node;
-        tmp = node.right;
+        tmp = L.right(node);
       }
 
       // Case 3 - uncle black, node is parent's left child (right rotate at gparent).
-      gparent.left = tmp; // == parent->rb_right
-      parent.right = gparent;
-      if (tmp !== null) rbSetParentColor(tmp, gparent, RB_BLACK);
-      rbRotateSetParents(gparent, parent, root, RB_RED);
+      L.setLeft(gparent, tmp); // == parent->rb_right
+      L.setRight(parent, gparent);
+      if (tmp !== nil) L.setParentColor(tmp, gparent, RB_BLACK);
+      rbRotateSetParents(L, gparent, parent, root, RB_RED);
       augmentRotate(gparent, parent);
       break;
     } else {
-      tmp = gparent.left;
-      if (tmp !== null && tmp.color === RB_RED) {
+      tmp = L.left(gparent);
+      if (tmp !== nil && L.color(tmp) === RB_RED) {
         // Case 1 - color flips
-        rbSetParentColor(tmp, gparent, RB_BLACK);
-        rbSetParentColor(parent, gparent, RB_BLACK);
+        L.setParentColor(tmp, gparent, RB_BLACK);
+        L.setParentColor(parent, gparent, RB_BLACK);
         node = gparent;
-        parent = node.parent;
-        rbSetParentColor(node, parent, RB_RED);
+        parent = L.parent(node);
+        L.setParentColor(node, parent, RB_RED);
         continue;
       }
 
-      tmp = parent.left;
+      tmp = L.left(parent);
       if (node === tmp) {
         // Case 2 - right rotate at parent
-        tmp = node.right;
-        parent.left = tmp;
-        node.right = parent;
-        if (tmp !== null) rbSetParentColor(tmp, parent, RB_BLACK);
-        rbSetParentColor(parent, node, RB_RED);
+        tmp = L.right(node);
+        L.setLeft(parent, tmp);
+        L.setRight(node, parent);
+        if (tmp !== nil) L.setParentColor(tmp, parent, RB_BLACK);
+        L.setParentColor(parent, node, RB_RED);
         augmentRotate(parent, node);
         parent = node;
-        tmp = node.left;
+        tmp = L.left(node);
       }
 
       // Case 3 - left rotate at gparent
-      gparent.right = tmp; // == parent->rb_left
-      parent.left = gparent;
-      if (tmp !== null) rbSetParentColor(tmp, gparent, RB_BLACK);
-      rbRotateSetParents(gparent, parent, root, RB_RED);
+      L.setRight(gparent, tmp); // == parent->rb_left
+      L.setLeft(parent, gparent);
+      if (tmp !== nil) L.setParentColor(tmp, gparent, RB_BLACK);
+      rbRotateSetParents(L, gparent, parent, root, RB_RED);
       augmentRotate(gparent, parent);
       break;
     }
@@ -221,15 +265,12 @@ function rbInsert<N extends RbNode<N>>(
 }
 
 // lib/rbtree.c: ____rb_erase_color
-function rbEraseColor<N extends RbNode<N>>(
-  parent: N,
-  root: RbRoot<N>,
-  augmentRotate: (oldNode: N, newNode: N) => void,
-): void {
-  let node: N | null = null;
-  let sibling: N;
-  let tmp1: N | null;
-  let tmp2: N | null;
+function rbEraseColor<P>(L: RbLinks<P>, parent: P, root: RbRootOf<P>, augmentRotate: (oldNode: P, newNode: P) => void): void {
+  const nil = L.nil;
+  let node: P = nil;
+  let sibling: P;
+  let tmp1: P;
+  let tmp2: P;
 
   while (true) {
     // Loop invariants:
@@ -237,31 +278,31 @@ function rbEraseColor<N extends RbNode<N>>(
     // - node is not the root (parent is not NULL)
     // - All leaf paths going through parent and node have a black node count that is
     //   1 lower than other leaf paths (so node's sibling is not NULL).
-    sibling = parent.right!;
+    sibling = L.right(parent);
     if (node !== sibling) {
       // node == parent->rb_left
-      if (sibling.color === RB_RED) {
+      if (L.color(sibling) === RB_RED) {
         // Case 1 - left rotate at parent
-        tmp1 = sibling.left!;
-        parent.right = tmp1;
-        sibling.left = parent;
-        rbSetParentColor(tmp1, parent, RB_BLACK);
-        rbRotateSetParents(parent, sibling, root, RB_RED);
+        tmp1 = L.left(sibling);
+        L.setRight(parent, tmp1);
+        L.setLeft(sibling, parent);
+        L.setParentColor(tmp1, parent, RB_BLACK);
+        rbRotateSetParents(L, parent, sibling, root, RB_RED);
         augmentRotate(parent, sibling);
         sibling = tmp1;
       }
-      tmp1 = sibling.right;
-      if (tmp1 === null || tmp1.color === RB_BLACK) {
-        tmp2 = sibling.left;
-        if (tmp2 === null || tmp2.color === RB_BLACK) {
+      tmp1 = L.right(sibling);
+      if (tmp1 === nil || L.color(tmp1) === RB_BLACK) {
+        tmp2 = L.left(sibling);
+        if (tmp2 === nil || L.color(tmp2) === RB_BLACK) {
           // Case 2 - sibling color flip (p could be either color here)
-          rbSetParentColor(sibling, parent, RB_RED);
-          if (parent.color === RB_RED) {
-            rbSetBlack(parent);
+          L.setParentColor(sibling, parent, RB_RED);
+          if (L.color(parent) === RB_RED) {
+            L.setColor(parent, RB_BLACK); // rb_set_black
           } else {
             node = parent;
-            const up: N | null = node.parent;
-            if (up !== null) {
+            const up = L.parent(node);
+            if (up !== nil) {
               parent = up;
               continue;
             }
@@ -269,11 +310,11 @@ function rbEraseColor<N extends RbNode<N>>(
           break;
         }
         // Case 3 - right rotate at sibling (p could be either color here)
-        tmp1 = tmp2.right;
-        sibling.left = tmp1;
-        tmp2.right = sibling;
-        parent.right = tmp2;
-        if (tmp1 !== null) rbSetParentColor(tmp1, sibling, RB_BLACK);
+        tmp1 = L.right(tmp2);
+        L.setLeft(sibling, tmp1);
+        L.setRight(tmp2, sibling);
+        L.setRight(parent, tmp2);
+        if (tmp1 !== nil) L.setParentColor(tmp1, sibling, RB_BLACK);
         augmentRotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
@@ -281,38 +322,38 @@ function rbEraseColor<N extends RbNode<N>>(
       // Case 4 - left rotate at parent + color flips
       // (p and sl could be either color here. After rotation, p becomes black,
       //  s acquires p's color, and sl keeps its color)
-      tmp2 = sibling.left;
-      parent.right = tmp2;
-      sibling.left = parent;
-      rbSetParentColor(tmp1, sibling, RB_BLACK);
-      if (tmp2 !== null) rbSetParent(tmp2, parent);
-      rbRotateSetParents(parent, sibling, root, RB_BLACK);
+      tmp2 = L.left(sibling);
+      L.setRight(parent, tmp2);
+      L.setLeft(sibling, parent);
+      L.setParentColor(tmp1, sibling, RB_BLACK);
+      if (tmp2 !== nil) L.setParent(tmp2, parent); // rb_set_parent
+      rbRotateSetParents(L, parent, sibling, root, RB_BLACK);
       augmentRotate(parent, sibling);
       break;
     } else {
-      sibling = parent.left!;
-      if (sibling.color === RB_RED) {
+      sibling = L.left(parent);
+      if (L.color(sibling) === RB_RED) {
         // Case 1 - right rotate at parent
-        tmp1 = sibling.right!;
-        parent.left = tmp1;
-        sibling.right = parent;
-        rbSetParentColor(tmp1, parent, RB_BLACK);
-        rbRotateSetParents(parent, sibling, root, RB_RED);
+        tmp1 = L.right(sibling);
+        L.setLeft(parent, tmp1);
+        L.setRight(sibling, parent);
+        L.setParentColor(tmp1, parent, RB_BLACK);
+        rbRotateSetParents(L, parent, sibling, root, RB_RED);
         augmentRotate(parent, sibling);
         sibling = tmp1;
       }
-      tmp1 = sibling.left;
-      if (tmp1 === null || tmp1.color === RB_BLACK) {
-        tmp2 = sibling.right;
-        if (tmp2 === null || tmp2.color === RB_BLACK) {
+      tmp1 = L.left(sibling);
+      if (tmp1 === nil || L.color(tmp1) === RB_BLACK) {
+        tmp2 = L.right(sibling);
+        if (tmp2 === nil || L.color(tmp2) === RB_BLACK) {
           // Case 2 - sibling color flip
-          rbSetParentColor(sibling, parent, RB_RED);
-          if (parent.color === RB_RED) {
-            rbSetBlack(parent);
+          L.setParentColor(sibling, parent, RB_RED);
+          if (L.color(parent) === RB_RED) {
+            L.setColor(parent, RB_BLACK); // rb_set_black
           } else {
             node = parent;
-            const up: N | null = node.parent;
-            if (up !== null) {
+            const up = L.parent(node);
+            if (up !== nil) {
               parent = up;
               continue;
             }
@@ -320,26 +361,210 @@ function rbEraseColor<N extends RbNode<N>>(
           break;
         }
         // Case 3 - left rotate at sibling
-        tmp1 = tmp2.left;
-        sibling.right = tmp1;
-        tmp2.left = sibling;
-        parent.left = tmp2;
-        if (tmp1 !== null) rbSetParentColor(tmp1, sibling, RB_BLACK);
+        tmp1 = L.left(tmp2);
+        L.setRight(sibling, tmp1);
+        L.setLeft(tmp2, sibling);
+        L.setLeft(parent, tmp2);
+        if (tmp1 !== nil) L.setParentColor(tmp1, sibling, RB_BLACK);
         augmentRotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
       }
       // Case 4 - right rotate at parent + color flips
-      tmp2 = sibling.right;
-      parent.left = tmp2;
-      sibling.right = parent;
-      rbSetParentColor(tmp1, sibling, RB_BLACK);
-      if (tmp2 !== null) rbSetParent(tmp2, parent);
-      rbRotateSetParents(parent, sibling, root, RB_BLACK);
+      tmp2 = L.right(sibling);
+      L.setLeft(parent, tmp2);
+      L.setRight(sibling, parent);
+      L.setParentColor(tmp1, sibling, RB_BLACK);
+      if (tmp2 !== nil) L.setParent(tmp2, parent); // rb_set_parent
+      rbRotateSetParents(L, parent, sibling, root, RB_BLACK);
       augmentRotate(parent, sibling);
       break;
     }
   }
+}
+
+// include/linux/rbtree_augmented.h: __rb_erase_augmented
+// Unlinks node, returns the node to start colour fix-up from (or nil).
+function rbEraseAugmentedUnlink<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>, augment: AugmentOf<P>): P {
+  const nil = L.nil;
+  const child = L.right(node);
+  let tmp = L.left(node);
+  let parent: P;
+  let rebalance: P;
+
+  if (tmp === nil) {
+    // Case 1: node to erase has no more than 1 child (easy!). If there is one child it
+    // must be red due to 5) and node must be black due to 4): adjust colours locally.
+    const pcParent = L.parent(node);
+    const pcColor = L.color(node);
+    parent = pcParent;
+    rbChangeChild(L, node, child, parent, root);
+    if (child !== nil) {
+      L.setParentColor(child, pcParent, pcColor);
+      rebalance = nil;
+    } else {
+      rebalance = pcColor === RB_BLACK ? parent : nil;
+    }
+    tmp = parent;
+  } else if (child === nil) {
+    // Still case 1, but this time the child is node->rb_left
+    parent = L.parent(node);
+    L.setParentColor(tmp, parent, L.color(node));
+    rbChangeChild(L, node, tmp, parent, root);
+    rebalance = nil;
+    tmp = parent;
+  } else {
+    let successor: P = child;
+    let child2: P;
+    let succParent: P;
+
+    tmp = L.left(child);
+    if (tmp === nil) {
+      // Case 2: node's successor is its right child
+      succParent = successor;
+      child2 = L.right(successor);
+      augment.copy(node, successor);
+    } else {
+      // Case 3: node's successor is leftmost under node's right child subtree
+      do {
+        succParent = successor;
+        successor = tmp;
+        tmp = L.left(tmp);
+      } while (tmp !== nil);
+      child2 = L.right(successor);
+      L.setLeft(succParent, child2);
+      L.setRight(successor, child);
+      L.setParent(child, successor); // rb_set_parent
+      augment.copy(node, successor);
+      augment.propagate(succParent, successor);
+    }
+
+    const nodeLeft = L.left(node); // tmp = node->rb_left (non-NULL in this branch)
+    L.setLeft(successor, nodeLeft);
+    L.setParent(nodeLeft, successor); // rb_set_parent
+
+    const pcParent = L.parent(node);
+    const pcColor = L.color(node);
+    tmp = pcParent;
+    rbChangeChild(L, node, successor, tmp, root);
+
+    if (child2 !== nil) {
+      L.setParentColor(child2, succParent, RB_BLACK);
+      rebalance = nil;
+    } else {
+      rebalance = L.color(successor) === RB_BLACK ? succParent : nil;
+    }
+    L.setParentColor(successor, pcParent, pcColor);
+    tmp = successor;
+  }
+
+  augment.propagate(tmp, nil);
+  return rebalance;
+}
+
+// lib/rbtree.c: rb_insert_color
+export function rbInsertColorOf<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>): void {
+  rbInsert(L, node, root, dummyRotate);
+}
+
+// lib/rbtree.c: rb_erase
+export function rbEraseOf<P>(L: RbLinks<P>, node: P, root: RbRootOf<P>): void {
+  const rebalance = rbEraseAugmentedUnlink(L, node, root, dummyCallbacks);
+  if (rebalance !== L.nil) rbEraseColor(L, rebalance, root, dummyRotate);
+}
+
+// lib/rbtree.c: rb_first
+export function rbFirstOf<P>(L: RbLinks<P>, root: RbRootOf<P>): P {
+  const nil = L.nil;
+  let n = root.rbNode;
+  if (n === nil) return nil;
+  for (let l = L.left(n); l !== nil; l = L.left(n)) n = l;
+  return n;
+}
+
+// lib/rbtree.c: rb_last
+export function rbLastOf<P>(L: RbLinks<P>, root: RbRootOf<P>): P {
+  const nil = L.nil;
+  let n = root.rbNode;
+  if (n === nil) return nil;
+  for (let r = L.right(n); r !== nil; r = L.right(n)) n = r;
+  return n;
+}
+
+// lib/rbtree.c: rb_next
+export function rbNextOf<P>(L: RbLinks<P>, node: P): P {
+  const nil = L.nil;
+  if (rbEmptyNodeOf(L, node)) return nil;
+
+  // A right-hand child: go down and then left as far as we can.
+  let n = L.right(node);
+  if (n !== nil) {
+    for (let l = L.left(n); l !== nil; l = L.left(n)) n = l;
+    return n;
+  }
+
+  // No right-hand child: go up while we are a right-hand child; the first parent of
+  // which we are a left-hand child is the next node.
+  n = node;
+  let parent = L.parent(n);
+  while (parent !== nil && n === L.right(parent)) {
+    n = parent;
+    parent = L.parent(n);
+  }
+  return parent;
+}
+
+// lib/rbtree.c: rb_prev
+export function rbPrevOf<P>(L: RbLinks<P>, node: P): P {
+  const nil = L.nil;
+  if (rbEmptyNodeOf(L, node)) return nil;
+
+  // A left-hand child: go down and then right as far as we can.
+  let n = L.left(node);
+  if (n !== nil) {
+    for (let r = L.right(n); r !== nil; r = L.right(n)) n = r;
+    return n;
+  }
+
+  // No left-hand child: go up till we find an ancestor which is a right-hand child.
+  n = node;
+  let parent = L.parent(n);
+  while (parent !== nil && n === L.left(parent)) {
+    n = parent;
+    parent = L.parent(n);
+  }
+  return parent;
+}
+
+// lib/rbtree.c: rb_replace_node — `newNode` takes `victim`'s place (colour, parent, children).
+export function rbReplaceNodeOf<P>(L: RbLinks<P>, victim: P, newNode: P, root: RbRootOf<P>): void {
+  const nil = L.nil;
+  const parent = L.parent(victim);
+  const left = L.left(victim);
+  const right = L.right(victim);
+  L.setParentColor(newNode, parent, L.color(victim));
+  L.setLeft(newNode, left);
+  L.setRight(newNode, right);
+  if (left !== nil) L.setParent(left, newNode);
+  if (right !== nil) L.setParent(right, newNode);
+  rbChangeChild(L, victim, newNode, parent, root);
+}
+
+// ---- The same functions over objects (OBJECT_LINKS) ----
+
+// include/linux/rbtree.h: RB_EMPTY_NODE
+export function rbEmptyNode<N extends RbNode<N>>(node: N): boolean {
+  return rbEmptyNodeOf(objectRbLinks<N>(), node);
+}
+
+// include/linux/rbtree.h: RB_CLEAR_NODE
+export function rbClearNode<N extends RbNode<N>>(node: N): void {
+  rbClearNodeOf(objectRbLinks<N>(), node);
+}
+
+// include/linux/rbtree.h: rb_link_node
+export function rbLinkNode<N extends RbNode<N>>(node: N, parent: N | null, toLeft: boolean, root: RbRoot<N>): void {
+  rbLinkNodeOf(objectRbLinks<N>(), node, parent, toLeft, root);
 }
 
 // lib/rbtree.c: __rb_erase_color (the non-inline entry used by rb_erase_augmented)
@@ -348,101 +573,12 @@ export function rbEraseColorAugmented<N extends RbNode<N>>(
   root: RbRoot<N>,
   augmentRotate: (oldNode: N, newNode: N) => void,
 ): void {
-  rbEraseColor(parent, root, augmentRotate);
-}
-
-// include/linux/rbtree_augmented.h: __rb_erase_augmented
-// Unlinks node, returns the node to start colour fix-up from (or null).
-function rbEraseAugmentedUnlink<N extends RbNode<N>>(
-  node: N,
-  root: RbRoot<N>,
-  augment: RbAugmentCallbacks<N>,
-): N | null {
-  const child = node.right;
-  let tmp = node.left;
-  let parent: N | null;
-  let rebalance: N | null;
-
-  if (tmp === null) {
-    // Case 1: node to erase has no more than 1 child (easy!). If there is one child it
-    // must be red due to 5) and node must be black due to 4): adjust colours locally.
-    const pcParent = node.parent;
-    const pcColor = node.color;
-    parent = pcParent;
-    rbChangeChild(node, child, parent, root);
-    if (child !== null) {
-      child.parent = pcParent;
-      child.color = pcColor;
-      rebalance = null;
-    } else {
-      rebalance = pcColor === RB_BLACK ? parent : null;
-    }
-    tmp = parent;
-  } else if (child === null) {
-    // Still case 1, but this time the child is node->rb_left
-    tmp.parent = node.parent;
-    tmp.color = node.color;
-    parent = node.parent;
-    rbChangeChild(node, tmp, parent, root);
-    rebalance = null;
-    tmp = parent;
-  } else {
-    let successor: N = child;
-    let child2: N | null;
-    let succParent: N;
-
-    tmp = child.left;
-    if (tmp === null) {
-      // Case 2: node's successor is its right child
-      succParent = successor;
-      child2 = successor.right;
-      augment.copy(node, successor);
-    } else {
-      // Case 3: node's successor is leftmost under node's right child subtree
-      do {
-        succParent = successor;
-        successor = tmp;
-        tmp = tmp.left;
-      } while (tmp !== null);
-      child2 = successor.right;
-      succParent.left = child2;
-      successor.right = child;
-      rbSetParent(child, successor);
-      augment.copy(node, successor);
-      augment.propagate(succParent, successor);
-    }
-
-    const nodeLeft = node.left!; // tmp = node->rb_left (non-NULL in this branch)
-    successor.left = nodeLeft;
-    rbSetParent(nodeLeft, successor);
-
-    const pcParent = node.parent;
-    const pcColor = node.color;
-    tmp = pcParent;
-    rbChangeChild(node, successor, tmp, root);
-
-    if (child2 !== null) {
-      rbSetParentColor(child2, succParent, RB_BLACK);
-      rebalance = null;
-    } else {
-      rebalance = successor.color === RB_BLACK ? succParent : null;
-    }
-    successor.parent = pcParent;
-    successor.color = pcColor;
-    tmp = successor;
-  }
-
-  augment.propagate(tmp, null);
-  return rebalance;
+  rbEraseColor(objectRbLinks<N>(), parent, root, augmentRotate as (oldNode: N | null, newNode: N | null) => void);
 }
 
 // include/linux/rbtree_augmented.h: rb_insert_augmented (-> lib/rbtree.c: __rb_insert_augmented)
-export function rbInsertAugmented<N extends RbNode<N>>(
-  node: N,
-  root: RbRoot<N>,
-  augment: RbAugmentCallbacks<N>,
-): void {
-  rbInsert(node, root, augment.rotate);
+export function rbInsertAugmented<N extends RbNode<N>>(node: N, root: RbRoot<N>, augment: RbAugmentCallbacks<N>): void {
+  rbInsert(objectRbLinks<N>(), node, root, augment.rotate as (oldNode: N | null, newNode: N | null) => void);
 }
 
 // include/linux/rbtree_augmented.h: rb_insert_augmented_cached
@@ -457,44 +593,34 @@ export function rbInsertAugmentedCached<N extends RbNode<N>>(
 }
 
 // include/linux/rbtree_augmented.h: rb_erase_augmented
-export function rbEraseAugmented<N extends RbNode<N>>(
-  node: N,
-  root: RbRoot<N>,
-  augment: RbAugmentCallbacks<N>,
-): void {
-  const rebalance = rbEraseAugmentedUnlink(node, root, augment);
-  if (rebalance !== null) rbEraseColorAugmented(rebalance, root, augment.rotate);
+export function rbEraseAugmented<N extends RbNode<N>>(node: N, root: RbRoot<N>, augment: RbAugmentCallbacks<N>): void {
+  const L = objectRbLinks<N>();
+  // copy and rotate are only ever handed nodes; NULL reaches only propagate, which takes it.
+  const callbacks = augment as unknown as AugmentOf<N | null>;
+  const rebalance = rbEraseAugmentedUnlink(L, node, root, callbacks);
+  if (rebalance !== null) rbEraseColor(L, rebalance, root, callbacks.rotate);
 }
 
 // include/linux/rbtree_augmented.h: rb_erase_augmented_cached
-export function rbEraseAugmentedCached<N extends RbNode<N>>(
-  node: N,
-  root: RbRootCached<N>,
-  augment: RbAugmentCallbacks<N>,
-): void {
+export function rbEraseAugmentedCached<N extends RbNode<N>>(node: N, root: RbRootCached<N>, augment: RbAugmentCallbacks<N>): void {
   if (root.rbLeftmost === node) root.rbLeftmost = rbNext(node);
   rbEraseAugmented(node, root, augment);
 }
 
 // lib/rbtree.c: rb_insert_color
 export function rbInsertColor<N extends RbNode<N>>(node: N, root: RbRoot<N>): void {
-  rbInsert(node, root, dummyRotate);
+  rbInsertColorOf(objectRbLinks<N>(), node, root);
 }
 
 // include/linux/rbtree.h: rb_insert_color_cached
-export function rbInsertColorCached<N extends RbNode<N>>(
-  node: N,
-  root: RbRootCached<N>,
-  leftmost: boolean,
-): void {
+export function rbInsertColorCached<N extends RbNode<N>>(node: N, root: RbRootCached<N>, leftmost: boolean): void {
   if (leftmost) root.rbLeftmost = node;
   rbInsertColor(node, root);
 }
 
 // lib/rbtree.c: rb_erase
 export function rbErase<N extends RbNode<N>>(node: N, root: RbRoot<N>): void {
-  const rebalance = rbEraseAugmentedUnlink(node, root, dummyCallbacks);
-  if (rebalance !== null) rbEraseColor(rebalance, root, dummyRotate);
+  rbEraseOf(objectRbLinks<N>(), node, root);
 }
 
 // include/linux/rbtree.h: rb_erase_cached
@@ -505,10 +631,7 @@ export function rbEraseCached<N extends RbNode<N>>(node: N, root: RbRootCached<N
 
 // lib/rbtree.c: rb_first
 export function rbFirst<N extends RbNode<N>>(root: RbRoot<N>): N | null {
-  let n = root.rbNode;
-  if (n === null) return null;
-  while (n.left !== null) n = n.left;
-  return n;
+  return rbFirstOf(objectRbLinks<N>(), root);
 }
 
 // include/linux/rbtree.h: rb_first_cached
@@ -518,63 +641,20 @@ export function rbFirstCached<N extends RbNode<N>>(root: RbRootCached<N>): N | n
 
 // lib/rbtree.c: rb_last
 export function rbLast<N extends RbNode<N>>(root: RbRoot<N>): N | null {
-  let n = root.rbNode;
-  if (n === null) return null;
-  while (n.right !== null) n = n.right;
-  return n;
+  return rbLastOf(objectRbLinks<N>(), root);
 }
 
 // lib/rbtree.c: rb_next
 export function rbNext<N extends RbNode<N>>(node: N): N | null {
-  if (rbEmptyNode(node)) return null;
-
-  // A right-hand child: go down and then left as far as we can.
-  if (node.right !== null) {
-    let n = node.right;
-    while (n.left !== null) n = n.left;
-    return n;
-  }
-
-  // No right-hand child: go up while we are a right-hand child; the first parent of
-  // which we are a left-hand child is the next node.
-  let n = node;
-  let parent = n.parent;
-  while (parent !== null && n === parent.right) {
-    n = parent;
-    parent = n.parent;
-  }
-  return parent;
+  return rbNextOf(objectRbLinks<N>(), node);
 }
 
 // lib/rbtree.c: rb_prev
 export function rbPrev<N extends RbNode<N>>(node: N): N | null {
-  if (rbEmptyNode(node)) return null;
-
-  // A left-hand child: go down and then right as far as we can.
-  if (node.left !== null) {
-    let n = node.left;
-    while (n.right !== null) n = n.right;
-    return n;
-  }
-
-  // No left-hand child: go up till we find an ancestor which is a right-hand child.
-  let n = node;
-  let parent = n.parent;
-  while (parent !== null && n === parent.left) {
-    n = parent;
-    parent = n.parent;
-  }
-  return parent;
+  return rbPrevOf(objectRbLinks<N>(), node);
 }
 
-// lib/rbtree.c: rb_replace_node — `newNode` takes `victim`'s place (colour, parent, children).
+// lib/rbtree.c: rb_replace_node
 export function rbReplaceNode<N extends RbNode<N>>(victim: N, newNode: N, root: RbRoot<N>): void {
-  const parent = victim.parent;
-  newNode.parent = victim.parent;
-  newNode.left = victim.left;
-  newNode.right = victim.right;
-  newNode.color = victim.color;
-  if (victim.left) rbSetParent(victim.left, newNode);
-  if (victim.right) rbSetParent(victim.right, newNode);
-  rbChangeChild(victim, newNode, parent, root);
+  rbReplaceNodeOf(objectRbLinks<N>(), victim, newNode, root);
 }

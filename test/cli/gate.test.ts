@@ -16,7 +16,7 @@ function writeProbe(query: string): void {
     probe,
     `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
 export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
-  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { void item; return ${query}; } } });
+  link: 'test', reference: 'full-range', policy: { query(ksm: { items: { vpn(item: number): number } }, item: number) { void ksm; void item; return ${query}; } } });
 `,
   );
 }
@@ -37,7 +37,7 @@ describe('ksmbench gate', () => {
     assert.match(readFileSync(summary, 'utf8'), /ksmbench gate: PASS/);
 
     // The "patch" changes: it now queries one index instead of the whole tree.
-    writeProbe('[item.vpn, item.vpn] as const');
+    writeProbe('[ksm.items.vpn(item), ksm.items.vpn(item)] as const');
     const fail = ksmbench(['gate', '--baseline', baseline], { env });
     assert.equal(fail.status, 1, fail.stdout + fail.stderr);
     assert.match(fail.stdout, /^## ksmbench gate: FAIL/);

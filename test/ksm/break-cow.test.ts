@@ -13,8 +13,8 @@ import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { type MmStruct, lookupEntry } from '../../src/mm/mm.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { do_fork } from '../../src/mm/mmap.ts';
-import type { KsmRmapItem } from '../../src/ksm/rmap-item.ts';
-import { STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
+import { NULL_ITEM, STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
+import { type ItemView, view } from '../support/rmap-item-view.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
 import { getVariant } from '../../variants/registry.ts';
 import { type World, type WorldOptions, world } from '../support/ksm-world.ts';
@@ -58,7 +58,7 @@ interface Setup {
   readonly origA: Folio;
   readonly origB: Folio;
   readonly refBefore: number;
-  items(): [KsmRmapItem, KsmRmapItem];
+  items(): [ItemView, ItemView];
   refcount(): number;
 }
 
@@ -79,7 +79,7 @@ function setup(opts: WorldOptions = {}): Setup {
     origB: folioAt(p, b),
     refBefore: av.refcount,
     items() {
-      const first = w.ksm.mm_slots_hash.get(p)!.rmap_list!;
+      const first = view(w.ksm.items, w.ksm.mm_slots_hash.get(p)!.rmap_list)!;
       const second = first.rmap_list!;
       assert.equal(second.rmap_list, null);
       assert.deepEqual([first.vpn, second.vpn], [a, b]);
@@ -179,7 +179,7 @@ describe('break_cow after a failed second merge (try_to_merge_two_pages, injecte
     assert.equal(ia.addressFlags, UNSTABLE_FLAG | 1, 'A was inserted into the unstable tree during the scan with seqnr 1');
     assert.equal(ib.addressFlags, 0, 'B never reached a tree');
     assert.equal(ib.head, null);
-    assert.equal(w.ksm.root_unstable_tree.rbNode, ia);
+    assert.equal(w.ksm.root_unstable_tree.rbNode, ia.handle);
     assert.equal(w.ksm.root_stable_tree.rbNode, null);
 
     // Full scan 3 (seqnr 2): the unstable root is reset at its start. A (smart-scan age 2, not
@@ -236,7 +236,7 @@ describe('break_cow of both items after stable_tree_insert fails (cmp_and_merge_
 
     const [ia, ib] = s.items();
     assert.deepEqual([ia.addressFlags, ib.addressFlags, ia.head, ib.head], [0, 0, null, null]);
-    assert.equal(w.ksm.root_unstable_tree.rbNode, null, 'A was erased from the unstable tree when it merged');
+    assert.equal(w.ksm.root_unstable_tree.rbNode, NULL_ITEM, 'A was erased from the unstable tree when it merged');
     assert.equal(w.ksm.root_stable_tree.rbNode, null);
 
     // Full scan 3: A's and B's checksums (recorded in scan 1) still match the copies: A is

@@ -13,7 +13,6 @@ import {
   type Abi,
   ABIS,
   type HandleRegistry,
-  KsmRmapItem,
   LAYOUTS,
   RmapItemCache,
   SEQNR_MASK,
@@ -22,6 +21,7 @@ import {
 } from '../../src/ksm/rmap-item.ts';
 import { KsmStableNode } from '../../src/ksm/stable-node.ts';
 import { world } from '../support/ksm-world.ts';
+import { ItemView, view } from '../support/rmap-item-view.ts';
 
 /** The documented layout (kernel/rmap.md §4.2, §4.3), written out by hand. */
 interface Doc {
@@ -87,7 +87,7 @@ interface Fixture {
   readonly av: AnonVma;
   readonly mm: MmStruct;
   readonly node: KsmStableNode;
-  item(): KsmRmapItem;
+  item(): ItemView;
 }
 
 /** An anon_vma, an mm and a stable node with distinctive ids that fit every ABI's pointer. */
@@ -100,8 +100,8 @@ function fixture(abi: Abi, capacity = 8): Fixture {
   reg.anonVmas.set(av.id, av);
   reg.mms.set(mm.id, mm);
   reg.nodes.set(node.id, node);
-  const cache = new RmapItemCache(abi, capacity);
-  return { cache, reg, av, mm, node, item: () => new KsmRmapItem(cache, reg) };
+  const cache = new RmapItemCache(abi, reg, capacity);
+  return { cache, reg, av, mm, node, item: () => new ItemView(cache, cache.zalloc()) };
 }
 
 /** A user page number valid on the ABI (ilp32: below 3 GiB). */
@@ -117,8 +117,8 @@ describe('struct ksm_rmap_item: sizeof and field offsets (kernel/rmap.md §4.2, 
       const f = fixture(abi);
       const a = f.item();
       const b = f.item();
-      assert.equal(f.cache.bytes(a.slot).length, d.size);
-      assert.deepEqual(Array.from(f.cache.bytes(a.slot)), record(d.size));
+      assert.equal(f.cache.bytes(a.handle).length, d.size);
+      assert.deepEqual(Array.from(f.cache.bytes(a.handle)), record(d.size));
       assert.equal(b.slot, a.slot + 1);
       // Records are packed back to back with no overlap: filling b leaves a untouched.
       b.anon_vma = f.av;
@@ -128,14 +128,14 @@ describe('struct ksm_rmap_item: sizeof and field offsets (kernel/rmap.md §4.2, 
       b.age = 0xff;
       b.remaining_skips = 0xff;
       b.head = f.node;
-      assert.deepEqual(Array.from(f.cache.bytes(a.slot)), record(d.size));
+      assert.deepEqual(Array.from(f.cache.bytes(a.handle)), record(d.size));
     });
 
     it(`${abi}: each field lands at its documented offset in ${d.le ? 'little' : 'big'}-endian order`, () => {
       const f = fixture(abi);
-      const fresh = (): KsmRmapItem => f.item();
-      const check = (item: KsmRmapItem, expected: number[], what: string): void => {
-        assert.equal(hex(f.cache.bytes(item.slot)), hex(expected), what);
+      const fresh = (): ItemView => f.item();
+      const check = (item: ItemView, expected: number[], what: string): void => {
+        assert.equal(hex(f.cache.bytes(item.handle)), hex(expected), what);
       };
 
       let it1 = fresh();
@@ -214,9 +214,9 @@ describe('struct ksm_rmap_item: sizeof and field offsets (kernel/rmap.md §4.2, 
     const i32 = fixture('ilp32-le');
     const [a, b, c] = [le.item(), be.item(), i32.item()];
     a.oldchecksum = b.oldchecksum = c.oldchecksum = 0x11223344;
-    assert.equal(hex(le.cache.bytes(a.slot).subarray(32, 36)), '44 33 22 11');
-    assert.equal(hex(be.cache.bytes(b.slot).subarray(32, 36)), '11 22 33 44');
-    assert.equal(hex(i32.cache.bytes(c.slot).subarray(16, 20)), '44 33 22 11');
+    assert.equal(hex(le.cache.bytes(a.handle).subarray(32, 36)), '44 33 22 11');
+    assert.equal(hex(be.cache.bytes(b.handle).subarray(32, 36)), '11 22 33 44');
+    assert.equal(hex(i32.cache.bytes(c.handle).subarray(16, 20)), '44 33 22 11');
   });
 
   it('the machine ABI sets sizeof in general_profit: two merged pages on ilp32-le cost 2 × 36 bytes', () => {
@@ -240,12 +240,12 @@ describe('the union { anon_vma; nid } really overlays (kernel/rmap.md §4.1)', (
     item.anon_vma = small;
     assert.equal(item.nid, 5, 'the low 4 bytes are the pointer low half');
     item.nid = 0;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(8, 16)), '00 00 00 00 00 00 00 00');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(8, 16)), '00 00 00 00 00 00 00 00');
     assert.equal(item.anon_vma, null, 'pointer clobbered to NULL');
     item.anon_vma = big;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(8, 16)), '05 00 00 00 01 00 00 00');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(8, 16)), '05 00 00 00 01 00 00 00');
     item.nid = 0;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(8, 16)), '00 00 00 00 01 00 00 00');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(8, 16)), '00 00 00 00 01 00 00 00');
     assert.throws(() => item.anon_vma, /holds 4294967296, which is no anon_vma/);
     item.nid = 5;
     assert.equal(item.anon_vma, big, 'restoring the low half restores the pointer');
@@ -259,12 +259,12 @@ describe('the union { anon_vma; nid } really overlays (kernel/rmap.md §4.1)', (
     f.reg.anonVmas.set(big.id, big);
     const item = f.item();
     item.anon_vma = small;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(8, 16)), '00 00 00 00 00 00 00 05');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(8, 16)), '00 00 00 00 00 00 00 05');
     assert.equal(item.nid, 0, 'the first 4 bytes are the pointer high half');
     item.nid = 0;
     assert.equal(item.anon_vma, small, 'a small id is untouched by nid = 0');
     item.nid = 1;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(8, 16)), '00 00 00 01 00 00 00 05');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(8, 16)), '00 00 00 01 00 00 00 05');
     assert.equal(item.anon_vma, big, 'nid = 1 turns id 5 into 2^32 + 5');
     item.nid = 2;
     assert.throws(() => item.anon_vma, /holds 8589934597, which is no anon_vma/);
@@ -276,7 +276,7 @@ describe('the union { anon_vma; nid } really overlays (kernel/rmap.md §4.1)', (
     item.anon_vma = f.av;
     assert.equal(item.nid, 0x0a0b0c0d);
     item.nid = 0;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(4, 8)), '00 00 00 00');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(4, 8)), '00 00 00 00');
     assert.equal(item.anon_vma, null);
     item.nid = 3;
     assert.throws(() => item.anon_vma, /holds 3, which is no anon_vma/);
@@ -295,11 +295,11 @@ describe('the union { anon_vma; nid } really overlays (kernel/rmap.md §4.1)', (
       const p = w.proc('p');
       const start = w.region(p, 2, () => 42);
       w.fullScans(2);
-      const a = w.ksm.mm_slots_hash.get(p)!.rmap_list!;
+      const a = view(w.ksm.items, w.ksm.mm_slots_hash.get(p)!.rmap_list)!;
       assert.equal(a.vpn, start);
       const av = a.anon_vma!;
       assert.ok(av.id > 0 && av.id < 256);
-      const ptr = (): string => hex(w.ksm.cache.bytes(a.slot).subarray(8, 16));
+      const ptr = (): string => hex(w.ksm.items.bytes(a.handle).subarray(8, 16));
       assert.equal(ptr(), hex(enc(av.id, 8, abi === 'lp64-le')));
       assert.equal(write_page(p, start, 43), 'ok');
       w.fullScans(1);
@@ -326,7 +326,7 @@ describe('a stored page index overlays {oldchecksum, age, remaining_skips} (kern
     item.age = 0x99;
     item.remaining_skips = 0x88;
     item.overlayWord = 0x7f1234567;
-    assert.equal(hex(f.cache.bytes(item.slot).subarray(32, 40)), '67 45 23 f1 07 00 00 00');
+    assert.equal(hex(f.cache.bytes(item.handle).subarray(32, 40)), '67 45 23 f1 07 00 00 00');
     assert.deepEqual([item.oldchecksum, item.age, item.remaining_skips], [0xf1234567, 7, 0]);
     assert.equal(item.overlayWord, 0x7f1234567);
   });
@@ -342,7 +342,7 @@ describe('a stored page index overlays {oldchecksum, age, remaining_skips} (kern
     const f = fixture('lp64-be');
     const item = f.item();
     item.overlayWord = 0x7f1234567;
-    const bytes = f.cache.bytes(item.slot);
+    const bytes = f.cache.bytes(item.handle);
     assert.equal(hex(bytes.subarray(32, 40)), '00 00 00 07 f1 23 45 67');
     // Derived from the bytes: 32–35 = 00 00 00 07, byte 36 = f1, byte 37 = 23.
     assert.deepEqual([item.oldchecksum, item.age, item.remaining_skips], [0x7, 0xf1, 0x23]);
@@ -356,13 +356,13 @@ describe('a stored page index overlays {oldchecksum, age, remaining_skips} (kern
     item.age = 5;
     item.remaining_skips = 9;
     item.overlayWord = 0x89abcdef;
-    const bytes = f.cache.bytes(item.slot);
+    const bytes = f.cache.bytes(item.handle);
     assert.equal(hex(bytes.subarray(16, 24)), 'ef cd ab 89 05 09 00 00');
     assert.deepEqual([item.oldchecksum, item.age, item.remaining_skips], [0x89abcdef, 5, 9]);
-    const before = hex(f.cache.bytes(item.slot));
+    const before = hex(f.cache.bytes(item.handle));
     assert.throws(() => (item.overlayWord = 2 ** 32), RangeError);
     assert.throws(() => (item.overlayWord = 0x7f1234567), RangeError);
-    assert.equal(hex(f.cache.bytes(item.slot)), before, 'a rejected write changes nothing');
+    assert.equal(hex(f.cache.bytes(item.handle)), before, 'a rejected write changes nothing');
   });
 
   it('resetting the index to 0 clears {oldchecksum, age, remaining_skips} on 64-bit but only oldchecksum on 32-bit', () => {
@@ -399,10 +399,10 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
       item.maskAddress();
       item.orAddress(STABLE_FLAG);
       assert.deepEqual([item.vpn, item.addressFlags], [vpn, STABLE_FLAG]);
-      assert.equal(hex(f.cache.bytes(item.slot).subarray(d.address, d.address + d.word)), hex(enc(BigInt(vpn) * 4096n + 0x200n, d.word, d.le)));
+      assert.equal(hex(f.cache.bytes(item.handle).subarray(d.address, d.address + d.word)), hex(enc(BigInt(vpn) * 4096n + 0x200n, d.word, d.le)));
       item.maskAddress();
       assert.deepEqual([item.vpn, item.addressFlags], [vpn, 0]);
-      assert.equal(hex(f.cache.bytes(item.slot).subarray(d.address, d.address + d.word)), hex(enc(BigInt(vpn) * 4096n, d.word, d.le)));
+      assert.equal(hex(f.cache.bytes(item.handle).subarray(d.address, d.address + d.word)), hex(enc(BigInt(vpn) * 4096n, d.word, d.le)));
     });
   }
 
@@ -415,7 +415,7 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
         fc.property(fc.integer({ min: 0, max: 2 ** 35 - 1 }), fc.integer({ min: 0, max: 0x3ff }), (vpn, flags) => {
           item.setAddress(vpn, flags);
           assert.deepEqual([item.vpn, item.addressFlags], [vpn, flags]);
-          const raw = f.cache.bytes(item.slot).subarray(d.address, d.address + 8);
+          const raw = f.cache.bytes(item.handle).subarray(d.address, d.address + 8);
           assert.equal(hex(raw), hex(enc(BigInt(vpn) * 4096n + BigInt(flags), 8, d.le)));
         }),
         { numRuns: 300, seed: 0x5eed },
@@ -433,7 +433,7 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
         for (const flags of [0, STABLE_FLAG, UNSTABLE_FLAG | SEQNR_MASK]) {
           try {
             item.setAddress(vpn, flags);
-            const raw = f.cache.bytes(item.slot).subarray(d.address, d.address + 8);
+            const raw = f.cache.bytes(item.handle).subarray(d.address, d.address + 8);
             const want = hex(enc(BigInt(vpn) * 4096n + BigInt(flags), 8, d.le));
             if (item.vpn !== vpn || item.addressFlags !== flags || hex(raw) !== want) {
               failures.push(`vpn ${vpn.toString(16)} flags ${flags.toString(16)}: read back ${item.vpn.toString(16)}/${item.addressFlags.toString(16)}, bytes ${hex(raw)} want ${want}`);
@@ -454,7 +454,7 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
     assert.equal(w.region(p, 2, () => 42, { at: 2 ** 43 }), 2 ** 43);
     w.fullScans(2);
     assert.deepEqual([w.sysfs().pages_shared, w.sysfs().pages_sharing], [1, 1]);
-    assert.equal(w.ksm.mm_slots_hash.get(p)!.rmap_list!.vpn, 2 ** 43);
+    assert.equal(view(w.ksm.items, w.ksm.mm_slots_hash.get(p)!.rmap_list)!.vpn, 2 ** 43);
   });
 
   it('ilp32-le: the whole 32-bit address range (vpn < 2^20) round-trips; vpn 2^20 does not fit', () => {
@@ -464,7 +464,7 @@ describe('rmap_item->address: page address plus flag bits (kernel/rmap.md §4.5)
       for (const flags of [0, 0xff, STABLE_FLAG, UNSTABLE_FLAG | 0x80]) {
         item.setAddress(vpn, flags);
         assert.deepEqual([item.vpn, item.addressFlags], [vpn, flags]);
-        assert.equal(hex(f.cache.bytes(item.slot).subarray(12, 16)), hex(enc(vpn * 4096 + flags, 4, true)));
+        assert.equal(hex(f.cache.bytes(item.handle).subarray(12, 16)), hex(enc(vpn * 4096 + flags, 4, true)));
       }
     }
     assert.throws(() => item.setAddress(2 ** 20, 0), RangeError);
@@ -487,24 +487,24 @@ describe('the slab: kmem_cache_zalloc / kmem_cache_free over rmap_item_cache', (
         x.remaining_skips = 0xff;
         x.head = f.node;
       }
-      const bBytes = hex(f.cache.bytes(b.slot));
+      const bBytes = hex(f.cache.bytes(b.handle));
       assert.equal(f.cache.liveRecords, 2);
-      f.cache.release(a.slot);
+      f.cache.release(a.handle);
       assert.equal(f.cache.liveRecords, 1);
       const c = f.item();
       assert.equal(c.slot, a.slot, 'the freed slot is reused');
       assert.equal(f.cache.liveRecords, 2);
-      assert.deepEqual(Array.from(f.cache.bytes(c.slot)), record(d.size));
+      assert.deepEqual(Array.from(f.cache.bytes(c.handle)), record(d.size));
       assert.deepEqual(
         [c.anon_vma, c.nid, c.vpn, c.addressFlags, c.oldchecksum, c.age, c.remaining_skips, c.head, c.overlayWord],
         [null, 0, 0, 0, 0, 0, 0, null, 0],
       );
-      assert.equal(hex(f.cache.bytes(b.slot)), bBytes, 'the neighbour is untouched');
+      assert.equal(hex(f.cache.bytes(b.handle)), bBytes, 'the neighbour is untouched');
     });
 
     it(`${abi}: growing past the initial capacity keeps every record intact`, () => {
       const f = fixture(abi, 2);
-      const items: KsmRmapItem[] = [];
+      const items: ItemView[] = [];
       const snapshots: string[] = [];
       for (let i = 0; i < 9; i++) {
         const x = f.item();
@@ -517,8 +517,8 @@ describe('the slab: kmem_cache_zalloc / kmem_cache_free over rmap_item_cache', (
         x.remaining_skips = 100 + i;
         x.head = f.node;
         items.push(x);
-        snapshots.push(hex(f.cache.bytes(x.slot)));
-        for (let j = 0; j <= i; j++) assert.equal(hex(f.cache.bytes(j)), snapshots[j], `record ${j} after ${i + 1} allocations`);
+        snapshots.push(hex(f.cache.bytes(x.handle)));
+        for (let j = 0; j <= i; j++) assert.equal(hex(f.cache.bytes(items[j]!.handle)), snapshots[j], `record ${j} after ${i + 1} allocations`);
       }
       assert.equal(f.cache.liveRecords, 9);
       items.forEach((x, i) => {

@@ -7,7 +7,7 @@ import { lookupEntry } from '../../src/mm/mm.ts';
 import { entryView, folioView } from '../../src/mm/inspect.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { checkInvariants } from '../../src/ksm/invariants.ts';
-import { STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
+import { NULL_ITEM, STABLE_FLAG, UNSTABLE_FLAG } from '../../src/ksm/rmap-item.ts';
 import { write_sysfs } from '../../src/ksm/sysfs.ts';
 import { expectedKsmPagesCount, world } from '../support/ksm-world.ts';
 
@@ -189,10 +189,11 @@ describe('pages_volatile', () => {
       let items = 0;
       let stable = 0;
       let unstable = 0;
-      for (let it = w.ksm.mm_slots_hash.get(p)?.rmap_list ?? null; it; it = it.rmap_list) {
+      const cache = w.ksm.items;
+      for (let it = w.ksm.mm_slots_hash.get(p)?.rmap_list ?? NULL_ITEM; it; it = cache.rmap_list(it)) {
         items++;
-        if (it.addressFlags & STABLE_FLAG) stable++;
-        else if (it.addressFlags & UNSTABLE_FLAG) unstable++;
+        if (cache.addressFlags(it) & STABLE_FLAG) stable++;
+        else if (cache.addressFlags(it) & UNSTABLE_FLAG) unstable++;
       }
       assert.equal(items, w.ksm.ksm_rmap_items);
       assert.deepEqual([s.pages_shared + s.pages_sharing, s.pages_unshared], [stable, unstable]);

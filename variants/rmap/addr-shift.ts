@@ -14,8 +14,9 @@ export default defineVariant({
   knownWrong: 'misses the mappings of a page re-merged after mremap moved its VMA: pgoff != address >> PAGE_SHIFT there (Hugh Dickins, Apr 2026)',
   policy: {
     // rmap_walk_ksm: pgoff = rmap_item->address >> PAGE_SHIFT; query [pgoff, pgoff]
-    query(_ksm, item) {
-      return [item.vpn, item.vpn];
+    query(ksm, item) {
+      const pgoff = ksm.items.vpn(item);
+      return [pgoff, pgoff];
     },
   },
 });

@@ -16,19 +16,19 @@ export default defineVariant({
   reference: 'full-range',
   policy: {
     // try_to_merge_with_ksm_page: rmap_item->linear_page_index = linear_page_index(vma, rmap_item->address)
-    store_index(_ksm: Ksm, item: KsmRmapItem, vma) {
-      item.overlayWord = linear_page_index(vma, item.vpn);
+    store_index(ksm: Ksm, item: KsmRmapItem, vma) {
+      ksm.items.setOverlayWord(item, linear_page_index(vma, ksm.items.vpn(item)));
     },
     // "Reset linear_page_index that might overlay age-related information." Seed 000 resets at
     // every site: break_cow, remove_rmap_item_from_tree, remove_node_from_stable_tree.
-    reset_index(_ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
-      item.overlayWord = 0;
+    reset_index(ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
+      ksm.items.setOverlayWord(item, 0);
     },
     // should_skip_rmap_item: if (rmap_item->address & STABLE_FLAG) return false;
     skip_stable_in_smart_scan: true,
     // v8 2/3: pgoff = rmap_item->linear_page_index; query [pgoff, pgoff]
-    query(_ksm, item) {
-      const idx = item.overlayWord;
+    query(ksm, item) {
+      const idx = ksm.items.overlayWord(item);
       return [idx, idx];
     },
   },

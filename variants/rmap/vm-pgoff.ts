@@ -15,17 +15,17 @@ export default defineVariant({
   knownWrong: "misses a mapping once a split puts the page in a VMA whose vm_pgoff is above the stored one (mprotect, partial munmap, madvise …)",
   policy: {
     // try_to_merge_with_ksm_page: rmap_item->vm_pgoff = vma->vm_pgoff
-    store_index(_ksm: Ksm, item: KsmRmapItem, vma) {
-      item.overlayWord = vma.vm_pgoff;
+    store_index(ksm: Ksm, item: KsmRmapItem, vma) {
+      ksm.items.setOverlayWord(item, vma.vm_pgoff);
     },
     // break_cow / remove_rmap_item_from_tree / remove_node_from_stable_tree: rmap_item->vm_pgoff = 0
-    reset_index(_ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
-      item.overlayWord = 0;
+    reset_index(ksm: Ksm, item: KsmRmapItem, _site: IndexResetSite) {
+      ksm.items.setOverlayWord(item, 0);
     },
     // should_skip_rmap_item "is adjusted" like v8's: no age information in stable-tree nodes
     skip_stable_in_smart_scan: true,
-    query(_ksm, item) {
-      const pgoff = item.overlayWord;
+    query(ksm, item) {
+      const pgoff = ksm.items.overlayWord(item);
       return [pgoff, pgoff];
     },
   },
