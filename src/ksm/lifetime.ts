@@ -44,8 +44,8 @@ export function digest_scanned(ksm: Ksm, item: KsmRmapItem, page: PageRef): void
 }
 
 function digest_word(d: Ksm['scanDigest'], v: number): void {
-  const lo = v % 2 ** 32;
-  const hi = Math.floor(v / 2 ** 32);
+  const hi = v < 4294967296 ? 0 : Math.floor(v / 4294967296);
+  const lo = v - hi * 4294967296;
   d.h1 = Math.imul(d.h1 ^ lo, 0x01000193) >>> 0;
   d.h2 = Math.imul(d.h2 ^ hi ^ lo, 0x01000193) >>> 0;
 }

@@ -43,6 +43,42 @@ export interface MmWalk<P> {
   readonly account: ReadAccount;
 }
 
+/** The fields of a struct mm_walk, writable while the pool fills one in. */
+type WalkFrame = { -readonly [K in keyof MmWalk<unknown>]: MmWalk<unknown>[K] };
+
+/**
+ * struct mm_walk lives on walk_page_range_vma's stack in C: here one frame per nesting depth
+ * is kept and filled in, so a walk allocates nothing (a walk never outlives its call).
+ */
+const walkFrames: WalkFrame[] = [];
+let walkDepth = 0;
+
+function walk_frame<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P, account: ReadAccount): MmWalk<P> {
+  let f = walkFrames[walkDepth];
+  if (f === undefined) {
+    f = { ops: ops as MmWalkOps<unknown>, mm, vma, private: priv, action: 'subtree', account };
+    walkFrames.push(f);
+  }
+  f.ops = ops as MmWalkOps<unknown>;
+  f.mm = mm;
+  f.vma = vma;
+  f.private = priv;
+  f.action = 'subtree';
+  f.account = account;
+  return f as MmWalk<P>;
+}
+
+/** Run `body` with the walk frame of the next depth (released on return or throw). */
+function with_walk<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P, account: ReadAccount, body: (walk: MmWalk<P>) => number): number {
+  const walk = walk_frame(ops, mm, vma, priv, account);
+  walkDepth++;
+  try {
+    return body(walk);
+  } finally {
+    walkDepth--;
+  }
+}
+
 /**
  * struct mm_walk_ops. Callbacks return 0 to continue, > 0 to stop the walk and return that
  * value, < 0 to stop with an error.
@@ -350,11 +386,16 @@ export function walk_page_range_vma<P>(
   priv: P,
   account: ReadAccount = 'scan',
 ): number {
-  const walk: MmWalk<P> = { ops, mm: vma.mm, vma, private: priv, action: 'subtree', account };
   if (account === 'scan') vma.mm.machine.counters.walk_range_calls++;
   if (start >= end) return EINVAL;
   if (start < vma.vm_start || end > vma.vm_end) return EINVAL;
-  return __walk_page_range(walk, start, end);
+  const walk = walk_frame(ops, vma.mm, vma, priv, account);
+  walkDepth++;
+  try {
+    return __walk_page_range(walk, start, end);
+  } finally {
+    walkDepth--;
+  }
 }
 
 /** mm/pagewalk.c: walk_page_test — custom test_walk, or skip VM_PFNMAP VMAs. */
@@ -386,10 +427,10 @@ export function walk_page_range<P>(
     let next: number;
     if (!vma) {
       next = end;
-      if (ops.pte_hole) err = ops.pte_hole(start, next, -1, { ops, mm, vma: null, private: priv, action: 'subtree', account });
+      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, account, (w) => ops.pte_hole!(start, next, -1, w));
     } else if (start < vma.vm_start) {
       next = Math.min(end, vma.vm_start);
-      if (ops.pte_hole) err = ops.pte_hole(start, next, -1, { ops, mm, vma: null, private: priv, action: 'subtree', account });
+      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, account, (w) => ops.pte_hole!(start, next, -1, w));
     } else {
       const walk: MmWalk<P> = { ops, mm, vma, private: priv, action: 'subtree', account };
       next = Math.min(end, vma.vm_end);

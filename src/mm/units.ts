@@ -41,9 +41,14 @@ export function taskSizeMax(levels: PagingLevels): number {
 /** DEFAULT_MAP_WINDOW in pages: mmap without a high hint stays below 2^47 - 4096 even on 5-level. */
 export const DEFAULT_MAP_WINDOW = 2 ** 35 - 1;
 
-/** Index of `vpn` in a table at `level`: (addr >> SHIFT_level) & 511. */
+/**
+ * Index of `vpn` in a table at `level`: (addr >> SHIFT_level) & 511. Exact for every vpn below
+ * 2^53: dividing by a power of two is exact in a double, and `& 511` first applies ToInt32,
+ * which truncates and reduces modulo 2^32 exactly, so the low 9 bits are those of
+ * floor(vpn / span) even when that exceeds 2^32.
+ */
 export function tableIndex(vpn: number, level: TableLevel): number {
-  return Math.floor(vpn / ENTRY_SPAN[level]!) % PTRS_PER_TABLE;
+  return (vpn / ENTRY_SPAN[level]!) & 511;
 }
 
 /** First vpn covered by the table at `level` that contains `vpn`. */
