@@ -19,6 +19,7 @@ import {
   type KsmStableNode,
   stable_node_chain_add_dup,
   stable_node_dup_del,
+  stable_node_kpfn_gone,
 } from './stable-node.ts';
 
 export type GetFolioFlags = 'nolock' | 'lock' | 'trylock';
@@ -33,8 +34,19 @@ export function folio_stable_node(folio: Folio): KsmStableNode | null {
 
 /** mm/ksm.c: folio_set_stable_node — mark the folio KSM with this node (or a NULL node). */
 export function folio_set_stable_node(folio: Folio, node: KsmStableNode | null): void {
+  const old = folio_stable_node(folio);
+  if (old && old !== node && old.kpfn === folio) stable_node_kpfn_gone(old); // model-only: the chain summary
   folio.ksm = true;
   folio.mapping = { kind: 'ksm', node };
+}
+
+/**
+ * The page allocator freed a KSM folio (model-only, no kernel counterpart: Machine.freeFolio's
+ * hook). Its stable node is stale from now on; the chain summary of stable_node_dup counts it.
+ */
+export function ksm_folio_freed(folio: Folio): void {
+  const node = folio_stable_node(folio);
+  if (node && node.kpfn === folio) stable_node_kpfn_gone(node);
 }
 
 /** mm/ksm.c: find_mergeable_vma */
