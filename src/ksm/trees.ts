@@ -14,6 +14,7 @@ import { type KsmRmapItem, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } from './rmap
 import type { Ksm } from './state.ts';
 import {
   alloc_stable_node_chain,
+  chain_summary_no_candidate,
   free_stable_node_chain,
   is_stable_node_chain,
   type KsmStableNode,
@@ -195,18 +196,30 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
   let found: KsmStableNode | null = null;
   let found_len = 0;
   let tree_folio: Folio | null = null;
-  for (const dup of [...chain.dups]) {
-    const folio = ksm_get_folio(ksm, dup, 'nolock');
-    if (!folio) continue;
-    if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
-      if (found) folio_put(ksm.machine, tree_folio!);
-      found = dup;
-      found_len = found.rmap_hlist_len;
-      tree_folio = folio;
-      if (!prune && is_page_sharing_candidate(ksm, found)) break;
-      continue;
+  if (ksm.chainSummary && chain_summary_no_candidate(chain, ksm.knobs.max_page_sharing)) {
+    // Model-only shortcut, the walk below in O(1): every dup is live and none is a candidate,
+    // so the walk keeps the first dup (its reference held), puts every other, removes nothing.
+    found = chain.dups[0]!;
+    tree_folio = found.kpfn!;
+    if (tree_folio.freed || folio_stable_node(tree_folio) !== found) throw new Error(`stable_node_dup: chain ${chain.id} summary is wrong`);
+    folio_get(tree_folio); // folio_try_get
+    ksm.dupVisits += chain.dups.length;
+    ksm.dupWalksSummarised++;
+  } else {
+    for (const dup of [...chain.dups]) {
+      ksm.dupVisits++;
+      const folio = ksm_get_folio(ksm, dup, 'nolock');
+      if (!folio) continue;
+      if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
+        if (found) folio_put(ksm.machine, tree_folio!);
+        found = dup;
+        found_len = found.rmap_hlist_len;
+        tree_folio = folio;
+        if (!prune && is_page_sharing_candidate(ksm, found)) break;
+        continue;
+      }
+      folio_put(ksm.machine, folio);
     }
-    folio_put(ksm.machine, folio);
   }
 
   if (found) {
