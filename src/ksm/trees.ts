@@ -206,9 +206,13 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
     ksm.dupVisits += chain.dups.length;
     ksm.dupWalksSummarised++;
   } else {
-    for (const dup of [...chain.dups]) {
+    // hlist_for_each_entry_safe: ksm_get_folio may unlink this dup (and only it), so the next
+    // one is read after it: at i + 1, or at i if the dup went (no copy of the whole list)
+    for (let i = 0; i < chain.dups.length; ) {
+      const dup = chain.dups[i]!;
       ksm.dupVisits++;
       const folio = ksm_get_folio(ksm, dup, 'nolock');
+      if (chain.dups[i] === dup) i++;
       if (!folio) continue;
       if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
         if (found) folio_put(ksm.machine, tree_folio!);
