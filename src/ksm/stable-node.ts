@@ -175,7 +175,7 @@ export function chain_summary_no_candidate(chain: KsmStableNode, max_page_sharin
   return chain.summary_candidates === 0;
 }
 
-/** The summary recounted from the dups (for tests): stale and candidate counts, and whether they match. */
+/** For tests: where the chain summary differs from a recount of its dups (empty: exact). */
 export function chain_summary_problems(chain: KsmStableNode): string[] {
   const bad: string[] = [];
   let stale = 0;
