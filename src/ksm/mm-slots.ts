@@ -25,7 +25,7 @@ import {
   is_stable_node_chain,
   type KsmStableNode,
 } from './stable-node.ts';
-import { folio_set_stable_node, ksm_get_folio, remove_node_from_stable_tree, remove_trailing_rmap_items } from './trees.ts';
+import { folio_set_stable_node, ksm_folio_freed, ksm_get_folio, remove_node_from_stable_tree, remove_trailing_rmap_items } from './trees.ts';
 import { free_stable_node_chain } from './stable-node.ts';
 import { folio_put } from '../mm/machine.ts';
 import { rbFirst } from '../mm/rbtree.ts';
@@ -134,6 +134,7 @@ export function ksmHooks(ksm: Ksm): KsmHooks {
     ksm_unmerge_for_move: (vma, start, end) => {
       ksm_madvise(ksm, vma, start, end, MADV_UNMERGEABLE, vma.vm_flags);
     },
+    ksm_folio_freed: (folio) => ksm_folio_freed(ksm, folio), // model-only: keeps the chain summary of stable_node_dup exact
   };
 }
 

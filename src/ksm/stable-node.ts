@@ -1,7 +1,7 @@
 // struct ksm_stable_node (mm/ksm.c): a node of the stable tree — a regular node, a chain
 // (rmap_hlist_len == STABLE_NODE_CHAIN) whose dups each point to one KSM page of the same
 // content, or a dup hanging off a chain — and the chain/dup helpers.
-import type { Folio, KsmStableNodeKey } from '../mm/folio.ts';
+import type { Folio, Folios, KsmStableNodeKey } from '../mm/folio.ts';
 import { RB_BLACK, type RbColor, type RbNode, type RbRoot, rbErase, rbReplaceNode } from '../mm/rbtree.ts';
 import { type KsmRmapItem, NULL_ITEM, type RmapItemHlist } from './rmap-item.ts';
 
@@ -30,14 +30,42 @@ export class KsmStableNode implements RbNode<KsmStableNode>, KsmStableNodeKey, R
   kpfn: Folio | null = null;
   /** chain_prune_time (chains), in the model's milliseconds. */
   chain_prune_time = 0;
-  rmap_hlist_len = 0;
+  #rmap_hlist_len = 0;
   /** The stable-ref variant that pins pages holds a reference on kpfn while this is set. */
   pinned = false;
   freed = false;
 
+  // ---- model-only: the chain summary (see chain_summary_no_candidate) ----
+  /** Regular nodes and dups: kpfn was freed or no longer points here (ksm_get_folio finds the node stale). */
+  kpfn_gone = false;
+  /** Chains: the dups whose kpfn_gone is set. */
+  summary_stale = 0;
+  /** Chains: the max_page_sharing summary_candidates counts for (0: not counted yet). */
+  summary_max_page_sharing = 0;
+  /** Chains: the dups that are page-sharing candidates at summary_max_page_sharing. */
+  summary_candidates = 0;
+
   constructor(id: number) {
     this.id = id;
   }
+
+  /** rmap_hlist_len: an accessor only so that every change keeps the chain summary of a dup's chain exact. */
+  get rmap_hlist_len(): number {
+    return this.#rmap_hlist_len;
+  }
+  set rmap_hlist_len(len: number) {
+    const chain = this.chain;
+    if (chain !== null && chain.summary_max_page_sharing !== 0) {
+      const mps = chain.summary_max_page_sharing;
+      chain.summary_candidates += Number(sharing_candidate_len(len, mps)) - Number(sharing_candidate_len(this.#rmap_hlist_len, mps));
+    }
+    this.#rmap_hlist_len = len;
+  }
+}
+
+/** __is_page_sharing_candidate(dup, 0) for a dup of this rmap_hlist_len at this max_page_sharing. */
+function sharing_candidate_len(len: number, max_page_sharing: number): boolean {
+  return len !== 0 && len < max_page_sharing;
 }
 
 /** mm/ksm.c: is_stable_node_chain */
@@ -64,6 +92,7 @@ export function stable_node_chain_add_dup(c: ChainCounters, dup: KsmStableNode, 
   chain.dups.unshift(dup);
   dup.chain = chain;
   c.stable_node_dups++;
+  chain_summary_add(chain, dup, 1);
 }
 
 /** mm/ksm.c: __stable_node_dup_del */
@@ -71,6 +100,7 @@ export function __stable_node_dup_del(c: ChainCounters, dup: KsmStableNode): voi
   if (!is_stable_node_dup(dup) || !dup.chain) throw new Error('__stable_node_dup_del: not a dup');
   const i = dup.chain.dups.indexOf(dup);
   dup.chain.dups.splice(i, 1);
+  chain_summary_add(dup.chain, dup, -1);
   dup.chain = null;
   c.stable_node_dups--;
 }
@@ -107,4 +137,60 @@ export function free_stable_node_chain(c: ChainCounters, chain: KsmStableNode, r
   rbErase(chain, root);
   chain.freed = true;
   c.stable_node_chains--;
+}
+
+// ---- The chain summary (model-only; no kernel counterpart) ----
+// stable_node_dup walks every dup of a chain when none can take another mapping. A chain keeps
+// two counts so that the model can give that walk's result without taking it: the dups whose
+// page is gone (ksm_get_folio would remove them on the way) and the dups that are page-sharing
+// candidates. Both are kept by the places that change them: chain add/del of a dup (above), the
+// rmap_hlist_len accessor, and stable_node_kpfn_gone (a KSM page freed or remapped).
+
+/** Count `dup` into (sign 1) or out of (sign -1) its chain's summary. */
+function chain_summary_add(chain: KsmStableNode, dup: KsmStableNode, sign: 1 | -1): void {
+  if (dup.kpfn_gone) chain.summary_stale += sign;
+  if (chain.summary_max_page_sharing !== 0 && sharing_candidate_len(dup.rmap_hlist_len, chain.summary_max_page_sharing)) {
+    chain.summary_candidates += sign;
+  }
+}
+
+/** The node's KSM page was freed or now points elsewhere: ksm_get_folio will find the node stale. */
+export function stable_node_kpfn_gone(node: KsmStableNode): void {
+  if (node.kpfn_gone) return;
+  node.kpfn_gone = true;
+  if (node.chain) node.chain.summary_stale++;
+}
+
+/**
+ * True when the summary proves that the literal dup walk of stable_node_dup would find every
+ * dup live (no stale one to remove) and none a page-sharing candidate at `max_page_sharing`:
+ * then it keeps the first dup in list order and visits them all. A chain without dups, or one
+ * with a stale dup, answers false (the literal walk decides). The candidate count is (re)made
+ * by one walk whenever it was counted for another max_page_sharing.
+ */
+export function chain_summary_no_candidate(chain: KsmStableNode, max_page_sharing: number): boolean {
+  if (chain.dups.length === 0 || chain.summary_stale !== 0) return false;
+  if (chain.summary_max_page_sharing !== max_page_sharing) {
+    chain.summary_max_page_sharing = max_page_sharing;
+    chain.summary_candidates = 0;
+    for (const dup of chain.dups) if (sharing_candidate_len(dup.rmap_hlist_len, max_page_sharing)) chain.summary_candidates++;
+  }
+  return chain.summary_candidates === 0;
+}
+
+/** For tests: where the chain summary differs from a recount of its dups (empty: exact). */
+export function chain_summary_problems(folios: Folios, chain: KsmStableNode): string[] {
+  const bad: string[] = [];
+  let stale = 0;
+  let candidates = 0;
+  for (const dup of chain.dups) {
+    const f = dup.kpfn;
+    const live = f !== null && !folios.freed(f) && folios.ksm(f) && folios.mapping[f] === dup && folios.refcount[f]! > 0;
+    if (live === dup.kpfn_gone) bad.push(`chain ${chain.id}: dup ${dup.id} kpfn_gone ${dup.kpfn_gone} but its page is ${live ? 'live' : 'gone'}`);
+    if (dup.kpfn_gone) stale++;
+    if (chain.summary_max_page_sharing !== 0 && sharing_candidate_len(dup.rmap_hlist_len, chain.summary_max_page_sharing)) candidates++;
+  }
+  if (stale !== chain.summary_stale) bad.push(`chain ${chain.id}: summary_stale ${chain.summary_stale} != ${stale}`);
+  if (candidates !== chain.summary_candidates) bad.push(`chain ${chain.id}: summary_candidates ${chain.summary_candidates} != ${candidates}`);
+  return bad;
 }

@@ -127,6 +127,15 @@ export class Ksm implements HandleRegistry {
   readonly scanDigest = { count: 0, h1: 0x811c9dc5, h2: 0x01000193 };
   /** Zero pages replace_page has placed (model-only: lets the invariant checker skip its page-table scan while none ever was). */
   zeroPagesPlaced = 0;
+  /**
+   * Model-only: stable_node_dup may answer from a chain's summary instead of walking its dups
+   * (same result and effects; tests switch it off to compare with the literal walk).
+   */
+  chainSummary = true;
+  /** Model-only statistic: dups stable_node_dup visited (walked, or accounted by the summary). */
+  dupVisits = 0;
+  /** Model-only statistic: stable_node_dup calls the summary answered (differs by design when chainSummary is off). */
+  dupWalksSummarised = 0;
   /** Full-scan passes ksmd ran while some freed KSM page was still pinned by its stable node. */
   readonly pinnedPasses = new Set<number>();
   /**

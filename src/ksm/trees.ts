@@ -14,11 +14,13 @@ import { type KsmRmapItem, NULL_ITEM, SEQNR_MASK, STABLE_FLAG, UNSTABLE_FLAG } f
 import { type Ksm, type RmapLink, rmap_link_get, rmap_link_set } from './state.ts';
 import {
   alloc_stable_node_chain,
+  chain_summary_no_candidate,
   free_stable_node_chain,
   is_stable_node_chain,
   type KsmStableNode,
   stable_node_chain_add_dup,
   stable_node_dup_del,
+  stable_node_kpfn_gone,
 } from './stable-node.ts';
 
 export type GetFolioFlags = 'nolock' | 'lock' | 'trylock';
@@ -34,9 +36,20 @@ export function folio_stable_node(ksm: Ksm, folio: Folio): KsmStableNode | null 
 
 /** mm/ksm.c: folio_set_stable_node — mark the folio KSM with this node (or a NULL node). */
 export function folio_set_stable_node(ksm: Ksm, folio: Folio, node: KsmStableNode | null): void {
+  const old = folio_stable_node(ksm, folio);
+  if (old && old !== node && old.kpfn === folio) stable_node_kpfn_gone(old); // model-only: the chain summary
   const folios = ksm.machine.folios;
   folios.setFlag(folio, FOLIO_KSM, true);
   folios.mapping[folio] = node;
+}
+
+/**
+ * The page allocator freed a KSM folio (model-only, no kernel counterpart: Machine.freeFolio's
+ * hook). Its stable node is stale from now on; the chain summary of stable_node_dup counts it.
+ */
+export function ksm_folio_freed(ksm: Ksm, folio: Folio): void {
+  const node = folio_stable_node(ksm, folio);
+  if (node && node.kpfn === folio) stable_node_kpfn_gone(node);
 }
 
 /** mm/ksm.c: find_mergeable_vma */
@@ -186,22 +199,34 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
   let found: KsmStableNode | null = null;
   let found_len = 0;
   let tree_folio: Folio | null = null;
-  // hlist_for_each_entry_safe: a stale dup unlinks itself (and only itself) in ksm_get_folio
-  const dups = chain.dups;
-  for (let i = 0; i < dups.length; ) {
-    const dup = dups[i]!;
-    const folio = ksm_get_folio(ksm, dup, 'nolock');
-    if (dups[i] === dup) i++; // else the next dup has moved into slot i
-    if (folio === null) continue;
-    if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
-      if (found) folio_put(ksm.machine, tree_folio!);
-      found = dup;
-      found_len = found.rmap_hlist_len;
-      tree_folio = folio;
-      if (!prune && is_page_sharing_candidate(ksm, found)) break;
-      continue;
+  if (ksm.chainSummary && chain_summary_no_candidate(chain, ksm.knobs.max_page_sharing)) {
+    // Model-only shortcut, the walk below in O(1): every dup is live and none is a candidate,
+    // so the walk keeps the first dup (its reference held), puts every other, removes nothing.
+    found = chain.dups[0]!;
+    tree_folio = found.kpfn!;
+    if (ksm.machine.folios.freed(tree_folio) || folio_stable_node(ksm, tree_folio) !== found) throw new Error(`stable_node_dup: chain ${chain.id} summary is wrong`);
+    folio_get(ksm.machine, tree_folio); // folio_try_get
+    ksm.dupVisits += chain.dups.length;
+    ksm.dupWalksSummarised++;
+  } else {
+    // hlist_for_each_entry_safe: a stale dup unlinks itself (and only itself) in ksm_get_folio
+    const dups = chain.dups;
+    for (let i = 0; i < dups.length; ) {
+      const dup = dups[i]!;
+      ksm.dupVisits++;
+      const folio = ksm_get_folio(ksm, dup, 'nolock');
+      if (dups[i] === dup) i++; // else the next dup has moved into slot i
+      if (folio === null) continue;
+      if (!found || (is_page_sharing_candidate(ksm, dup) && (!is_page_sharing_candidate(ksm, found) || dup.rmap_hlist_len > found_len))) {
+        if (found) folio_put(ksm.machine, tree_folio!);
+        found = dup;
+        found_len = found.rmap_hlist_len;
+        tree_folio = folio;
+        if (!prune && is_page_sharing_candidate(ksm, found)) break;
+        continue;
+      }
+      folio_put(ksm.machine, folio);
     }
-    folio_put(ksm.machine, folio);
   }
 
   if (found) {

@@ -70,24 +70,31 @@ export interface CounterSlots extends Counters {
   readonly slots: Float64Array;
 }
 
-class CounterSlotArray {
-  readonly slots = new Float64Array(COUNTER_NAMES.length);
-}
-COUNTER_NAMES.forEach((name, i) => {
-  Object.defineProperty(CounterSlotArray.prototype, name, {
-    get(this: CounterSlotArray): number {
-      return this.slots[i]!;
+/** One getter and setter per counter, shared by every machine's counters (one hidden class). */
+const COUNTER_ACCESSORS: PropertyDescriptorMap = Object.fromEntries(
+  COUNTER_NAMES.map((name, i) => [
+    name,
+    {
+      get(this: CounterSlots): number {
+        return this.slots[i]!;
+      },
+      set(this: CounterSlots, v: number): void {
+        this.slots[i] = v;
+      },
+      enumerable: true,
     },
-    set(this: CounterSlotArray, v: number): void {
-      this.slots[i] = v;
-    },
-    enumerable: true,
-  });
-});
+  ]),
+);
 
-/** A machine's counters, all zero. */
+/**
+ * A machine's counters, all zero. The counters are own enumerable accessors, so a spread or
+ * Object.keys sees exactly the counter values (as of a plain record); `slots` is not enumerable.
+ */
 export function newCounterSlots(): CounterSlots {
-  return new CounterSlotArray() as unknown as CounterSlots;
+  const c = {};
+  Object.defineProperty(c, 'slots', { value: new Float64Array(COUNTER_NAMES.length), enumerable: false });
+  Object.defineProperties(c, COUNTER_ACCESSORS);
+  return c as CounterSlots;
 }
 
 /** Timing metrics (from tinybench), reported beside the counters but never part of them. */

@@ -20,6 +20,8 @@ export interface KsmHooks {
   ksm_might_unmap_zero_page?(mm: MmStruct, pte: EntryPointer): void;
   /** mm/ksm.c: ksm_madvise(MADV_UNMERGEABLE) as prep_move_vma calls it (VM_MERGEABLE left set) */
   ksm_unmerge_for_move?(vma: VmAreaStruct, start: number, end: number): void;
+  /** Model-only (no kernel call): a KSM folio is being freed; KSM's chain summary notes its stable node stale. */
+  ksm_folio_freed?(folio: Folio): void;
 }
 
 export class Machine {
@@ -70,6 +72,7 @@ export class Machine {
   /** Page allocator side of the last folio_put: the page goes back, ->mapping is reset. */
   freeFolio(folio: Folio): void {
     const folios = this.folios;
+    if (folios.ksm(folio)) this.hooks.ksm_folio_freed?.(folio);
     folios.setFlag(folio, FOLIO_FREED, true);
     folios.setFlag(folio, FOLIO_KSM | FOLIO_ANON, false);
     folios.mapping[folio] = null;
