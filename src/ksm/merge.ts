@@ -73,6 +73,11 @@ function write_protect_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef): number 
   return pt.bits[pte]! & WP_BITS;
 }
 
+const KPAGE_PTE = { writable: false, dirty: false, special: false } as const;
+/** pte_mkspecial(pfn_pte(zero_pfn)), with pte_mkdirty where seed 001 marks KSM zero pages. */
+const ZERO_PTE = { writable: false, dirty: false, special: true } as const;
+const ZERO_PTE_DIRTY = { writable: false, dirty: true, special: true } as const;
+
 /** mm/ksm.c: replace_page — map kpage (a KSM page, or the zero page) where page was. */
 function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef, orig_pte: number): number {
   const pt = ksm.machine.pt;
@@ -83,11 +88,11 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
   const pte = pte_mapping(ksm, vma, vpn, page);
   if (pte === NULL_PTR || (pt.bits[pte]! & WP_BITS) !== orig_pte) return EFAULT; // !pte_same
   if (!ksm.machine.folios.zeroPage(kpage.folio)) {
-    replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, { writable: false, dirty: false, special: false });
+    replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, KPAGE_PTE); // mk_pte(kpage, vma->vm_page_prot), write-protected
   } else {
     // seed 001: pte_mkdirty marks the zero page as placed by KSM, and it is counted.
     const zp = ksm.policy.zeroPages;
-    replace_pte_folio(vma.mm, pte, kpage.folio, 0, { writable: false, dirty: zp.ksm_zero_pte_dirty, special: true });
+    replace_pte_folio(vma.mm, pte, kpage.folio, 0, zp.ksm_zero_pte_dirty ? ZERO_PTE_DIRTY : ZERO_PTE);
     pt.setBit(pte, PTE_KSM_PLACED_ZERO, true);
     ksm.zeroPagesPlaced++;
     if (zp.counts_zero_pages) {

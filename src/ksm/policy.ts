@@ -22,7 +22,10 @@ export interface ScanLookup {
 }
 
 export interface ScannerPolicy {
-  /** The inner lookup of scan_get_next_rmap_item (kernel/scan.md §4.4 / §4.5). */
+  /**
+   * The inner lookup of scan_get_next_rmap_item (kernel/scan.md §4.4 / §4.5). The skeleton
+   * reads the answer at once, so a variant may fill in and return the same object every call.
+   */
   next_page(ksm: Ksm, vma: VmAreaStruct, address: number): ScanLookup;
 }
 

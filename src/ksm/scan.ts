@@ -103,13 +103,14 @@ function drop_slot(ksm: Ksm, slot: KsmMmSlot): void {
 }
 
 /**
- * mm/ksm.c: scan_get_next_rmap_item — the next page to merge and its rmap_item, or null
- * when a full scan has just completed (seqnr++) or nothing is registered.
+ * mm/ksm.c: scan_get_next_rmap_item(struct page **page) — the next page to merge (into
+ * `page`) and its rmap_item, or NULL_ITEM when a full scan has just completed (seqnr++) or
+ * nothing is registered.
  */
-export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: PageRef } | null {
+export function scan_get_next_rmap_item(ksm: Ksm, page: PageRef): KsmRmapItem {
   const head = ksm.ksm_mm_head;
   const scan = ksm.ksm_scan;
-  if (head.next === head) return null;
+  if (head.next === head) return NULL_ITEM;
 
   let slot = scan.mm_slot;
   let fresh = false;
@@ -118,7 +119,7 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
     ksm.root_unstable_tree = { rbNode: NULL_ITEM }; // discarded wholesale, pages_unshared untouched
     slot = head.next;
     scan.mm_slot = slot;
-    if (slot === head) return null;
+    if (slot === head) return NULL_ITEM;
     fresh = true;
   }
   for (;;) {
@@ -140,7 +141,8 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
         const look = ksm.policy.scanner.next_page(ksm, vma, scan.address);
         scan.address = look.address;
         if (look.folio !== null) {
-          const page: PageRef = { folio: look.folio, index: look.page };
+          page.folio = look.folio;
+          page.index = look.page;
           const item = get_next_rmap_item(ksm, slot, scan.rmap_list, scan.address);
           scan.rmap_list = item;
           if (should_skip_rmap_item(ksm, page, item)) {
@@ -148,7 +150,7 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
           } else {
             scan.address += 1;
             digest_scanned(ksm, item, page);
-            return { item, page };
+            return item;
           }
         }
         // next_page:
@@ -173,17 +175,21 @@ export function scan_get_next_rmap_item(ksm: Ksm): { item: KsmRmapItem; page: Pa
   }
   ksm.ksm_scan.seqnr++;
   ksm.counters.full_scans = ksm.ksm_scan.seqnr;
-  return null;
+  return NULL_ITEM;
 }
+
+/** ksm_do_scan's `page` (the model is single-threaded: one ksmd at a time). */
+const ksm_do_scan_page: PageRef = { folio: 0, index: 0 };
 
 /** mm/ksm.c: ksm_do_scan — up to scan_npages pages; a completed full scan ends the batch. */
 export function ksm_do_scan(ksm: Ksm, scan_npages: number): void {
+  const page = ksm_do_scan_page; // struct page *page on ksm_do_scan's stack
   while (scan_npages-- > 0) {
-    const next = scan_get_next_rmap_item(ksm);
-    if (!next) return;
+    const rmap_item = scan_get_next_rmap_item(ksm, page);
+    if (!rmap_item) return;
     ksm.counters.pages_returned++;
-    cmp_and_merge_page(ksm, next.page, next.item);
-    folio_put(ksm.machine, next.page.folio); // put_page(page): page_folio after any split
+    cmp_and_merge_page(ksm, page, rmap_item);
+    folio_put(ksm.machine, page.folio); // put_page(page): page_folio after any split
     ksm.counters.pages_scanned++;
   }
 }

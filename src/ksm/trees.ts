@@ -177,13 +177,26 @@ export function is_page_sharing_candidate(ksm: Ksm, node: KsmStableNode): boolea
   return __is_page_sharing_candidate(ksm, node, 0);
 }
 
-/** The two outputs of stable_node_dup / __stable_node_chain besides the folio. */
+/** The outputs of stable_node_dup / __stable_node_chain: the folio, and the two out-parameters. */
 interface ChainLookup {
   folio: Folio | null;
   /** *_stable_node_dup */
   dup: KsmStableNode | null;
   /** *_stable_node: the chain, or the found dup if the chain collapsed */
-  node: KsmStableNode;
+  node: KsmStableNode | null;
+}
+
+/**
+ * The out-parameters of __stable_node_chain (on its callers' stacks in C), filled in by each
+ * call: a caller reads them before its next lookup (the model is single-threaded).
+ */
+const chain_lookup: ChainLookup = { folio: null, dup: null, node: null };
+
+function chain_lookup_result(folio: Folio | null, dup: KsmStableNode | null, node: KsmStableNode): ChainLookup {
+  chain_lookup.folio = folio;
+  chain_lookup.dup = dup;
+  chain_lookup.node = node;
+  return chain_lookup;
 }
 
 /**
@@ -244,7 +257,7 @@ function stable_node_dup(ksm: Ksm, chain: KsmStableNode, prune: boolean): ChainL
     free_stable_node_chain(c, chain, ksm.root_stable_tree);
     ksm.freeStableNode(chain);
   }
-  return { folio: tree_folio, dup: found, node };
+  return chain_lookup_result(tree_folio, found, node);
 }
 
 /** rb_replace_node(&chain->node, &found->node): the dup becomes a regular tree node. */
@@ -258,7 +271,7 @@ function replace_chain_with_dup(ksm: Ksm, chain: KsmStableNode, found: KsmStable
 
 /** mm/ksm.c: __stable_node_chain (chain_prune with prune = true, chain without) */
 function __stable_node_chain(ksm: Ksm, node: KsmStableNode, prune: boolean): ChainLookup {
-  if (!is_stable_node_chain(node)) return { folio: ksm_get_folio(ksm, node, 'nolock'), dup: node, node };
+  if (!is_stable_node_chain(node)) return chain_lookup_result(ksm_get_folio(ksm, node, 'nolock'), node, node);
   return stable_node_dup(ksm, node, prune);
 }
 
@@ -286,7 +299,7 @@ export function stable_tree_search(ksm: Ksm, page: PageRef): Folio | null | type
       }
       const ret = memcmp_pages(ksm.machine, page.folio, page.index, look.folio, 0);
       folio_put(ksm.machine, look.folio);
-      const stable_node = look.node;
+      const stable_node = look.node!;
       if (ret < 0) cur = stable_node.left;
       else if (ret > 0) cur = stable_node.right;
       else {
@@ -329,7 +342,7 @@ export function stable_tree_insert(ksm: Ksm, kfolio: Folio): KsmStableNode | nul
       }
       const ret = memcmp_pages(ksm.machine, kfolio, 0, look.folio, 0);
       folio_put(ksm.machine, look.folio);
-      stable_node = look.node;
+      stable_node = look.node!;
       parent = stable_node;
       if (ret < 0) {
         toLeft = true;

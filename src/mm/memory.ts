@@ -85,18 +85,23 @@ function prepare_anon_vma(vma: VmAreaStruct): void {
   anon_vma_prepare(vma.mm.machine, vma, vma_prev(vma.mm, vma), vma_next(vma.mm, vma));
 }
 
+/** pte_mkspecial(pfn_pte(my_zero_pfn(vmf->address), vma->vm_page_prot)) */
+const ZERO_PAGE_PTE = { writable: false, dirty: false, special: true } as const;
+/** maybe_mkwrite(pte_mkdirty(entry), vma) for a fresh anonymous page */
+const NEW_PAGE_PTE = { writable: true, dirty: true } as const;
+
 /** mm/memory.c: do_anonymous_page — a read maps the zero page, a write a fresh zeroed page. */
 function do_anonymous_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, write: boolean): VmFault {
   const mm = vma.mm;
   const machine = mm.machine;
   if (!write) {
-    set_pte_at(mm, pte, machine.zeroFolio, 0, { writable: false, dirty: false, special: true });
+    set_pte_at(mm, pte, machine.zeroFolio, 0, ZERO_PAGE_PTE);
     return 'ok';
   }
   prepare_anon_vma(vma);
   const folio = machine.allocFolio(0, 0);
   folio_add_new_anon_rmap(machine, folio, vma, vpn);
-  set_pte_at(mm, pte, folio, 0, { writable: true, dirty: true });
+  set_pte_at(mm, pte, folio, 0, NEW_PAGE_PTE);
   folio_put(machine, folio); // the allocation reference: the mapping now holds one
   return 'ok';
 }

@@ -1,10 +1,18 @@
 // The per-address page lookup of scan_get_next_rmap_item, folio_walk era (mainline ~6.12 …
 // 6.17; follow_page before that, same per-address cost): folio_walk_start at every address.
-import { folio_get, folio_walk_range, newFolioWalk } from '../../src/ksm/variant-api.ts';
+import { type Folio, folio_get, folio_walk_range, newFolioWalk } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
 
-/** The lookup's struct folio_walk (on scan_get_next_rmap_item's stack in C). */
+/** The lookup's struct folio_walk (on scan_get_next_rmap_item's stack in C), and its answer. */
 const fw = newFolioWalk();
+const lookup = { folio: null as Folio | null, page: 0, address: 0 };
+
+function scan_lookup(folio: Folio | null, page: number, address: number): typeof lookup {
+  lookup.folio = folio;
+  lookup.page = page;
+  lookup.address = address;
+  return lookup;
+}
 
 export default defineVariant({
   id: 'folio-walk',
@@ -22,9 +30,9 @@ export default defineVariant({
     next_page(ksm, vma, address) {
       const folios = ksm.machine.folios;
       const hit = folio_walk_range(fw, vma, address, vma.vm_end, 0, (f) => folios.anon(f.folio) && f.page !== null);
-      if (hit < 0 || fw.page === null) return { folio: null, page: 0, address: vma.vm_end - 1 };
+      if (hit < 0 || fw.page === null) return scan_lookup(null, 0, vma.vm_end - 1);
       folio_get(ksm.machine, fw.folio);
-      return { folio: fw.folio, page: fw.page, address: hit };
+      return scan_lookup(fw.folio, fw.page, hit);
     },
   },
 });

@@ -81,6 +81,17 @@ function found(walk: MmWalk<KsmNextPageArg>, folio: Folio, page: number, addr: n
   return 1;
 }
 
+/** The walk's private argument and the lookup's answer, filled in by each call (single-threaded). */
+const next_page_arg: KsmNextPageArg = { folio: null, page: 0, addr: 0 };
+const lookup = { folio: null as Folio | null, page: 0, address: 0 };
+
+function scan_lookup(folio: Folio | null, page: number, address: number): typeof lookup {
+  lookup.folio = folio;
+  lookup.page = page;
+  lookup.address = address;
+  return lookup;
+}
+
 /** mm/ksm.c: ksm_next_page_ops */
 const ksm_next_page_ops: MmWalkOps<KsmNextPageArg> = {
   pmd_entry: ksm_next_page_pmd_entry,
@@ -99,11 +110,15 @@ export default defineVariant({
   policy: {
     // mm/ksm.c: scan_get_next_rmap_item (POST) — the inner while loop's lookup
     next_page(_ksm, vma, address) {
-      const arg: KsmNextPageArg = { folio: null, page: 0, addr: 0 };
+      // struct ksm_next_page_arg ksm_next_page_arg = { .page = NULL, }; (on the stack in C)
+      const arg = next_page_arg;
+      arg.folio = null;
+      arg.page = 0;
+      arg.addr = 0;
       const r = walk_page_range_vma(vma, address, vma.vm_end, ksm_next_page_ops, arg);
-      if (r > 0 && arg.folio !== null) return { folio: arg.folio, page: arg.page, address: arg.addr };
+      if (r > 0 && arg.folio !== null) return scan_lookup(arg.folio, arg.page, arg.addr);
       // VM_WARN_ON_ONCE(found < 0); address = vm_end - PAGE_SIZE, then next_page lands on vm_end
-      return { folio: null, page: 0, address: vma.vm_end - 1 };
+      return scan_lookup(null, 0, vma.vm_end - 1);
     },
   },
 });
