@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, type MetricDiff, type TimingRule } from '../report/compare.ts';
+import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type TimingRule } from '../report/compare.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
@@ -34,6 +34,13 @@ new side is the current working tree.
                        replication, interleaved in time), which holds on a noisy machine where
                        one process's samples do not (default 1)
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
+
+A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
+(rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
+first) unless the new run passes the oracle where the old one failed ("fixed"). For two
+sweeps it is checked at every point, and a class change of a stack that now fails the oracle
+is "invalid", never "better".
+Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
 function floatFlag(name: string, v: string | undefined, dflt: number): number {
@@ -51,7 +58,9 @@ function fmt(v: number | null): string {
 export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean): string {
   if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
   if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
-  const shown = all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested');
+  // regressions first, the verdict's before the counters' (a stable sort keeps the rest in order)
+  const rank = (d: MetricDiff) => (d.status !== 'regressed' ? 2 : d.metric === 'correct' || d.metric === 'problems' ? 0 : 1);
+  const shown = (all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested')).slice().sort((x, y) => rank(x) - rank(y));
   const header = ['scenario', 'params', 'stack', 'vs', 'metric', 'old', 'new', 'delta', 'ratio', 'status'];
   const rows = shown.map((d) => [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmt(d.old), fmt(d.new), fmt(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '')]);
   const counts = new Map<string, number>();
@@ -159,16 +168,24 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const b = readResultFile(positionals[1]!);
     if (isSweepSet(a) && isSweepSet(b)) {
       const cd = compareSweeps(a, b);
-      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, d.status === 'same' ? 'same' : `CLASS CHANGED (${d.status})`]);
+      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, classStatusText(d)]);
       const header = ['stack', 'metric', 'old class', 'new class', 'status'];
       if (format === 'json') process.stdout.write(`${JSON.stringify(cd, null, 1)}\n`);
       else if (format === 'csv') process.stdout.write(stringify([header, ...rows]));
       else if (format === 'markdown') process.stdout.write(`${renderMarkdown(header, rows)}\n`);
       else process.stdout.write(`${renderTable(header, rows)}\n`);
-      return 0;
+      return hasRegression(cd) ? 1 : 0;
     }
     diffs = compareSets(a, b, rule);
   }
   process.stdout.write(presentDiffs(diffs, format, values.all ?? false));
-  return 0;
+  return hasRegression(diffs) ? 1 : 0;
+}
+
+function classStatusText(d: ClassDiff): string {
+  if (d.status === 'same') return 'same';
+  if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
+  if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
+  if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
+  return `CLASS CHANGED (${d.status})`;
 }
