@@ -3,6 +3,8 @@ import { appendFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfLabel } from '../harness/config.ts';
+import { getVariant } from '../../variants/registry.ts';
+import { AXES } from '../../variants/types.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { parseParamsString, type ResultSet } from '../harness/results.ts';
 import { selectSuite, type Suite } from '../harness/suite.ts';
@@ -19,7 +21,11 @@ Run the suite recorded in the baseline again and compare every metric with it:
   - any change of a cost or correctness counter fails (unless the config relaxes it),
   - a run that was correct and now fails the oracle fails (known failures stay known),
   - a timing fails only when significantly slower past its threshold (baselines with timings).
-Prints a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set).
+Prints a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set; a summary file
+that cannot be written is a warning, not the gate's verdict). A baseline with no runs, a run
+twice, a run without its seed or with variants its stack does not run is bad input (exit 2);
+so is a gate config with an unknown key or a negative max_increase_pct. The suite options
+(--scenario, --stack, …) apply only with --update: the gate re-runs the baseline's suite.
 Exit 0 pass, 1 regression, 2 bad usage or input.
 
   --baseline FILE   the committed baseline (default results/baseline.csv, .json beside it)
@@ -34,15 +40,48 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
 
 /** The suite a baseline was made of: its built-in scenarios with their params, its stacks. */
 export function suiteOfBaseline(set: ResultSet, path: string): Suite {
+  if (set.runs.length === 0) throw new ResultFileError(`baseline "${path}" has no runs: the gate would check nothing (make one with ksmbench gate --update)`);
   const runs = set.runs.map((r) => {
     try {
       getScenario(r.scenario);
     } catch {
       throw new ResultFileError(`baseline "${path}" has scenario "${r.scenario}", which is not a built-in scenario (gate re-runs built-in scenarios)`);
     }
-    return { scenario: buildScenario(r.scenario, parseParamsString(r.params), r.seed), config: configOfLabel(r.stack) };
+    let config;
+    try {
+      config = configOfLabel(r.stack);
+    } catch (e) {
+      throw new ResultFileError(`baseline "${path}": run ${r.scenario} × ${r.stack}: ${(e as Error).message}`);
+    }
+    // The recorded variants must be the ones the stack label runs: a baseline that says otherwise
+    // would gate something else than it claims.
+    for (const axis of AXES) {
+      const id = r.variants[axis];
+      if (id === config.variants[axis]) continue;
+      let known = true;
+      try {
+        getVariant(axis, id ?? '');
+      } catch {
+        known = false;
+      }
+      throw new ResultFileError(
+        `baseline "${path}": run ${r.scenario} × ${r.stack} records ${axis}=${id ?? '(none)'}${known ? '' : ', which is not a variant'}; stack "${r.stack}" runs ${axis}=${config.variants[axis]}`,
+      );
+    }
+    return { scenario: buildScenario(r.scenario, parseParamsString(r.params), r.seed), config };
   });
   return { name: set.suite, runs };
+}
+
+/** Append the summary to $GITHUB_STEP_SUMMARY; a failure to do so is a warning, not the gate's verdict. */
+function writeStepSummary(summary: string): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  try {
+    appendFileSync(file, summary);
+  } catch (e) {
+    process.stderr.write(`ksmbench: warning: cannot append the summary to $GITHUB_STEP_SUMMARY "${file}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+  }
 }
 
 export async function gateCommand(argv: string[], cwd: string): Promise<number> {
@@ -71,6 +110,14 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     throw e;
   }
   const suiteGiven = Boolean(values.scenario?.length || values['scenario-file'] || values.stack?.length || values.variant?.length);
+  if (!values.update) {
+    // The gate re-runs the baseline's suite as recorded: a suite option would silently do nothing.
+    const given = (['scenario', 'scenario-file', 'param', 'stack', 'variant', 'base', 'seed', 'shard'] as const).filter((k) => {
+      const v = values[k];
+      return Array.isArray(v) ? v.length > 0 : v !== undefined;
+    });
+    if (given.length) throw new UsageError(`gate re-runs the suite recorded in the baseline: --${given[0]} applies only with --update (to make a baseline of another suite)`);
+  }
   const baseline = values.update && (suiteGiven || !existsSync(baselinePath)) ? null : readResultFile(baselinePath);
   const suite = baseline ? suiteOfBaseline(baseline, baselinePath) : selectSuite(suiteOptions(values), 'baseline');
   const timed = values['no-timing'] ? false : baseline ? baseline.runs.some((r) => r.timing) : values.time !== undefined || values.iterations !== undefined;
@@ -88,6 +135,6 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const known = current.runs.filter((r) => !r.verdict.ok && baseline!.runs.some((b) => b.scenario === r.scenario && b.params === r.params && b.stack === r.stack && !b.verdict.ok)).length;
   const summary = gateSummary(relative(cwd, baselinePath) || baselinePath, diffs, bad, known);
   process.stdout.write(summary);
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, summary);
+  writeStepSummary(summary);
   return bad.length ? 1 : 0;
 }

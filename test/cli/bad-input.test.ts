@@ -73,7 +73,7 @@ describe('ksmbench sweep / compare / gate: bad input', () => {
     expectUsageError(['sweep', '--scenario', 'merge-failure', '--param', 'second_merge=0..2:+1', '--no-timing'], /--param "second_merge=0..2:\+1": sweep values must be ≥ 1 .*not 0/));
   it('corrupt baseline CSV', () => {
     const f = join(tmp, 'corrupt.csv');
-    writeFileSync(f, 'scenario,params,stack,metric,value\nsparse,,v6.18,pt_reads,12abc\n');
+    writeFileSync(f, 'scenario,params,stack,metric,value,seed\nsparse,,v6.18,pt_reads,12abc,1\n');
     expectUsageError(['gate', '--baseline', f], /"[^"]*corrupt.csv" is not a ksmbench result file: line 2: value "12abc" is not a number/);
   });
   it('corrupt baseline JSON', () => {
