@@ -6,7 +6,7 @@ import { configOfLabel } from '../harness/config.ts';
 import { getVariant } from '../../variants/registry.ts';
 import { AXES } from '../../variants/types.ts';
 import { runSuite } from '../harness/run-suite.ts';
-import { parseParamsString, type ResultSet } from '../harness/results.ts';
+import { isTimingMetric, parseParamsString, type ResultSet } from '../harness/results.ts';
 import { selectSuite, type Suite } from '../harness/suite.ts';
 import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
@@ -34,7 +34,10 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
                      "general_profit": "ignore", "rmap_avc_visits": {"max_increase_pct": 5}},
                      "timing": {"alpha": 0.01, "threshold": 0.05}}
   --update          rewrite the baseline with this run (the baseline's suite, or the suite
-                    options given) and exit 0
+                    options given), print every value it accepted (metric old → new) and
+                    exit 0. The CSV holds only values; the provenance (commit, dirty flag,
+                    environment) is in the JSON, so the CSV's diff is exactly what moved.
+                    The gate says when the baseline records a dirty working tree.
   --no-timing / --time MS / --iterations N   timing of the run (default: as the baseline)
 `;
 
@@ -125,16 +128,46 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   if (values.update) ensureWritableDir(dirname(baselinePath));
   const current = await runSuite(suite, { timing, dir: cwd });
   if (values.update) {
+    let previous: ResultSet | null = baseline;
+    let unreadable = '';
+    if (!previous && existsSync(baselinePath)) {
+      try {
+        previous = readResultFile(baselinePath);
+      } catch (e) {
+        unreadable = (e as Error).message;
+      }
+    }
     const base = baselinePath.replace(/\.(csv|json)$/, '');
     const files = writeResultFiles(base, { ...current, suite: baseline?.suite ?? suite.name });
     process.stdout.write(`baseline updated: ${files.csv} and ${files.json} (${current.runs.length} runs)\n`);
+    process.stdout.write(acceptedText(previous, current, unreadable));
+    if (current.env.git.dirty) process.stderr.write(`ksmbench: warning: the working tree has uncommitted changes: the baseline records a dirty tree (commit ${current.env.git.commit}), and the gate will say so\n`);
     return 0;
   }
   const diffs = compareSets(baseline!, current, config.timing);
   const bad = violations(diffs, config);
   const known = current.runs.filter((r) => !r.verdict.ok && baseline!.runs.some((b) => b.scenario === r.scenario && b.params === r.params && b.stack === r.stack && !b.verdict.ok)).length;
-  const summary = gateSummary(relative(cwd, baselinePath) || baselinePath, diffs, bad, known);
+  const notes = baseline!.env.git.dirty
+    ? [`Note: the baseline records a dirty working tree (commit \`${baseline!.env.git.commit}\` with uncommitted changes): its values may belong to no commit. Re-make it from a clean tree with \`npx ksmbench gate --update\`.`]
+    : [];
+  const summary = gateSummary(relative(cwd, baselinePath) || baselinePath, diffs, bad, known, notes);
   process.stdout.write(summary);
   writeStepSummary(summary);
   return bad.length ? 1 : 0;
+}
+
+/** What an update accepted: every counter or verdict that moved (old → new), runs added or removed. */
+export function acceptedText(previous: ResultSet | null, current: ResultSet, unreadable = ''): string {
+  if (!previous) return unreadable ? `the previous baseline could not be read (${unreadable}): every value is new\n` : 'no previous baseline: every value is new\n';
+  const diffs = compareSets(previous, current).filter((d) => d.status !== 'same' && d.status !== 'untested' && !isTimingMetric(d.metric));
+  const retimed = previous.runs.some((r) => r.timing) || current.runs.some((r) => r.timing);
+  const timingNote = retimed ? ' (timings re-measured, not listed)' : '';
+  if (diffs.length === 0) return `accepted no change: no counter or verdict moved${timingNote}\n`;
+  const lines = diffs.map((d) => {
+    const where = `${d.scenario}${d.params ? ` [${d.params}]` : ''} × ${d.stack}`;
+    if (d.status === 'added') return `  ${where}: run added`;
+    if (d.status === 'removed') return `  ${where}: run removed`;
+    return `  ${where}: ${d.metric} ${d.old} → ${d.new}`;
+  });
+  return `accepted ${diffs.length} change${diffs.length === 1 ? '' : 's'}${timingNote}:\n${lines.join('\n')}\n`;
 }

@@ -199,6 +199,7 @@ function readCsv(path: string, text: string): ResultSet {
                 }),
           },
   }));
+  // Files written before the provenance moved to the JSON carry the commit in every row.
   const commit = rows[0]!.commit ?? 'unknown';
   return {
     format: RESULTS_FORMAT,

@@ -93,10 +93,11 @@ export function violations(diffs: readonly MetricDiff[], config: GateConfig): Vi
 }
 
 /** The Markdown summary a CI job posts. */
-export function gateSummary(baseline: string, diffs: readonly MetricDiff[], bad: readonly Violation[], knownFailures: number): string {
+export function gateSummary(baseline: string, diffs: readonly MetricDiff[], bad: readonly Violation[], knownFailures: number, notes: readonly string[] = []): string {
   const runs = new Set(diffs.map((d) => `${d.scenario}|${d.params}|${d.stack}`)).size;
   const head = bad.length === 0 ? '## ksmbench gate: PASS' : `## ksmbench gate: FAIL (${bad.length} regression${bad.length === 1 ? '' : 's'})`;
   const lines = [head, '', `Compared ${runs} runs with \`${baseline}\`; ${knownFailures} known correctness failure(s) unchanged.`];
+  for (const n of notes) lines.push('', n);
   if (bad.length) {
     lines.push('', renderMarkdown(['scenario', 'params', 'stack', 'metric', 'baseline', 'now', 'rule', 'why'], bad.map((v) => [v.diff.scenario, v.diff.params, v.diff.stack, v.diff.metric, v.diff.old ?? '-', v.diff.new ?? '-', ruleName(v.rule), v.why])));
     lines.push('', 'If the change is intended, update the baseline: `npx ksmbench gate --update` and commit it.');
