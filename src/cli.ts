@@ -54,6 +54,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ksmbench: unknown command "${cmd}" (accepted: ${Object.keys(commands).join(', ')})\n`);
       return 2;
     }
+    const { isWatched, runWatched, timeoutOf, WATCHED_COMMANDS } = await import('./cli/watchdog.ts');
+    if (WATCHED_COMMANDS.includes(cmd) && !isWatched()) {
+      const seconds = timeoutOf(rest);
+      if (seconds !== null) return await runWatched(argv, seconds);
+    }
     return await c.run(rest);
   } catch (e) {
     if (isUserError(e)) {

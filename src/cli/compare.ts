@@ -9,6 +9,8 @@ import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
+import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
@@ -34,6 +36,8 @@ new side is the current working tree.
                        replication, interleaved in time), which holds on a noisy machine where
                        one process's samples do not (default 1)
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
+  --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
+                       it); the suite at another revision is one unit of SECONDS × its runs
 
 A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
 (rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
@@ -91,8 +95,16 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
 
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
 async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
-  if (checkout) return parseResultJson(`the run at ${checkout.rev}`, await runJsonIn(checkout.dir, argv, checkout.rev));
   const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+  if (checkout) {
+    // another revision's ksmbench reports no runs to a --timeout watchdog: its whole suite is
+    // one unit, with a budget of one timeout per run
+    const n = isWatched() ? selectSuite(suiteOptions(values)).runs.length : 1;
+    watchStart(`the suite at ${checkout.rev} (${n} run${n === 1 ? '' : 's'}: ${argv.join(' ')})`, Math.max(1, n));
+    const text = await runJsonIn(checkout.dir, argv, checkout.rev);
+    watchEnd();
+    return parseResultJson(`the run at ${checkout.rev}`, text);
+  }
   const timing = timed ? timingFlags(values) : null;
   return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
 }
@@ -120,6 +132,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       'no-timing': { type: 'boolean' },
       time: { type: 'string' },
       iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
     },
     true,
   );
@@ -143,7 +156,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds'], ['--all', '-h', '--help']);
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const base = values.base;

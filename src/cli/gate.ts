@@ -12,6 +12,7 @@ import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
 import { UsageError } from './errors.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
 import { parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 
@@ -39,6 +40,8 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
                     environment) is in the JSON, so the CSV's diff is exactly what moved.
                     The gate says when the baseline records a dirty working tree.
   --no-timing / --time MS / --iterations N   timing of the run (default: as the baseline)
+  --timeout SECONDS a run that takes longer stops the gate (exit 2), naming the scenario and
+                    configuration; also a tight loop in a variant (the gate runs in a child)
 `;
 
 /** The suite a baseline was made of: its built-in scenarios with their params, its stacks. */
@@ -96,6 +99,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     'no-timing': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {

@@ -9,6 +9,7 @@ import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, ti
 import { present } from './present.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './errors.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
 import { runJobs } from './jobs.ts';
 
 export const RUN_HELP = `ksmbench run [options]
@@ -33,6 +34,9 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --shard k/n            run only the k-th of n slices (merge them with ksmbench merge)
   --jobs N               split the runs over N processes (cores) and merge them (default 1;
                          timings of concurrent jobs share the machine)
+  --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
+                         process, so a tight loop is stopped too): one line naming the scenario
+                         and configuration, exit 2, no file written
 `;
 
 export interface RunArgs {
@@ -69,6 +73,7 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     'no-timing': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
     jobs: { type: 'string' },
   });
   if (values.help) {

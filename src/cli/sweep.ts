@@ -12,6 +12,7 @@ import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
 import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
 import { progressReporter } from './progress.ts';
 import { resultBase } from './run.ts';
@@ -32,6 +33,9 @@ O(n log n) or O(n^2): prints class and coefficient, writes a result file with th
   --no-timing            counters only (default: timed)
   --time MS / --iterations N     timing budget per run
   --format, --out, --no-save, --shard k/n   as for run
+  --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
+                         process, so a tight loop is stopped too): one line naming the scenario
+                         and configuration, exit 2, no file written
 `;
 
 export async function sweepCommand(argv: string[], cwd: string): Promise<number> {
@@ -43,6 +47,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     'no-save': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
   });
   if (values.help) {
     process.stdout.write(SWEEP_HELP);

@@ -1,11 +1,12 @@
 // Running a suite: every (scenario, configuration) through the oracle, then timed if asked,
 // into a result set with the environment it ran in.
 import { environment } from './environment.ts';
-import { RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
+import { paramsString, RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
 import { type DigestCache, runScenario } from './run.ts';
 import type { Suite } from './suite.ts';
 import { timeScenario, type TimingOptions } from './timing.ts';
 import { configLabel } from './config.ts';
+import { watchEnd, watchStart } from './watch.ts';
 
 export interface SuiteRunOptions {
   /** null: counters and verdicts only (--no-timing). */
@@ -23,10 +24,17 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
   for (const { scenario, config } of suite.runs) {
     const label = configLabel(config);
     o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
+    watchStart(`${scenario.name}${paramsText(scenario.params)} × ${label}`);
     const r = runScenario(scenario, config, {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
+    watchEnd();
     runs.push(toRecord(r, timing));
   }
   o.progress?.(suite.runs.length, suite.runs.length, 'done');
   return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(o.dir), runs };
+}
+
+function paramsText(params: Parameters<typeof paramsString>[0]): string {
+  const p = paramsString(params);
+  return p ? ` [${p}]` : '';
 }
