@@ -12,7 +12,7 @@ import { UsageError } from './errors.ts';
 import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -26,7 +26,7 @@ worktree (your working tree, index, stash and branches are left alone); without 
 new side is the current working tree.
 
   --by stack           compare the stacks of one result against one of them
-  --against STACK      the reference stack for --by stack (default: the first)
+  --against STACK      the reference stack for --by stack (default: the first; only with --by)
   --all                show unchanged metrics too (table/markdown)
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
@@ -34,7 +34,8 @@ new side is the current working tree.
   --rounds R           with --base: run base and head alternately R times; timings are then
                        compared on the per-round medians (the process is the unit of
                        replication, interleaved in time), which holds on a noisy machine where
-                       one process's samples do not (default 1)
+                       one process's samples do not (default 1; only with --base)
+  compare writes no file: --out is refused
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
   --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
                        it); the suite at another revision is one unit of SECONDS × its runs
@@ -140,6 +141,11 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     process.stdout.write(COMPARE_HELP);
     return 0;
   }
+  refuseTimingWithNoTiming(values);
+  // flags that would do nothing in this combination
+  if (values.out !== undefined) throw new UsageError('compare writes no result file: --out does nothing (redirect its output, e.g. --format csv > FILE)');
+  if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
+  if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
   const format = formatFlag(values.format) ?? 'table';
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
   let diffs: MetricDiff[];

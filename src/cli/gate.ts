@@ -13,7 +13,7 @@ import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } 
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
 import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
-import { parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
+import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
@@ -106,6 +106,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     process.stdout.write(GATE_HELP);
     return 0;
   }
+  refuseTimingWithNoTiming(values);
   const baselinePath = values.baseline ?? join(cwd, 'results', 'baseline.csv');
   if (!baselinePath.endsWith('.csv') && !baselinePath.endsWith('.json')) throw new UsageError(`--baseline "${baselinePath}" must be a .csv or .json file`);
   let config;
