@@ -16,7 +16,8 @@ usage: ksmbench <command> [options]   (ksmbench <command> --help for each)
   merge     merge shard result files into one
   live      replay a scenario on this machine's kernel KSM and compare (root)
 
-Exit codes: 0 ok, 1 regression or correctness failure (gate), 2 bad usage or input.
+Exit codes: 0 ok, 1 regression (gate; compare: a verdict or correctness counter regressed),
+2 bad usage or input (also a run past --timeout SECONDS on run, gate, sweep, compare).
 `;
 
 type Command = (argv: string[]) => Promise<number> | number;
