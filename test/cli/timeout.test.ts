@@ -2,7 +2,7 @@
 // loop is stopped, with one line naming the scenario and configuration, exit 2, no file written.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -68,9 +68,13 @@ describe('--timeout', () => {
 
   it('compare --base: the suite at the base revision is stopped, and its worktree removed', () => {
     writeProbe(LOOP);
-    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' });
+    // a clone of its own: the worktree list of this checkout is shared with other checkouts
+    const clone = join(tmp, 'clone');
+    execFileSync('git', ['clone', '-q', ROOT, clone]);
+    if (existsSync(join(ROOT, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: clone, encoding: 'utf8' });
     const before = worktrees();
-    expectTimeout(['compare', '--base', 'HEAD', ...suite], /the suite at HEAD \(2 runs: .*split-after-merge.*\) ran longer/, ROOT);
+    expectTimeout(['compare', '--base', 'HEAD', ...suite], /the suite at HEAD \(2 runs: .*split-after-merge.*\) ran longer/, clone);
     assert.equal(worktrees(), before, 'no worktree left behind');
   });
 
