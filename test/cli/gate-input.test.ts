@@ -1,10 +1,10 @@
 // ksmbench gate must never pass while checking nothing: empty, duplicated or malformed
 // baselines, bad gate configs and suite flags it would ignore are bad input (exit 2, one line).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ksmbench } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-input-'));
@@ -33,6 +33,7 @@ function variantJson(name: string, edit: (j: Json) => void): string {
 }
 
 describe('ksmbench gate: a baseline or config that would check nothing', () => {
+  after(() => rmSync(tmp, { recursive: true, force: true }));
   before(() => {
     const up = ksmbench(['gate', '--update', '--baseline', baseline, '--scenario', 'split-after-merge', '--stack', 'v6.18', '--stack', 'rmap-v4', '--no-timing'], { cwd: tmp });
     assert.equal(up.status, 0, up.stderr);

@@ -3,10 +3,10 @@
 // accepted; the gate says when a baseline records a dirty working tree.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-update-'));
@@ -35,6 +35,7 @@ function commitAll(msg: string): void {
 }
 
 describe('ksmbench gate --update: provenance', () => {
+  after(() => rmSync(tmp, { recursive: true, force: true }));
   it('the CSV diff of an update is exactly the values that moved, and --update lists them', () => {
     git('init', '-q');
     writeFileSync(join(repo, 'README'), 'one\n');
@@ -60,9 +61,9 @@ describe('ksmbench gate --update: provenance', () => {
     const accepted = again.stdout.split('\n').filter((l) => l.startsWith('  '));
     assert.match(again.stdout, new RegExp(`accepted ${accepted.length} changes:`));
     assert.ok(accepted.some((l) => /^ {2}vma-split \[ksm_pages=32;pages=400;pieces=40\] × v6\.18\+rmap=probe: rmap_avc_visits 1895 → \d+$/.test(l)), again.stdout);
-    const after = readFileSync(baseline, 'utf8');
+    const updated = readFileSync(baseline, 'utf8');
     const oldLines = before.split('\n');
-    const newLines = after.split('\n');
+    const newLines = updated.split('\n');
     assert.equal(newLines.length, oldLines.length);
     const changed = newLines.filter((l, i) => l !== oldLines[i]);
     assert.equal(changed.length, accepted.length, `only the moved values differ:\n${changed.join('\n')}`);
@@ -74,7 +75,7 @@ describe('ksmbench gate --update: provenance', () => {
     const same = ksmbench(['gate', '--update', '--baseline', baseline], { cwd: repo, env });
     assert.equal(same.status, 0, same.stderr);
     assert.match(same.stdout, /accepted no change: no counter or verdict moved/);
-    assert.equal(readFileSync(baseline, 'utf8'), after);
+    assert.equal(readFileSync(baseline, 'utf8'), updated);
   });
 
   it('the gate says when the baseline records a dirty working tree', () => {

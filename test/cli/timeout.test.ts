@@ -2,10 +2,10 @@
 // loop is stopped, with one line naming the scenario and configuration, exit 2, no file written.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-timeout-'));
@@ -42,6 +42,7 @@ function expectTimeout(args: string[], what: RegExp, cwd?: string): void {
 }
 
 describe('--timeout', () => {
+  after(() => rmSync(tmp, { recursive: true, force: true }));
   it('a run that finishes in time is not affected', () => {
     writeProbe(FULL);
     const r = ksmbench(['run', ...suite, '--timeout', '60', '--no-save'], { env });
