@@ -98,6 +98,26 @@ function content(where: string, v: unknown): void {
   fail(where, `"content" ${JSON.stringify(v)} is not a content (accepted: a content id 0..4294967295, "zero", "unique", {"mod": D}, {"mix": {"dup": p, "zero": q, "pool": n}})`);
 }
 
+/** The fields each op accepts besides "op" (sysfs: any knob, checked when it runs). */
+const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly string[] | null>> = {
+  mmap: ['proc', 'region', 'size', 'at', 'noreserve', 'thp'],
+  fill: ['proc', 'region', 'content', 'from', 'pages'],
+  write: ['proc', 'region', 'content', 'from', 'pages'],
+  read: ['proc', 'region', 'from', 'pages'],
+  madvise: ['proc', 'region', 'advice', 'from', 'pages'],
+  mprotect: ['proc', 'region', 'prot', 'every', 'from', 'pages'],
+  mremap: ['proc', 'region', 'to', 'from', 'pages'],
+  munmap: ['proc', 'region', 'from', 'pages'],
+  fork: ['proc', 'child'],
+  exit: ['proc'],
+  sysfs: null,
+  ksmd: ['full_scans', 'batches'],
+  rmap_walk: ['what'],
+  inject: ['fail', 'count'],
+  expect: ['sysfs', 'proc', 'stat'],
+};
+const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'params', 'ops'];
+
 /** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
 function validateOp(i: number, raw: unknown): Op {
   const where = `ops[${i}]`;
@@ -107,6 +127,13 @@ function validateOp(i: number, raw: unknown): Op {
     fail(where, `unknown op ${JSON.stringify(op)} (accepted: ${OP_NAMES.join(', ')})`);
   }
   const w = `${where} (${op})`;
+  const fields = OP_FIELDS[op as (typeof OP_NAMES)[number]];
+  if (fields) {
+    for (const k of Object.keys(raw)) if (k !== 'op' && !fields.includes(k)) fail(w, `unknown field "${k}" (accepted: ${fields.join(', ')})`);
+  }
+  if (op === 'mmap') {
+    for (const k of ['noreserve', 'thp']) if (raw[k] !== undefined && typeof raw[k] !== 'boolean') fail(w, `"${k}" must be true or false (got ${JSON.stringify(raw[k])})`);
+  }
   const needsRegion = ['mmap', 'fill', 'write', 'read', 'madvise', 'mprotect', 'mremap', 'munmap'].includes(op);
   if (needsRegion || op === 'fork' || op === 'exit') str(w, raw, 'proc');
   if (needsRegion) str(w, raw, 'region');
@@ -170,6 +197,7 @@ function validateOp(i: number, raw: unknown): Op {
 /** Validate a parsed scenario object. */
 export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
   if (!isObj(raw)) fail(where, 'must be a JSON object with "name" and "ops"');
+  for (const k of Object.keys(raw)) if (!SCENARIO_FIELDS.includes(k)) fail(where, `unknown field "${k}" (accepted: ${SCENARIO_FIELDS.join(', ')})`);
   str(where, raw, 'name');
   if (raw.paging !== undefined && raw.paging !== 4 && raw.paging !== 5) fail(where, `"paging" ${JSON.stringify(raw.paging)} is not 4 or 5`);
   if (raw.abi !== undefined && !(ABIS as readonly unknown[]).includes(raw.abi)) {
@@ -188,6 +216,95 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
   if (!Array.isArray(raw.ops) || raw.ops.length === 0) fail(where, '"ops" must be a non-empty array');
   raw.ops.forEach((op, i) => validateOp(i, op));
   return raw as unknown as Scenario;
+}
+
+/** The address space a scenario runs in, in pages (src/mm/machine.ts). */
+export interface AddressSpace {
+  /** The top of the mmap window: a mapping without "at" must end below it. */
+  readonly taskSize: number;
+  /** The highest page + 1 a mapping at a fixed address may reach. */
+  readonly userLimit: number;
+  /** How the limit is described in errors ("4-level paging", "ilp32-le"). */
+  readonly label: string;
+}
+
+/**
+ * Check what the op list does with its processes and regions before anything runs: the
+ * mistakes of the scenario itself (not of a variant) are bad input, one line naming the op,
+ * the field and what is accepted. Sizes, ranges and offsets are in pages.
+ */
+export function checkOps(scenario: Scenario, space: AddressSpace): void {
+  interface Proc {
+    exited: number | null;
+    readonly regions: Map<string, { pages: number }>;
+  }
+  const procs = new Map<string, Proc>();
+  const pagesOf = (v: unknown, what: string) => parseSizePages(v, what);
+  const live = (w: string, name: string): Proc => {
+    const p = procs.get(name);
+    if (!p) fail(w, `"proc" "${name}" is not a process yet (processes so far: ${[...procs.keys()].join(', ') || 'none'}; an mmap or a fork creates one)`);
+    if (p.exited !== null) fail(w, `"proc" "${name}" has exited (ops[${p.exited}]): no op may use it after its exit`);
+    return p;
+  };
+  scenario.ops.forEach((op, i) => {
+    const w = `ops[${i}] (${op.op})`;
+    switch (op.op) {
+      case 'mmap': {
+        const p = procs.get(op.proc) ?? { exited: null, regions: new Map() };
+        if (p.exited !== null) fail(w, `"proc" "${op.proc}" has exited (ops[${p.exited}]): no op may use it after its exit`);
+        procs.set(op.proc, p);
+        if (p.regions.has(op.region)) fail(w, `"region" "${op.region}" is already mapped in ${op.proc} (a region name is mapped once; accepted: a new name)`);
+        const pages = pagesOf(op.size, `${w} "size"`);
+        if (pages < 1) fail(w, `"size" ${JSON.stringify(op.size)} maps no page (accepted: at least one page)`);
+        if (op.at === undefined) {
+          if (pages > space.taskSize) fail(w, `"size" ${JSON.stringify(op.size)} (${pages} pages) does not fit the address space (${space.label}: at most ${space.taskSize} pages below the mmap window)`);
+        } else {
+          const at = pagesOf(op.at, `${w} "at"`);
+          if (at + pages > space.userLimit) fail(w, `"at" + "size" (${at} + ${pages} pages) end past the top of user space (${space.label}: ${space.userLimit} pages)`);
+        }
+        p.regions.set(op.region, { pages });
+        return;
+      }
+      case 'fill':
+      case 'write':
+      case 'read':
+      case 'madvise':
+      case 'mprotect':
+      case 'mremap':
+      case 'munmap': {
+        const p = live(w, op.proc);
+        const r = p.regions.get(op.region);
+        if (!r) fail(w, `"region" "${op.region}" is not a region of ${op.proc} (regions: ${[...p.regions.keys()].join(', ') || 'none'})`);
+        const from = op.from ?? 0;
+        const pages = op.pages ?? r.pages - from;
+        if (from >= r.pages || from + pages > r.pages) fail(w, `pages [${from}, ${from + pages}) are outside region "${op.region}" (accepted: "from" + "pages" ≤ its ${r.pages} pages)`);
+        if (op.op === 'mremap' && typeof op.to === 'number') {
+          // mremap(2) refuses a destination that overlaps the source (EINVAL); MREMAP_FIXED
+          // onto other pages of the region replaces them, as the kernel does
+          if (op.to < from + pages && op.to + pages > from) {
+            const below = from - pages >= 0 ? ` or ≤ ${from - pages}` : '';
+            fail(w, `"to" ${op.to} overlaps the moved pages [${from}, ${from + pages}) (accepted: a page offset ≥ ${from + pages}${below} from the region's start, or {"at": address})`);
+          }
+          r.pages = Math.max(r.pages, op.to + pages);
+        }
+        return;
+      }
+      case 'fork': {
+        const parent = live(w, op.proc);
+        if (procs.has(op.child)) fail(w, `"child" "${op.child}" is already a process (accepted: a new name)`);
+        procs.set(op.child, { exited: null, regions: new Map([...parent.regions].map(([k, v]) => [k, { ...v }])) });
+        return;
+      }
+      case 'exit':
+        live(w, op.proc).exited = i;
+        return;
+      case 'expect':
+        if (op.proc !== undefined) live(w, op.proc);
+        return;
+      default:
+        return;
+    }
+  });
 }
 
 /** Read and validate a scenario file. */

@@ -16,7 +16,8 @@ usage: ksmbench <command> [options]   (ksmbench <command> --help for each)
   merge     merge shard result files into one
   live      replay a scenario on this machine's kernel KSM and compare (root)
 
-Exit codes: 0 ok, 1 regression or correctness failure (gate), 2 bad usage or input.
+Exit codes: 0 ok, 1 regression (gate; compare: a verdict or correctness counter regressed),
+2 bad usage or input (also a run past --timeout SECONDS on run, gate, sweep, compare).
 `;
 
 type Command = (argv: string[]) => Promise<number> | number;
@@ -53,6 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     if (!c) {
       process.stderr.write(`ksmbench: unknown command "${cmd}" (accepted: ${Object.keys(commands).join(', ')})\n`);
       return 2;
+    }
+    const { isWatched, runWatched, timeoutOf, WATCHED_COMMANDS } = await import('./cli/watchdog.ts');
+    if (WATCHED_COMMANDS.includes(cmd) && !isWatched()) {
+      const seconds = timeoutOf(rest);
+      if (seconds !== null) return await runWatched(argv, seconds);
     }
     return await c.run(rest);
   } catch (e) {

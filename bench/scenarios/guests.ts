@@ -1,5 +1,5 @@
 import type { Op } from '../format.ts';
-import { num } from '../params.ts';
+import { num, ParamError } from '../params.ts';
 import type { BuiltinScenario } from './types.ts';
 
 export const guests: BuiltinScenario = {
@@ -23,7 +23,8 @@ export const guests: BuiltinScenario = {
     const n = num(p, 'guests');
     const pages = num(p, 'size');
     const dup = num(p, 'dup_pct') / 100;
-    const zero = Math.min(num(p, 'zero_pct') / 100, 1 - dup);
+    if (num(p, 'dup_pct') + num(p, 'zero_pct') > 100) throw new ParamError(`guests: dup_pct=${num(p, 'dup_pct')} and zero_pct=${num(p, 'zero_pct')} add up to more than 100 (accepted: dup_pct + zero_pct ≤ 100)`);
+    const zero = num(p, 'zero_pct') / 100;
     const vol = Math.floor((pages * num(p, 'volatile_pct')) / 100);
     const ops: Op[] = [];
     for (let g = 0; g < n; g++) {

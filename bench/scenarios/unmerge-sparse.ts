@@ -1,5 +1,5 @@
 import type { Op } from '../format.ts';
-import { num } from '../params.ts';
+import { num, ParamError } from '../params.ts';
 import type { BuiltinScenario } from './types.ts';
 
 export const unmergeSparse: BuiltinScenario = {
@@ -14,7 +14,8 @@ export const unmergeSparse: BuiltinScenario = {
   },
   build(p) {
     const pages = num(p, 'size');
-    const k = Math.min(num(p, 'ksm_pages'), Math.floor(pages / 2));
+    const k = num(p, 'ksm_pages');
+    if (k > Math.floor(pages / 2)) throw new ParamError(`unmerge-sparse: ksm_pages=${k} needs ${2 * k} pages, more than size=${pages} pages (accepted: ksm_pages 1..${Math.floor(pages / 2)})`);
     const ops: Op[] = [{ op: 'mmap', proc: 'p0', region: 'area', size: pages, noreserve: true }];
     const stride = Math.floor(pages / (2 * k));
     for (let j = 0; j < 2 * k; j++) ops.push({ op: 'write', proc: 'p0', region: 'area', from: j * stride, pages: 1, content: 100 + (j % k) });

@@ -1,5 +1,5 @@
 import type { Op } from '../format.ts';
-import { num } from '../params.ts';
+import { num, ParamError } from '../params.ts';
 import type { BuiltinScenario } from './types.ts';
 
 export const vmaSplit: BuiltinScenario = {
@@ -17,8 +17,11 @@ export const vmaSplit: BuiltinScenario = {
   },
   build(p) {
     const pages = num(p, 'pages');
-    const pieces = Math.min(num(p, 'pieces'), pages);
-    const k = Math.min(num(p, 'ksm_pages'), Math.floor(pages / 2));
+    // the recorded parameters must describe the run that happens: no silent clamping
+    const pieces = num(p, 'pieces');
+    const k = num(p, 'ksm_pages');
+    if (pieces > pages) throw new ParamError(`vma-split: pieces=${pieces} is more than pages=${pages} (accepted: pieces 1..pages, one page per VMA at most)`);
+    if (k > Math.floor(pages / 2)) throw new ParamError(`vma-split: ksm_pages=${k} needs ${2 * k} pages, more than pages=${pages} (accepted: ksm_pages 1..${Math.floor(pages / 2)})`);
     const ops: Op[] = [
       { op: 'mmap', proc: 'bench', region: 'heap', size: pages },
       { op: 'fill', proc: 'bench', region: 'heap', content: 'unique' },

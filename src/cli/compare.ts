@@ -3,14 +3,16 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, type MetricDiff, type TimingRule } from '../report/compare.ts';
+import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type TimingRule } from '../report/compare.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
+import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -24,7 +26,7 @@ worktree (your working tree, index, stash and branches are left alone); without 
 new side is the current working tree.
 
   --by stack           compare the stacks of one result against one of them
-  --against STACK      the reference stack for --by stack (default: the first)
+  --against STACK      the reference stack for --by stack (default: the first; only with --by)
   --all                show unchanged metrics too (table/markdown)
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
@@ -32,8 +34,18 @@ new side is the current working tree.
   --rounds R           with --base: run base and head alternately R times; timings are then
                        compared on the per-round medians (the process is the unit of
                        replication, interleaved in time), which holds on a noisy machine where
-                       one process's samples do not (default 1)
+                       one process's samples do not (default 1; only with --base)
+  compare writes no file: --out is refused
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
+  --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
+                       it); the suite at another revision is one unit of SECONDS × its runs
+
+A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
+(rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
+first) unless the new run passes the oracle where the old one failed ("fixed"). For two
+sweeps it is checked at every point, and a class change of a stack that now fails the oracle
+is "invalid", never "better".
+Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
 function floatFlag(name: string, v: string | undefined, dflt: number): number {
@@ -51,7 +63,9 @@ function fmt(v: number | null): string {
 export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean): string {
   if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
   if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
-  const shown = all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested');
+  // regressions first, the verdict's before the counters' (a stable sort keeps the rest in order)
+  const rank = (d: MetricDiff) => (d.status !== 'regressed' ? 2 : d.metric === 'correct' || d.metric === 'problems' ? 0 : 1);
+  const shown = (all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested')).slice().sort((x, y) => rank(x) - rank(y));
   const header = ['scenario', 'params', 'stack', 'vs', 'metric', 'old', 'new', 'delta', 'ratio', 'status'];
   const rows = shown.map((d) => [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmt(d.old), fmt(d.new), fmt(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '')]);
   const counts = new Map<string, number>();
@@ -82,8 +96,16 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
 
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
 async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
-  if (checkout) return parseResultJson(`the run at ${checkout.rev}`, await runJsonIn(checkout.dir, argv, checkout.rev));
   const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+  if (checkout) {
+    // another revision's ksmbench reports no runs to a --timeout watchdog: its whole suite is
+    // one unit, with a budget of one timeout per run
+    const n = isWatched() ? selectSuite(suiteOptions(values)).runs.length : 1;
+    watchStart(`the suite at ${checkout.rev} (${n} run${n === 1 ? '' : 's'}: ${argv.join(' ')})`, Math.max(1, n));
+    const text = await runJsonIn(checkout.dir, argv, checkout.rev);
+    watchEnd();
+    return parseResultJson(`the run at ${checkout.rev}`, text);
+  }
   const timing = timed ? timingFlags(values) : null;
   return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
 }
@@ -111,6 +133,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       'no-timing': { type: 'boolean' },
       time: { type: 'string' },
       iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
     },
     true,
   );
@@ -118,6 +141,11 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     process.stdout.write(COMPARE_HELP);
     return 0;
   }
+  refuseTimingWithNoTiming(values);
+  // flags that would do nothing in this combination
+  if (values.out !== undefined) throw new UsageError('compare writes no result file: --out does nothing (redirect its output, e.g. --format csv > FILE)');
+  if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
+  if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
   const format = formatFlag(values.format) ?? 'table';
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
   let diffs: MetricDiff[];
@@ -134,7 +162,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds'], ['--all', '-h', '--help']);
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const base = values.base;
@@ -159,16 +187,24 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const b = readResultFile(positionals[1]!);
     if (isSweepSet(a) && isSweepSet(b)) {
       const cd = compareSweeps(a, b);
-      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, d.status === 'same' ? 'same' : `CLASS CHANGED (${d.status})`]);
+      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, classStatusText(d)]);
       const header = ['stack', 'metric', 'old class', 'new class', 'status'];
       if (format === 'json') process.stdout.write(`${JSON.stringify(cd, null, 1)}\n`);
       else if (format === 'csv') process.stdout.write(stringify([header, ...rows]));
       else if (format === 'markdown') process.stdout.write(`${renderMarkdown(header, rows)}\n`);
       else process.stdout.write(`${renderTable(header, rows)}\n`);
-      return 0;
+      return hasRegression(cd) ? 1 : 0;
     }
     diffs = compareSets(a, b, rule);
   }
   process.stdout.write(presentDiffs(diffs, format, values.all ?? false));
-  return 0;
+  return hasRegression(diffs) ? 1 : 0;
+}
+
+function classStatusText(d: ClassDiff): string {
+  if (d.status === 'same') return 'same';
+  if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
+  if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
+  if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
+  return `CLASS CHANGED (${d.status})`;
 }

@@ -5,13 +5,18 @@ import { fileURLToPath } from 'node:url';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { parseResultJson } from '../report/files.ts';
 import { UsageError } from './errors.ts';
+import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { mergeSets } from './merge.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ksmbench.mjs', import.meta.url));
 
 function runChild(args: readonly string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // under a --timeout watchdog, each job reports its runs on the watchdog's pipe (fd 3) too
+    const watchFd = process.env[WATCH_FD_ENV];
+    const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', ...(watchFd === '3' ? [3] : [])];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio });
+    if (!child.stdout || !child.stderr) throw new Error('a job has no stdout/stderr pipe');
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -42,6 +42,13 @@ export function timingFlags(v: { time?: string; iterations?: string }): TimingOp
   return { time: intFlag('time', v.time, DEFAULT_TIMING.time), iterations: intFlag('iterations', v.iterations, DEFAULT_TIMING.iterations, 1) };
 }
 
+/** --time and --iterations do nothing with --no-timing: refuse the combination. */
+export function refuseTimingWithNoTiming(v: { time?: string; iterations?: string; 'no-timing'?: boolean }): void {
+  if (!v['no-timing']) return;
+  const given = v.time !== undefined ? '--time' : v.iterations !== undefined ? '--iterations' : null;
+  if (given) throw new UsageError(`${given} sets the timing budget, which --no-timing turns off: give one of them`);
+}
+
 export function formatFlag(v: string | undefined): Format | null {
   if (v === undefined) return null;
   if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format "${v}" is not one of ${FORMATS.join(', ')}`);
@@ -54,6 +61,7 @@ export function paramsFlag(list: readonly string[] | undefined): Record<string, 
   for (const p of list ?? []) {
     const m = /^([a-z_][a-z0-9_]*)=(.*)$/i.exec(p);
     if (!m) throw new UsageError(`--param "${p}" is not key=value`);
+    if (m[1]! in out) throw new UsageError(`--param ${m[1]} is given twice (${m[1]}=${out[m[1]!]} and ${p}): give each parameter once`);
     out[m[1]!] = m[2]!;
   }
   return out;
@@ -82,6 +90,7 @@ export function suiteOptions(v: SuiteValues): SuiteOptions {
     const [axis, ids] = parseVariantFlag(f);
     variants[axis] = unique([...(variants[axis] ?? []), ...ids]);
   }
+  if (v.base !== undefined && !v.variant?.length) throw new UsageError(`--base "${v.base}" is the stack a --variant matrix sits on: without --variant it does nothing (give --variant axis=id,… or --stack ${v.base})`);
   // a name given twice is one run, not two runs with the same key
   return {
     scenarios: unique(v.scenario ?? []),

@@ -5,10 +5,11 @@ import type { ResultSet } from '../harness/results.ts';
 import { selectSuite, suiteKey } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { present } from './present.ts';
 import { progressReporter } from './progress.ts';
 import { UsageError } from './errors.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
 import { runJobs } from './jobs.ts';
 
 export const RUN_HELP = `ksmbench run [options]
@@ -18,11 +19,17 @@ time them with tinybench, print a table and write results/<date>-<commit>-<suite
 With no --scenario and no --stack: the default suite (every stack × every built-in scenario).
 
   --scenario NAME        built-in scenario (repeatable; see ksmbench list)
-  --scenario-file F      a scenario file (JSON op list, DESIGN.md §7)
-  --param key=value      scenario parameter (repeatable), e.g. size=32TiB
+  --scenario-file F      a scenario file (JSON op list, DESIGN.md §7); its mistakes (an
+                         unknown field, an op on an exited process or a missing region, a
+                         region mapped twice, an mremap onto the pages it moves, a mapping
+                         past the address space) are bad input, one line naming the op
+  --param key=value      scenario parameter (each once), e.g. size=32TiB; values that would
+                         not be the run recorded (vma-split pieces > pages) are refused
   --stack NAME           kernel / series state (repeatable)
   --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base
-  --base NAME            the stack a --variant matrix replaces axes of (default v6.18)
+  --base NAME            the stack a --variant matrix replaces axes of (default v6.18; only
+                         with --variant). A scenario file's own "stack" is not overridden:
+                         --stack or --base with it is refused
   --format F             table | csv | json | markdown on stdout (default table)
   --out DIR              where result files go (default results/)
   --no-save              write no result files
@@ -30,9 +37,14 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --time MS              minimum sampling time per run (default ${DEFAULT_TIMING.time})
   --iterations N         minimum samples per run (default ${DEFAULT_TIMING.iterations})
   --seed N               seed of scenario contents (default 1)
-  --shard k/n            run only the k-th of n slices (merge them with ksmbench merge)
+  --shard k/n            run only the k-th of n slices (merge them with ksmbench merge); a
+                         slice with no run is refused
+  --no-timing with --time or --iterations is refused (they would do nothing)
   --jobs N               split the runs over N processes (cores) and merge them (default 1;
                          timings of concurrent jobs share the machine)
+  --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
+                         process, so a tight loop is stopped too): one line naming the scenario
+                         and configuration, exit 2, no file written
 `;
 
 export interface RunArgs {
@@ -69,16 +81,20 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     'no-timing': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
     jobs: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  const jobs = intFlag('jobs', values.jobs, 1, 1);
-  if (jobs > 1 && values.shard) throw new UsageError('give --jobs or --shard, not both');
+  refuseTimingWithNoTiming(values);
+  const requestedJobs = intFlag('jobs', values.jobs, 1, 1);
+  if (requestedJobs > 1 && values.shard) throw new UsageError('give --jobs or --shard, not both');
   const format = formatFlag(values.format);
   const suite = selectSuite(suiteOptions(values));
+  // more jobs than runs would leave shards with nothing to run
+  const jobs = Math.max(1, Math.min(requestedJobs, suite.runs.length));
   const timing: TimingOptions | null = values['no-timing']
     ? null
     : timingFlags(values);

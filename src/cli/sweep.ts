@@ -7,12 +7,13 @@ import { configLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
-import { selectSuite, shardOf, type Suite } from '../harness/suite.ts';
+import { emptyShard, selectSuite, shardOf, type Suite } from '../harness/suite.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
 import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, timingFlags } from './options.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
+import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { progressReporter } from './progress.ts';
 import { resultBase } from './run.ts';
 
@@ -32,6 +33,9 @@ O(n log n) or O(n^2): prints class and coefficient, writes a result file with th
   --no-timing            counters only (default: timed)
   --time MS / --iterations N     timing budget per run
   --format, --out, --no-save, --shard k/n   as for run
+  --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
+                         process, so a tight loop is stopped too): one line naming the scenario
+                         and configuration, exit 2, no file written
 `;
 
 export async function sweepCommand(argv: string[], cwd: string): Promise<number> {
@@ -43,11 +47,13 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     'no-save': { type: 'boolean' },
     time: { type: 'string' },
     iterations: { type: 'string' },
+    ...TIMEOUT_FLAG,
   });
   if (values.help) {
     process.stdout.write(SWEEP_HELP);
     return 0;
   }
+  refuseTimingWithNoTiming(values);
   const format = formatFlag(values.format);
   if (values['scenario-file']) throw new UsageError('sweep takes a built-in --scenario (parameters are swept), not --scenario-file');
   if (values.scenario?.length !== 1) throw new UsageError('sweep needs exactly one --scenario');
@@ -62,7 +68,8 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   });
   const timing = values['no-timing'] ? null : timingFlags(values);
   // One suite per value: the same configurations each time.
-  const base = selectSuite(suiteOptions({ ...values, shard: undefined, param: Object.entries(fixed).map(([k, v]) => `${k}=${v}`) }));
+  // (built at the first swept value: the scenario's checks see parameters that fit together)
+  const base = selectSuite(suiteOptions({ ...values, shard: undefined, param: [...Object.entries(fixed).map(([k, v]) => `${k}=${v}`), `${range.param}=${range.given[0]}`] }));
   const configs = [...new Map(base.runs.map((r) => [configLabel(r.config), r.config])).values()];
   let runs: Suite['runs'] = range.given.flatMap((v) =>
     configs.map((config) => ({ scenario: buildScenario(scenario, { ...fixed, [range.param]: v }, intFlag('seed', values.seed, 1)), config })),
@@ -70,7 +77,9 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   const shard = values.shard ? suiteOptions({ shard: values.shard }).shard : undefined;
   if (shard) {
     const mine = shardOf(runs.map(() => 1), shard.n);
+    const total = runs.length;
     runs = runs.filter((_, i) => mine[i] === shard.k - 1);
+    if (runs.length === 0) throw new UsageError(emptyShard(shard.k, shard.n, total));
   }
   const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
   const out = values.out ?? join(cwd, 'results');

@@ -3,6 +3,7 @@
 // installed there (or linked when the lockfile is the same), removed afterwards — also when
 // the process is interrupted.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,7 +113,8 @@ export function runJsonIn(dir: string, args: readonly string[], label: string): 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'run', ...args, '--format', 'json', '--no-save'], {
       cwd: dir,
-      env: { ...process.env, CI: process.env.CI ?? '1' },
+      // without KSMBENCH_WATCH_FD: fd 3 is not the watchdog's pipe there
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== WATCH_FD_ENV)), CI: process.env.CI ?? '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);

@@ -136,7 +136,11 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
   return r.counters[metric];
 }
 
-/** The CSV columns, in order (DESIGN.md §8 plus the configuration details). */
+/**
+ * The CSV columns, in order (DESIGN.md §8 plus the configuration details). No commit: the
+ * provenance (git commit, dirty flag, environment) is in the JSON beside the CSV, so the CSV of
+ * a re-made baseline differs from the old one exactly in the values that moved.
+ */
 export const CSV_COLUMNS = [
   'scenario',
   'params',
@@ -148,14 +152,12 @@ export const CSV_COLUMNS = [
   'metric',
   'value',
   'unit',
-  'commit',
   'seed',
 ] as const;
 export type CsvRow = Record<(typeof CSV_COLUMNS)[number], string | number>;
 
 /** The tidy rows of a result set: one per (record, metric with a value). */
 export function toRows(set: ResultSet): CsvRow[] {
-  const commit = set.env.git.commit + (set.env.git.dirty ? '-dirty' : '');
   const rows: CsvRow[] = [];
   for (const r of set.runs) {
     for (const metric of METRIC_NAMES) {
@@ -176,7 +178,6 @@ export function toRows(set: ResultSet): CsvRow[] {
         metric,
         value,
         unit: unitOf(metric),
-        commit,
         seed: r.seed,
       } satisfies CsvRow;
       rows.push(row);

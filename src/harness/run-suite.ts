@@ -1,11 +1,14 @@
 // Running a suite: every (scenario, configuration) through the oracle, then timed if asked,
 // into a result set with the environment it ran in.
 import { environment } from './environment.ts';
-import { RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
+import { paramsString, RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from './results.ts';
 import { type DigestCache, runScenario } from './run.ts';
 import type { Suite } from './suite.ts';
 import { timeScenario, type TimingOptions } from './timing.ts';
 import { configLabel } from './config.ts';
+import { watchEnd, watchStart } from './watch.ts';
+import { type AddressSpace, checkOps } from '../../bench/format.ts';
+import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from '../mm/units.ts';
 
 export interface SuiteRunOptions {
   /** null: counters and verdicts only (--no-timing). */
@@ -20,13 +23,28 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
   const runs: RunRecord[] = [];
   const digests: DigestCache = new WeakMap();
   let i = 0;
+  // a mistake of a scenario is bad input, found before anything runs (bench/format.ts checkOps)
+  for (const { scenario, config } of suite.runs) checkOps(scenario, addressSpace(scenario.paging ?? config.paging, scenario.abi ?? config.abi));
   for (const { scenario, config } of suite.runs) {
     const label = configLabel(config);
     o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
+    watchStart(`${scenario.name}${paramsText(scenario.params)} × ${label}`);
     const r = runScenario(scenario, config, {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
+    watchEnd();
     runs.push(toRecord(r, timing));
   }
   o.progress?.(suite.runs.length, suite.runs.length, 'done');
   return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(o.dir), runs };
+}
+
+function paramsText(params: Parameters<typeof paramsString>[0]): string {
+  const p = paramsString(params);
+  return p ? ` [${p}]` : '';
+}
+
+/** The address space of a run (as src/mm/machine.ts sets it up). */
+function addressSpace(paging: PagingLevels, abi: string): AddressSpace {
+  if (abi === 'ilp32-le') return { taskSize: 0xc0000, userLimit: 0xc0000, label: `${abi}, 3 GiB` };
+  return { taskSize: Math.min(taskSizeMax(paging), DEFAULT_MAP_WINDOW), userLimit: taskSizeMax(paging), label: `${paging}-level paging` };
 }

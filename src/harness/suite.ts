@@ -88,6 +88,9 @@ function matrix(lists: Readonly<Partial<Record<Axis, readonly string[]>>>): Part
 }
 
 function configsOf(o: SuiteOptions, scenario: Scenario): RunConfig[] {
+  // a scenario file's own stack is not silently replaced
+  if (scenario.stack !== undefined && o.stacks.length) throw new SuiteError(`the scenario file names stack "${scenario.stack}": --stack ${o.stacks[0]} would override it (remove one of them)`);
+  if (scenario.stack !== undefined && o.base !== undefined) throw new SuiteError(`the scenario file names stack "${scenario.stack}": --base ${o.base} would override it as the base of the --variant matrix (remove one of them)`);
   const over = { ...(scenario.paging ? { paging: scenario.paging } : {}), ...(scenario.abi ? { abi: scenario.abi } : {}) };
   const hasVariants = Object.values(o.variants).some((l) => l && l.length > 0);
   if (hasVariants) {
@@ -124,13 +127,20 @@ export function shardOf(weights: readonly number[], n: number): number[] {
   return out;
 }
 
+/** The error of a shard that selects nothing. */
+export function emptyShard(k: number, n: number, total: number): string {
+  return `--shard ${k}/${n} selects no run: the suite has ${total} run${total === 1 ? '' : 's'}, fewer than ${n} shards (accepted: n ≤ ${total})`;
+}
+
 export function selectSuite(o: SuiteOptions, name?: string): Suite {
   const scenarios = scenariosOf(o);
   let runs = scenarios.flatMap((scenario) => configsOf(o, scenario).map((config) => ({ scenario, config })));
   if (o.shard) {
     const { k, n } = o.shard;
     const mine = shardOf(runs.map((r) => weightOf(r.scenario.name)), n);
+    const total = runs.length;
     runs = runs.filter((_, i) => mine[i] === k - 1);
+    if (runs.length === 0) throw new SuiteError(emptyShard(k, n, total));
   }
   const suiteName =
     name ??

@@ -7,7 +7,18 @@ import { classChanged, classRank } from './fit.ts';
 import { compareTimings, median } from './stats.ts';
 import { isSweepSet, type SweepSet } from './sweep.ts';
 
-export type DiffStatus = 'same' | 'changed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
+export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
+
+/**
+ * The metrics that say whether a run is correct: the verdict and the counters only a wrong
+ * variant moves. Any change of one is a regression ("regressed"), in every kind of compare,
+ * unless the new run passes the oracle where the old one failed ("fixed"); never "better".
+ */
+export const CORRECTNESS_METRICS: readonly MetricName[] = ['correct', 'problems', 'rmap_mappings_missed', 'stale_overlay_reads', 'pages_wrongly_skipped'];
+
+export function isCorrectnessMetric(m: MetricName): boolean {
+  return CORRECTNESS_METRICS.includes(m);
+}
 
 export interface MetricDiff {
   readonly scenario: string;
@@ -64,6 +75,7 @@ function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: Timing
     return { ...base, delta, ratio, status: t.verdict, p };
   }
   if (DESCRIPTIVE.has(metric)) return { ...base, delta, ratio, status: 'same' };
+  if (delta !== 0 && isCorrectnessMetric(metric)) return { ...base, delta, ratio, status: !a.verdict.ok && b.verdict.ok ? 'fixed' : 'regressed' };
   return { ...base, delta, ratio, status: delta === 0 ? 'same' : 'changed' };
 }
 
@@ -108,21 +120,65 @@ export function compareByStack(set: ResultSet, reference?: string, rule: TimingR
 export interface ClassDiff {
   readonly stack: string;
   readonly metric: MetricName;
+  /** The old fit's class; for a correctness metric, its values over the sweep's points. */
   readonly old: string;
   readonly new: string;
-  readonly status: 'same' | 'worse' | 'better';
+  /**
+   * same / worse / better: the class of a fit; invalid: the class changed but the new side fails
+   * the oracle where the old one did not (its numbers are not a result); regressed / fixed: a
+   * correctness metric changed at some point of the sweep (regressed unless every such point now
+   * passes the oracle).
+   */
+  readonly status: 'same' | 'worse' | 'better' | 'invalid' | 'regressed' | 'fixed';
+  /** For a correctness metric: the points (swept values) where it changed. */
+  readonly points?: number;
 }
 
-/** Two sweeps: the complexity class of each (stack, metric) fit, old → new. */
+function valuesText(metric: MetricName, values: readonly number[]): string {
+  if (metric === 'correct') {
+    const fail = values.filter((v) => v !== 1).length;
+    return fail ? `FAIL at ${fail} of ${values.length} points` : `ok at ${values.length} points`;
+  }
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo === hi ? String(lo) : `${lo}..${hi}`;
+}
+
+/**
+ * Two sweeps: first every correctness metric that changed at any point (matched run for run,
+ * as compareSets does), then the complexity class of each (stack, metric) fit, old → new. A
+ * class change of a stack whose new runs fail the oracle where the old ones did not is
+ * "invalid", never "better".
+ */
 export function compareSweeps(a: SweepSet, b: SweepSet): ClassDiff[] {
   const out: ClassDiff[] = [];
+  const points = compareSets(a, b, DEFAULT_TIMING_RULE, CORRECTNESS_METRICS).filter((d) => d.status === 'regressed' || d.status === 'fixed');
+  const broken = new Set<string>();
+  const groups = new Map<string, MetricDiff[]>();
+  for (const d of points) {
+    const k = `${d.stack}|${d.metric}`;
+    groups.set(k, [...(groups.get(k) ?? []), d]);
+    if (d.status === 'regressed') broken.add(d.stack);
+  }
+  for (const ds of groups.values()) {
+    const d0 = ds[0]!;
+    const mine = (s: ResultSet) => s.runs.filter((r) => r.stack === d0.stack).map((r) => metricValue(r, d0.metric) ?? 0);
+    const status = ds.some((d) => d.status === 'regressed') ? 'regressed' : 'fixed';
+    out.push({ stack: d0.stack, metric: d0.metric, old: valuesText(d0.metric, mine(a)), new: valuesText(d0.metric, mine(b)), status, points: ds.length });
+  }
   for (const nf of b.sweep.fits) {
     const of = a.sweep.fits.find((f) => f.stack === nf.stack && f.metric === nf.metric);
     if (!of) continue;
-    const status = !classChanged(of.cls, nf.cls) ? 'same' : classRank(nf.cls) > classRank(of.cls) ? 'worse' : 'better';
+    const changed = classChanged(of.cls, nf.cls);
+    const status = !changed ? 'same' : broken.has(nf.stack) ? 'invalid' : classRank(nf.cls) > classRank(of.cls) ? 'worse' : 'better';
     out.push({ stack: nf.stack, metric: nf.metric, old: of.cls, new: nf.cls, status });
   }
   return out;
+}
+
+/** Whether a compare found a correctness regression (compare's exit 1). */
+export function hasRegression(diffs: readonly { readonly status: string }[]): boolean {
+  return diffs.some((d) => d.status === 'regressed');
 }
 
 export { isSweepSet, COUNTER_NAMES };

@@ -110,10 +110,18 @@ function readJson(path: string, text: string): ResultSet {
     for (const c of COUNTER_NAMES) must(Number.isFinite(r.counters[c]), path, `runs[${i}].counters.${c} is not a number`);
     const v = r.verdict as Partial<RunRecord['verdict']> | undefined;
     must(typeof v?.ok === 'boolean' && Array.isArray(v.problems) && Array.isArray(v.knownWrong), path, `runs[${i}].verdict lacks ok/problems/knownWrong`);
+    must(Number.isSafeInteger(r.seed) && r.seed >= 0, path, `runs[${i}] (${r.scenario} × ${r.stack}) has no seed (a non-negative integer), so it cannot be re-run`);
     const t = r.timing as Partial<NonNullable<RunRecord['timing']>> | null | undefined;
     must(t === null || (typeof t === 'object' && Number.isFinite(t.median_ns)), path, `runs[${i}].timing is neither null nor has a median_ns`);
     const k = t?.ksmd as Partial<NonNullable<NonNullable<RunRecord['timing']>['ksmd']>> | undefined;
     must(k === undefined || (typeof k === 'object' && k !== null && Number.isFinite(k.median_ns)), path, `runs[${i}].timing.ksmd has no median_ns`);
+  });
+  const seen = new Map<string, number>();
+  set.runs.forEach((r, i) => {
+    const k = recordKey(r);
+    const first = seen.get(k);
+    must(first === undefined, path, `runs[${i}] repeats runs[${first}] (${r.scenario}, params "${r.params}", ${r.stack})`);
+    seen.set(k, i);
   });
   must(typeof set.suite === 'string', path, '"suite" is not a string');
   must(typeof set.env === 'object' && set.env !== null && typeof set.env.git?.commit === 'string', path, '"env.git.commit" is missing');
@@ -128,7 +136,8 @@ function readCsv(path: string, text: string): ResultSet {
     throw new ResultFileError(`"${path}" is not valid CSV: ${(e as Error).message.split('\n')[0]}`);
   }
   must(rows.length > 0, path, 'no rows');
-  for (const col of ['scenario', 'params', 'stack', 'metric', 'value']) must(col in rows[0]!, path, `no "${col}" column`);
+  for (const col of ['scenario', 'params', 'stack', 'metric', 'value', 'seed']) must(col in rows[0]!, path, `no "${col}" column`);
+  const metricsSeen = new Set<string>();
   const byKey = new Map<string, { rec: Omit<RunRecord, 'counters' | 'verdict' | 'timing'>; counters: Counters; ok: number; problems: number; t: Record<string, number> }>();
   rows.forEach((row, i) => {
     const line = i + 2;
@@ -137,6 +146,9 @@ function readCsv(path: string, text: string): ResultSet {
     const value = Number(row.value);
     must(row.value !== '' && Number.isFinite(value), path, `line ${line}: value "${row.value}" is not a number`);
     const key = recordKey({ scenario: row.scenario!, params: row.params!, stack: row.stack! });
+    must(!metricsSeen.has(`${key}|${metric}`), path, `line ${line}: a second ${metric} row of ${row.scenario} × ${row.stack} (params "${row.params}")`);
+    metricsSeen.add(`${key}|${metric}`);
+    must(/^[0-9]+$/.test(row.seed ?? ''), path, `line ${line}: seed "${row.seed ?? ''}" is not a non-negative integer`);
     let e = byKey.get(key);
     if (!e) {
       const variants = Object.fromEntries(AXES.map((a) => [a, row[a.replace('-', '_')] ?? ''])) as Record<Axis, string>;
@@ -145,7 +157,7 @@ function readCsv(path: string, text: string): ResultSet {
           scenario: row.scenario!,
           params: row.params!,
           stack: row.stack!,
-          seed: Number(row.seed ?? 1),
+          seed: Number(row.seed),
           variants,
           mergeOrder: row.merge_order ?? '',
           paging: Number(row.paging ?? 4),
@@ -187,6 +199,7 @@ function readCsv(path: string, text: string): ResultSet {
                 }),
           },
   }));
+  // Files written before the provenance moved to the JSON carry the commit in every row.
   const commit = rows[0]!.commit ?? 'unknown';
   return {
     format: RESULTS_FORMAT,

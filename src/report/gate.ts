@@ -36,21 +36,27 @@ export function readGateConfig(path: string | null): GateConfig {
   } catch (e) {
     throw new GateConfigError(`gate config "${path}" is not valid JSON: ${(e as Error).message}`);
   }
-  const o = raw as { rules?: Record<string, unknown>; timing?: { alpha?: unknown; threshold?: unknown } };
-  if (typeof raw !== 'object' || raw === null) throw new GateConfigError(`gate config "${path}" must be an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new GateConfigError(`gate config "${path}" must be an object {"rules": {…}, "timing": {…}}`);
+  const o = raw as { rules?: unknown; timing?: unknown };
+  for (const k of Object.keys(o)) if (k !== 'rules' && k !== 'timing') throw new GateConfigError(`gate config "${path}": unknown key "${k}" (accepted: rules, timing)`);
+  if (o.rules !== undefined && (typeof o.rules !== 'object' || o.rules === null || Array.isArray(o.rules))) throw new GateConfigError(`gate config "${path}": "rules" must be an object {metric: rule}`);
+  if (o.timing !== undefined && (typeof o.timing !== 'object' || o.timing === null || Array.isArray(o.timing))) throw new GateConfigError(`gate config "${path}": "timing" must be an object {"alpha": A, "threshold": T}`);
+  const timingIn = (o.timing ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(timingIn)) if (k !== 'alpha' && k !== 'threshold') throw new GateConfigError(`gate config "${path}": unknown key "timing.${k}" (accepted: alpha, threshold)`);
   const rules: Partial<Record<MetricName, Rule>> = {};
-  for (const [metric, rule] of Object.entries(o.rules ?? {})) {
+  for (const [metric, rule] of Object.entries((o.rules ?? {}) as Record<string, unknown>)) {
     if (!isMetricName(metric)) throw new GateConfigError(`gate config "${path}": unknown metric "${metric}" (see ksmbench list metrics)`);
+    const pct = typeof rule === 'object' && rule !== null ? (rule as { max_increase_pct?: unknown }).max_increase_pct : undefined;
     const ok =
       (typeof rule === 'string' && NAMED.includes(rule)) ||
-      (typeof rule === 'object' && rule !== null && typeof (rule as { max_increase_pct?: unknown }).max_increase_pct === 'number');
-    if (!ok) throw new GateConfigError(`gate config "${path}": rule ${JSON.stringify(rule)} of "${metric}" is not one of ${NAMED.join(', ')} or {"max_increase_pct": N}`);
+      (typeof rule === 'object' && rule !== null && Object.keys(rule).length === 1 && typeof pct === 'number' && Number.isFinite(pct) && pct >= 0);
+    if (!ok) throw new GateConfigError(`gate config "${path}": rule ${JSON.stringify(rule)} of "${metric}" is not one of ${NAMED.join(', ')} or {"max_increase_pct": N} with N ≥ 0`);
     rules[metric] = rule as Rule;
   }
-  const alpha = o.timing?.alpha ?? DEFAULT_TIMING_RULE.alpha;
-  const threshold = o.timing?.threshold ?? DEFAULT_TIMING_RULE.threshold;
+  const alpha = timingIn.alpha ?? DEFAULT_TIMING_RULE.alpha;
+  const threshold = timingIn.threshold ?? DEFAULT_TIMING_RULE.threshold;
   if (typeof alpha !== 'number' || alpha <= 0 || alpha >= 1) throw new GateConfigError(`gate config "${path}": timing.alpha ${JSON.stringify(alpha)} is not in (0, 1)`);
-  if (typeof threshold !== 'number' || threshold < 0) throw new GateConfigError(`gate config "${path}": timing.threshold ${JSON.stringify(threshold)} is not ≥ 0`);
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) throw new GateConfigError(`gate config "${path}": timing.threshold ${JSON.stringify(threshold)} is not ≥ 0`);
   return { rules, timing: { alpha, threshold } };
 }
 
@@ -87,10 +93,11 @@ export function violations(diffs: readonly MetricDiff[], config: GateConfig): Vi
 }
 
 /** The Markdown summary a CI job posts. */
-export function gateSummary(baseline: string, diffs: readonly MetricDiff[], bad: readonly Violation[], knownFailures: number): string {
+export function gateSummary(baseline: string, diffs: readonly MetricDiff[], bad: readonly Violation[], knownFailures: number, notes: readonly string[] = []): string {
   const runs = new Set(diffs.map((d) => `${d.scenario}|${d.params}|${d.stack}`)).size;
   const head = bad.length === 0 ? '## ksmbench gate: PASS' : `## ksmbench gate: FAIL (${bad.length} regression${bad.length === 1 ? '' : 's'})`;
   const lines = [head, '', `Compared ${runs} runs with \`${baseline}\`; ${knownFailures} known correctness failure(s) unchanged.`];
+  for (const n of notes) lines.push('', n);
   if (bad.length) {
     lines.push('', renderMarkdown(['scenario', 'params', 'stack', 'metric', 'baseline', 'now', 'rule', 'why'], bad.map((v) => [v.diff.scenario, v.diff.params, v.diff.stack, v.diff.metric, v.diff.old ?? '-', v.diff.new ?? '-', ruleName(v.rule), v.why])));
     lines.push('', 'If the change is intended, update the baseline: `npx ksmbench gate --update` and commit it.');

@@ -1,15 +1,15 @@
 // ksmbench compare: two files, the stacks of one file, and two sweeps.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SweepSet } from '../../src/report/sweep.ts';
-import { ksmbench } from '../support/cli.ts';
+import { ksmbench, ROOT } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
-function runTo(dir: string, args: string[]): string {
-  const r = ksmbench(['run', ...args, '--no-timing', '--out', dir]);
+function runTo(dir: string, args: string[], env?: Record<string, string>): string {
+  const r = ksmbench(['run', ...args, '--no-timing', '--out', dir], env ? { env } : {});
   assert.equal(r.status, 0, r.stderr);
   return join(dir, readdirSync(dir).find((f) => f.endsWith('.csv'))!);
 }
@@ -18,10 +18,10 @@ describe('ksmbench compare', () => {
   it('--by stack lists the metrics each stack changes against the reference', () => {
     const f = runTo(join(tmp, 'a'), ['--scenario', 'split-after-merge', '--stack', 'v6.18', '--stack', 'rmap-v4']);
     const r = ksmbench(['compare', f, '--by', 'stack', '--against', 'v6.18', '--format', 'json']);
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 1, `rmap-v4 fails the oracle where v6.18 does not: ${r.stderr}`);
     const diffs = JSON.parse(r.stdout) as { stack: string; against: string; metric: string; old: number; new: number; status: string }[];
     const missed = diffs.find((d) => d.metric === 'rmap_mappings_missed')!;
-    assert.deepEqual([missed.stack, missed.against, missed.old, missed.new, missed.status], ['rmap-v4', 'v6.18', 0, 2, 'changed']);
+    assert.deepEqual([missed.stack, missed.against, missed.old, missed.new, missed.status], ['rmap-v4', 'v6.18', 0, 2, 'regressed']);
     assert.equal(diffs.find((d) => d.metric === 'pt_reads')!.status, 'same');
   });
 
@@ -55,5 +55,62 @@ describe('ksmbench compare', () => {
     assert.equal(csv.status, 0, csv.stderr);
     assert.match(csv.stdout, /^stack,metric,old class,new class,status\n/);
     assert.match(csv.stdout, /\nv6\.18,pt_reads,O\((1|log n)\),O\(n\),CLASS CHANGED \(worse\)\n/);
+  });
+});
+
+describe('ksmbench compare: a broken variant is never hidden', () => {
+  const extra = join(tmp, 'variants');
+  mkdirSync(join(extra, 'rmap'), { recursive: true });
+  writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
+  function writeProbe(query: string): void {
+    writeFileSync(
+      join(extra, 'rmap', 'probe.ts'),
+      `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
+export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
+  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { void item; return ${query}; } } });
+`,
+    );
+  }
+  const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+  function sweepTo(dir: string): string {
+    const s = ksmbench(['sweep', '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=10..40:x2', '--variant', 'rmap=probe', '--no-timing', '--out', dir], { env });
+    assert.equal(s.status, 0, s.stderr);
+    return join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!);
+  }
+
+  it('two sweeps: a verdict that turns FAIL at the points of a sweep is a regression (exit 1), and its class change is not "better"', () => {
+    writeProbe('[0, Number.MAX_SAFE_INTEGER] as const');
+    const good = sweepTo(join(tmp, 'sw-good'));
+    // the "patch" now queries index 0 only: it misses every mapping
+    writeProbe('[0, 0] as const');
+    const bad = sweepTo(join(tmp, 'sw-bad'));
+    const r = ksmbench(['compare', good, bad], { env });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const lines = r.stdout.split('\n');
+    const first = lines.findIndex((l) => /CLASS CHANGED|same/.test(l));
+    assert.match(r.stdout, /v6\.18\+rmap=probe\s+correct\s+ok at 3 points\s+FAIL at 3 of 3 points\s+REGRESSED at 3 points/);
+    assert.match(r.stdout, /v6\.18\+rmap=probe\s+rmap_mappings_missed\s+0\s+\d+(\.\.\d+)?\s+REGRESSED at 3 points/);
+    assert.ok(lines.findIndex((l) => /REGRESSED/.test(l)) < first, 'regressions come first');
+    assert.doesNotMatch(r.stdout, /better/);
+    const json = ksmbench(['compare', good, bad, '--format', 'json'], { env });
+    assert.equal(json.status, 1);
+    const cd = JSON.parse(json.stdout) as { metric: string; status: string }[];
+    assert.ok(cd.some((d) => d.metric === 'rmap_avc_visits' && d.status === 'invalid'), 'the class change of a broken stack is invalid');
+    // and the other way round it is a fix, not a regression
+    const back = ksmbench(['compare', bad, good], { env });
+    assert.equal(back.status, 0, back.stdout);
+    assert.match(back.stdout, /correct\s+FAIL at 3 of 3 points\s+ok at 3 points\s+fixed at 3 points/);
+  });
+
+  it('two result files: ok → FAIL is "regressed", listed first, exit 1', () => {
+    writeProbe('[0, Number.MAX_SAFE_INTEGER] as const');
+    const a = runTo(join(tmp, 'r-good'), ['--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe'], env);
+    writeProbe('[0, 0] as const');
+    const b = runTo(join(tmp, 'r-bad'), ['--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe'], env);
+    const r = ksmbench(['compare', a, b], { env });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('vma-split'));
+    assert.match(rows[0]!, /\scorrect\s.*regressed/);
+    assert.match(r.stdout, /rmap_mappings_missed\s+0\s+\d+.*regressed/);
   });
 });
