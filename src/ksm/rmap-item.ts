@@ -17,6 +17,7 @@
 // Handle h is record h: h = slot + 1, and handle 0 is NULL (record 0 is never handed out and
 // stays zero), so zeroed links are NULL links, as after kmem_cache_zalloc.
 import type { AnonVma } from '../mm/anon-vma.ts';
+import { grown } from '../mm/typed-arrays.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import type { RbColor, RbLinks } from '../mm/rbtree.ts';
 import type { KsmStableNode } from './stable-node.ts';
@@ -131,17 +132,10 @@ export class RmapItemRbLinks implements RbLinks<KsmRmapItem> {
 
   /** The links of records [0, records) survive; new ones are zero (NULL, red). */
   grow(records: number): void {
-    const grow32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(records);
-      b.set(a);
-      return b;
-    };
-    this.rb_parent = grow32(this.rb_parent);
-    this.rb_left = grow32(this.rb_left);
-    this.rb_right = grow32(this.rb_right);
-    const color = new Uint8Array(records);
-    color.set(this.rb_color);
-    this.rb_color = color;
+    this.rb_parent = grown(this.rb_parent, records);
+    this.rb_left = grown(this.rb_left, records);
+    this.rb_right = grown(this.rb_right, records);
+    this.rb_color = grown(this.rb_color, records);
   }
 
   /** kmem_cache_zalloc: a zeroed rb_node. */
@@ -170,15 +164,9 @@ class ItemShadow {
   }
 
   grow(records: number): void {
-    const oc = new Uint32Array(records);
-    oc.set(this.oldchecksum);
-    this.oldchecksum = oc;
-    const age = new Uint8Array(records);
-    age.set(this.age);
-    this.age = age;
-    const skips = new Uint8Array(records);
-    skips.set(this.remaining_skips);
-    this.remaining_skips = skips;
+    this.oldchecksum = grown(this.oldchecksum, records);
+    this.age = grown(this.age, records);
+    this.remaining_skips = grown(this.remaining_skips, records);
   }
 
   clear(item: KsmRmapItem): void {
@@ -327,17 +315,11 @@ export class RmapItemCache {
   private grow(): void {
     this.capacity *= 2;
     const records = this.capacity + 1;
-    const bytes = new Uint8Array(records * this.size);
-    bytes.set(this.bytesView);
-    this.bytesView = bytes;
-    this.words = new Uint32Array(bytes.buffer);
+    this.bytesView = grown(this.bytesView, records * this.size);
+    this.words = new Uint32Array(this.bytesView.buffer);
     this.rb.grow(records);
-    const next = new Int32Array(records);
-    next.set(this.next);
-    this.next = next;
-    const live = new Uint8Array(records);
-    live.set(this.liveFlags);
-    this.liveFlags = live;
+    this.next = grown(this.next, records);
+    this.liveFlags = grown(this.liveFlags, records);
     this.shadow?.grow(records);
   }
 

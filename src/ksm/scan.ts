@@ -1,7 +1,8 @@
 // ksmd's scan (mm/ksm.c): the cursor walk over mm slots and VMAs in scan_get_next_rmap_item,
 // get_next_rmap_item, smart scan and ksm_do_scan. The page lookup inside the loop is the
 // scanner variant's (variants/scanner/).
-import type { PageRef } from '../mm/folio.ts';
+import type { Folio, PageRef } from '../mm/folio.ts';
+import type { ScanLookup } from './policy.ts';
 import { folio_put } from '../mm/machine.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
 import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
@@ -10,6 +11,17 @@ import { cmp_and_merge_page } from './merge.ts';
 import { type KsmRmapItem, NULL_ITEM, STABLE_FLAG } from './rmap-item.ts';
 import { KSM_RUN_MERGE, type Ksm, type KsmMmSlot, type RmapLink, rmap_link_get, rmap_link_set } from './state.ts';
 import { remove_rmap_item_from_tree, remove_trailing_rmap_items } from './trees.ts';
+
+/** The answer of the scanner's page lookup, filled in by each call (the skeleton reads it at once). */
+const scan_lookup_answer = { folio: null as Folio | null, page: 0, address: 0 };
+
+/** What a scanner variant's next_page returns: the found page and the cursor after the lookup. */
+export function scan_lookup(folio: Folio | null, page: number, address: number): ScanLookup {
+  scan_lookup_answer.folio = folio;
+  scan_lookup_answer.page = page;
+  scan_lookup_answer.address = address;
+  return scan_lookup_answer;
+}
 
 /** mm/ksm.c: get_next_rmap_item — the item for addr, freeing stale ones below it. */
 export function get_next_rmap_item(ksm: Ksm, slot: KsmMmSlot, rmap_list: RmapLink, addr: number): KsmRmapItem {

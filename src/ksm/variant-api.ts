@@ -45,5 +45,6 @@ export { ksm_test_exit } from '../mm/mm.ts';
 export { linear_page_index } from '../mm/vma.ts';
 // KSM helpers
 export { is_ksm_target, is_ksm_zero_pte, unshare_fault } from './unmerge.ts';
+export { scan_lookup } from './scan.ts';
 export { free_node_with_last_item, pin_node_page } from './trees.ts';
 export { STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';

@@ -3,6 +3,7 @@
 // never reused, so a stale pointer can be told from a new page.
 import type { AnonVma } from './anon-vma.ts';
 import { type EntryPointer, NULL_PTR, type PageTables } from './pgtable.ts';
+import { grown } from './typed-arrays.ts';
 import { HPAGE_PMD_NR } from './units.ts';
 
 /** A folio: its page frame number. */
@@ -75,18 +76,14 @@ export class Folios {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const copy = <T extends Uint8Array | Int32Array | Float64Array>(bigger: T, old: T): T => {
-      bigger.set(old as ArrayLike<number>);
-      return bigger;
-    };
-    this.order = copy(new Uint8Array(cap), this.order);
-    this.flags = copy(new Uint8Array(cap), this.flags);
-    this.content = copy(new Float64Array(cap), this.content);
-    this.index = copy(new Float64Array(cap), this.index);
-    this.refcount = copy(new Int32Array(cap), this.refcount);
-    this.mapcount = copy(new Int32Array(cap), this.mapcount);
-    this.mapHead = copy(new Int32Array(cap), this.mapHead);
-    this.mapTail = copy(new Int32Array(cap), this.mapTail);
+    this.order = grown(this.order, cap);
+    this.flags = grown(this.flags, cap);
+    this.content = grown(this.content, cap);
+    this.index = grown(this.index, cap);
+    this.refcount = grown(this.refcount, cap);
+    this.mapcount = grown(this.mapcount, cap);
+    this.mapHead = grown(this.mapHead, cap);
+    this.mapTail = grown(this.mapTail, cap);
     this.capacity = cap;
   }
 

@@ -5,6 +5,7 @@
 // table entry read is charged once to `pt_reads` and its level (or to `unmerge_pt_reads`).
 import { COUNTER_SLOT, type CounterSlots } from './counters.ts';
 import type { Folio } from './folio.ts';
+import { grown } from './typed-arrays.ts';
 import { ENTRY_SPAN, PTRS_PER_TABLE, type PagingLevels, type TableLevel, topLevel } from './units.ts';
 
 /** A page table: a handle into the machine's PageTables. */
@@ -98,16 +99,16 @@ export class PageTables {
   private grow(): void {
     const cap = this.capacity * 2;
     const n = cap * PTRS_PER_TABLE;
-    this.level = grown(new Uint8Array(cap), this.level);
-    this.base = grown(new Float64Array(cap), this.base);
-    this.count = grown(new Int32Array(cap), this.count);
-    this.owner = grown(new Int32Array(cap), this.owner);
-    this.kind = grown(new Uint8Array(n), this.kind);
-    this.bits = grown(new Uint8Array(n), this.bits);
-    this.val = grown(new Float64Array(n), this.val);
-    this.page = grown(new Uint16Array(n), this.page);
-    this.mapNext = grown(new Int32Array(n), this.mapNext);
-    this.mapPrev = grown(new Int32Array(n), this.mapPrev);
+    this.level = grown(this.level, cap);
+    this.base = grown(this.base, cap);
+    this.count = grown(this.count, cap);
+    this.owner = grown(this.owner, cap);
+    this.kind = grown(this.kind, n);
+    this.bits = grown(this.bits, n);
+    this.val = grown(this.val, n);
+    this.page = grown(this.page, n);
+    this.mapNext = grown(this.mapNext, n);
+    this.mapPrev = grown(this.mapPrev, n);
     this.capacity = cap;
   }
 
@@ -177,11 +178,6 @@ export class PageTables {
   clear(p: EntryPointer): void {
     this.set(p, PT_NONE, 0, 0, 0);
   }
-}
-
-function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(bigger: T, old: T): T {
-  bigger.set(old as ArrayLike<number>);
-  return bigger;
 }
 
 /** Does this entry map a folio (a present PTE or PMD leaf): what the ground truth lists. */

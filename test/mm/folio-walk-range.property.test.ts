@@ -4,16 +4,12 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { FW_MIGRATION, FW_ZEROPAGE, type FolioWalk, folio_walk_range, folio_walk_range_literal } from '../../src/mm/folio-walk.ts';
-import { Machine } from '../../src/mm/machine.ts';
-import { read_page, write_page } from '../../src/mm/memory.ts';
-import { entryPointer, mm_alloc } from '../../src/mm/mm.ts';
-import { do_mmap, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
-import { PT_MIGRATION, PT_NONE, PT_SWAP } from '../../src/mm/pgtable.ts';
 import { newFolioWalk } from '../../src/mm/folio-walk.ts';
-import { PTE_LEVEL } from '../../src/mm/units.ts';
+import type { Machine } from '../../src/mm/machine.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { resetCounters } from '../support/counters.ts';
 import { snapshotCounters } from '../../src/mm/counters.ts';
+import { buildSpace } from '../support/space.ts';
 
 const PGD4 = 2 ** 27;
 const PUD = 2 ** 18;
@@ -66,28 +62,7 @@ type Space = typeof spaceArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** Build the space, run both walkers over the range, assert equal counters and hit; the hit. */
 function compareWalkers(s: Space): { vpn: number; fw: FolioWalk } | null {
-  const m = new Machine(s.levels);
-  const mm = mm_alloc(m, 'p0');
-  const start = do_mmap(mm, s.pages, { at: s.base, hugepage: s.thp });
-  for (const [i, t] of s.touches.entries()) {
-    const vpn = start + Math.floor(t.at * s.pages);
-    if (t.kind === 'write') write_page(mm, vpn, i + 1);
-    else if (t.kind === 'read') read_page(mm, vpn);
-    else {
-      const ptr = entryPointer(mm, vpn, PTE_LEVEL, false);
-      if (ptr !== -1 && m.pt.kind[ptr] === PT_NONE) {
-        if (t.kind === 'swap') m.pt.set(ptr, PT_SWAP, i, 0, 0);
-        else m.pt.set(ptr, PT_MIGRATION, m.allocFolio(0, i + 1), 0, 0);
-      }
-    }
-  }
-  for (const h of s.holes) {
-    const from = start + Math.floor(h.at * s.pages);
-    const len = Math.min(h.len, start + s.pages - from);
-    if (len <= 0) continue;
-    if (h.unmap && from > start) do_munmap(mm, from, len);
-    else madvise_dontneed(mm, from, len);
-  }
+  const { m, mm, start } = buildSpace(s);
   const vma = vma_lookup(mm, start);
   if (!vma) return null;
   let a = vma.vm_start + Math.floor(Math.min(s.range[0], s.range[1]) * (vma.vm_end - vma.vm_start));

@@ -6,9 +6,8 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { snapshotCounters } from '../../src/mm/counters.ts';
 import { Machine } from '../../src/mm/machine.ts';
-import { read_page, write_page } from '../../src/mm/memory.ts';
-import { entryPointer, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
-import { do_fork, do_mmap, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
+import type { MmStruct } from '../../src/mm/mm.ts';
+import { do_fork } from '../../src/mm/mmap.ts';
 import {
   type MmWalkOps,
   pmd_trans_huge,
@@ -18,9 +17,9 @@ import {
   ptep_get,
   walk_page_range_vma,
 } from '../../src/mm/pagewalk.ts';
-import { NULL_PTR, PT_MIGRATION, PT_NONE, PT_SWAP } from '../../src/mm/pgtable.ts';
-import { PTE_LEVEL } from '../../src/mm/units.ts';
+import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
+import { buildSpace, punchHole } from '../support/space.ts';
 
 const PGD4 = 2 ** 27;
 const PUD = 2 ** 18;
@@ -107,32 +106,9 @@ const spaceArb = fc.record({
 type Space = typeof spaceArb extends fc.Arbitrary<infer T> ? T : never;
 
 function build(s: Space, cache: boolean): { m: Machine; mm: MmStruct; start: number } {
-  const m = new Machine(s.levels);
+  const { m, mm, start } = buildSpace(s);
   m.walkPath.enabled = cache;
-  const mm = mm_alloc(m, 'p0');
-  const start = do_mmap(mm, s.pages, { at: s.base, hugepage: s.thp });
-  for (const [i, t] of s.touches.entries()) {
-    const vpn = start + Math.floor(t.at * s.pages);
-    if (t.kind === 'write') write_page(mm, vpn, i + 1);
-    else if (t.kind === 'read') read_page(mm, vpn);
-    else {
-      const p = entryPointer(mm, vpn, PTE_LEVEL, false);
-      if (p !== NULL_PTR && m.pt.kind[p] === PT_NONE) {
-        if (t.kind === 'swap') m.pt.set(p, PT_SWAP, i, 0, 0);
-        else m.pt.set(p, PT_MIGRATION, m.allocFolio(0, i + 1), 0, 0);
-      }
-    }
-  }
-  for (const h of s.holes) zap(mm, start, s.pages, h);
   return { m, mm: s.fork ? do_fork(mm, 'c') : mm, start };
-}
-
-function zap(mm: MmStruct, start: number, pages: number, h: { at: number; len: number; unmap: boolean }): void {
-  const from = start + Math.floor(h.at * pages);
-  const len = Math.min(h.len, start + pages - from);
-  if (len <= 0) return;
-  if (h.unmap && from > start) do_munmap(mm, from, len);
-  else madvise_dontneed(mm, from, len);
 }
 
 let walksCompared = 0;
@@ -148,7 +124,7 @@ function compare(s: Space): void {
       const addr = Math.max(vma.vm_start, Math.min(vma.vm_end - 1, start + Math.floor(w.from * s.pages)));
       const trace: Trace = { events: [], stopAt: w.stopAt, seen: 0 };
       const r = walk_page_range_vma(vma, addr, vma.vm_end, OPS[w.ops], trace, w.account);
-      if (w.zap) zap(mm, start, s.pages, w.zap);
+      if (w.zap) punchHole(mm, start, s.pages, w.zap);
       return { r, events: trace.events, counters: snapshotCounters(m.counters) };
     });
     const [a, b] = results as [(typeof results)[0], (typeof results)[0]];

@@ -1,18 +1,10 @@
 // The per-address page lookup of scan_get_next_rmap_item, folio_walk era (mainline ~6.12 …
 // 6.17; follow_page before that, same per-address cost): folio_walk_start at every address.
-import { type Folio, folio_get, folio_walk_range, newFolioWalk } from '../../src/ksm/variant-api.ts';
+import { folio_get, folio_walk_range, newFolioWalk, scan_lookup } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
 
-/** The lookup's struct folio_walk (on scan_get_next_rmap_item's stack in C), and its answer. */
+/** The lookup's struct folio_walk (on scan_get_next_rmap_item's stack in C). */
 const fw = newFolioWalk();
-const lookup = { folio: null as Folio | null, page: 0, address: 0 };
-
-function scan_lookup(folio: Folio | null, page: number, address: number): typeof lookup {
-  lookup.folio = folio;
-  lookup.page = page;
-  lookup.address = address;
-  return lookup;
-}
 
 export default defineVariant({
   id: 'folio-walk',

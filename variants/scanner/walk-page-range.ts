@@ -20,6 +20,7 @@ import {
   pte_present,
   pte_special,
   ptep_get,
+  scan_lookup,
   walk_page_range_vma,
 } from '../../src/ksm/variant-api.ts';
 import { defineVariant } from '../types.ts';
@@ -38,7 +39,6 @@ function ksm_next_page_pmd_entry(
   end: number,
   walk: MmWalk<KsmNextPageArg>,
 ): number {
-  const priv = walk.private;
   const machine = walk.mm.machine;
   const pt = machine.pt;
   const folios = machine.folios;
@@ -81,16 +81,8 @@ function found(walk: MmWalk<KsmNextPageArg>, folio: Folio, page: number, addr: n
   return 1;
 }
 
-/** The walk's private argument and the lookup's answer, filled in by each call (single-threaded). */
+/** The walk's private argument, filled in by each call (single-threaded). */
 const next_page_arg: KsmNextPageArg = { folio: null, page: 0, addr: 0 };
-const lookup = { folio: null as Folio | null, page: 0, address: 0 };
-
-function scan_lookup(folio: Folio | null, page: number, address: number): typeof lookup {
-  lookup.folio = folio;
-  lookup.page = page;
-  lookup.address = address;
-  return lookup;
-}
 
 /** mm/ksm.c: ksm_next_page_ops */
 const ksm_next_page_ops: MmWalkOps<KsmNextPageArg> = {
