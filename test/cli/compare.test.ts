@@ -1,11 +1,12 @@
 // ksmbench compare: two files, the stacks of one file, and two sweeps.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SweepSet } from '../../src/report/sweep.ts';
-import { ksmbench, ROOT } from '../support/cli.ts';
+import { ksmbench } from '../support/cli.ts';
+import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
 function runTo(dir: string, args: string[], env?: Record<string, string>): string {
@@ -59,19 +60,9 @@ describe('ksmbench compare', () => {
 });
 
 describe('ksmbench compare: a broken variant is never hidden', () => {
-  const extra = join(tmp, 'variants');
-  mkdirSync(join(extra, 'rmap'), { recursive: true });
-  writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
-  function writeProbe(query: string): void {
-    writeFileSync(
-      join(extra, 'rmap', 'probe.ts'),
-      `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
-export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
-  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { void item; return ${query}; } } });
-`,
-    );
-  }
-  const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+  const variant = probeVariant(tmp);
+  const writeProbe = variant.writeQuery;
+  const env = variant.env;
   function sweepTo(dir: string): string {
     const s = ksmbench(['sweep', '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=10..40:x2', '--variant', 'rmap=probe', '--no-timing', '--out', dir], { env });
     assert.equal(s.status, 0, s.stderr);

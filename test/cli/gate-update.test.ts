@@ -7,25 +7,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ksmbench, ROOT } from '../support/cli.ts';
+import { ksmbench } from '../support/cli.ts';
+import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-update-'));
 const repo = join(tmp, 'repo');
 mkdirSync(repo);
 const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd: repo, encoding: 'utf8' });
-const extra = join(tmp, 'variants');
-mkdirSync(join(extra, 'rmap'), { recursive: true });
-writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
-function writeProbe(query: string): void {
-  writeFileSync(
-    join(extra, 'rmap', 'probe.ts'),
-    `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
-export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
-  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { void item; return ${query}; } } });
-`,
-  );
-}
-const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+const variant = probeVariant(tmp);
+const writeProbe = variant.writeQuery;
+const env = variant.env;
 const baseline = join(repo, 'results', 'baseline.csv');
 const suite = ['--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe,full-range', '--no-timing'];
 

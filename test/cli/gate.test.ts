@@ -5,22 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
+import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-'));
-const extra = join(tmp, 'variants');
-mkdirSync(join(extra, 'rmap'), { recursive: true });
-writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
-const probe = join(extra, 'rmap', 'probe.ts');
-function writeProbe(query: string): void {
-  writeFileSync(
-    probe,
-    `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
-export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
-  link: 'test', reference: 'full-range', policy: { query(ksm: { items: { vpn(item: number): number } }, item: number) { void ksm; void item; return ${query}; } } });
-`,
-  );
-}
-const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+const variant = probeVariant(tmp);
+const writeProbe = variant.writeQuery;
+const env = variant.env;
 const baseline = join(tmp, 'baseline.csv');
 
 describe('ksmbench gate', () => {

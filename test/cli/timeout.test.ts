@@ -2,28 +2,19 @@
 // loop is stopped, with one line naming the scenario and configuration, exit 2, no file written.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
+import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-timeout-'));
-const extra = join(tmp, 'variants');
-mkdirSync(join(extra, 'rmap'), { recursive: true });
-writeFileSync(join(extra, 'package.json'), '{"type": "module"}');
-function writeProbe(body: string): void {
-  writeFileSync(
-    join(extra, 'rmap', 'probe.ts'),
-    `import { defineVariant } from '${join(ROOT, 'variants', 'types.ts')}';
-export default defineVariant({ id: 'probe', axis: 'rmap', title: 'probe', subject: 'a patch under test', version: 'test', date: '2026-11',
-  link: 'test', reference: 'full-range', policy: { query(_ksm: unknown, item: { vpn: number }) { ${body} } } });
-`,
-  );
-}
-const LOOP = 'for (;;) { if (item.vpn < -1) break; } return [0, 0] as const;';
-const FULL = 'void item; return [0, Number.MAX_SAFE_INTEGER] as const;';
-const env = { KSMBENCH_EXTRA_VARIANTS: extra };
+const variant = probeVariant(tmp);
+const writeProbe = variant.writeQueryBody;
+const LOOP = 'for (;;) { if (item < -1) break; } return [0, 0] as const;';
+const FULL = 'return [0, Number.MAX_SAFE_INTEGER] as const;';
+const env = variant.env;
 const suite = ['--scenario', 'split-after-merge', '--variant', 'rmap=full-range,probe', '--no-timing'];
 
 function expectTimeout(args: string[], what: RegExp, cwd?: string): void {
