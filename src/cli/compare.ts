@@ -224,5 +224,7 @@ function classStatusText(d: ClassDiff): string {
   if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
   if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
   if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
+  if (d.status === 'inconclusive') return 'not compared (a fit is inconclusive)';
+  if (d.status === 'untested') return 'not compared (a timing: its classes are not exact)';
   return `CLASS CHANGED (${d.status})`;
 }

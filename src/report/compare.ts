@@ -5,7 +5,7 @@ import { COUNTER_NAMES } from '../mm/counters.ts';
 import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
 import { classChanged, classRank } from './fit.ts';
 import { compareTimings, median, samplesToReach, smallestP } from './stats.ts';
-import { isSweepSet, type SweepSet } from './sweep.ts';
+import { fitOutcome, isNoisyFit, isSweepSet, type SweepSet } from './sweep.ts';
 
 export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
 
@@ -137,9 +137,11 @@ export interface ClassDiff {
    * same / worse / better: the class of a fit; invalid: the class changed but the new side fails
    * the oracle where the old one did not (its numbers are not a result); regressed / fixed: a
    * correctness metric changed at some point of the sweep (regressed unless every such point now
-   * passes the oracle).
+   * passes the oracle); inconclusive: a fit on either side is no class (too few points, or a
+   * residual too large: fitOutcome), so the classes are not compared; untested: a timing, whose
+   * classes are never compared as if they were exact.
    */
-  readonly status: 'same' | 'worse' | 'better' | 'invalid' | 'regressed' | 'fixed';
+  readonly status: 'same' | 'worse' | 'better' | 'invalid' | 'regressed' | 'fixed' | 'inconclusive' | 'untested';
   /** For a correctness metric: the points (swept values) where it changed. */
   readonly points?: number;
 }
@@ -179,9 +181,20 @@ export function compareSweeps(a: SweepSet, b: SweepSet): ClassDiff[] {
   for (const nf of b.sweep.fits) {
     const of = a.sweep.fits.find((f) => f.stack === nf.stack && f.metric === nf.metric);
     if (!of) continue;
-    const changed = classChanged(of.cls, nf.cls);
-    const status = !changed ? 'same' : broken.has(nf.stack) ? 'invalid' : classRank(nf.cls) > classRank(of.cls) ? 'worse' : 'better';
-    out.push({ stack: nf.stack, metric: nf.metric, old: of.cls, new: nf.cls, status });
+    const oo = fitOutcome(of);
+    const no = fitOutcome(nf);
+    const text = (o: typeof oo) => (o.conclusive ? o.cls : `inconclusive (${o.why})`);
+    if (isNoisyFit(nf.metric)) {
+      out.push({ stack: nf.stack, metric: nf.metric, old: text(oo), new: text(no), status: 'untested' });
+      continue;
+    }
+    if (!oo.conclusive || !no.conclusive) {
+      out.push({ stack: nf.stack, metric: nf.metric, old: text(oo), new: text(no), status: 'inconclusive' });
+      continue;
+    }
+    const changed = classChanged(oo.cls, no.cls);
+    const status = !changed ? 'same' : broken.has(nf.stack) ? 'invalid' : classRank(no.cls) > classRank(oo.cls) ? 'worse' : 'better';
+    out.push({ stack: nf.stack, metric: nf.metric, old: oo.cls, new: no.cls, status });
   }
   return out;
 }
