@@ -104,10 +104,9 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     jobs > 1
       ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save']), jobs, cwd, suite.name, suite.runs.map(suiteKey))
       : await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
-  process.stdout.write(present(set, format ?? 'table'));
-  if (!values['no-save']) {
-    const files = writeResultFiles(resultBase(out, set), set);
-    if (format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
-  }
+  // written first, so the table can say where the problems it does not show are
+  const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);
+  process.stdout.write(present(set, format ?? 'table', files?.json));
+  if (files && format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
   return 0;
 }
