@@ -66,6 +66,19 @@ describe('timing compare: each metric its own test or none', () => {
     assert.equal(roundsWarning(1, 0.01), null, 'one round: the one-process note says it');
   });
 
+  it('compare --base --rounds 3 warns before anything runs; --no-timing does not', () => {
+    // an unknown revision ends the command right after the warning: nothing is run
+    const r = ksmbench(['compare', '--base', 'no-such-rev-xyz', '--rounds', '3', '--scenario', 'split-after-merge', '--stack', 'v6.18']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^ksmbench: warning: --rounds 3 cannot reach --alpha 0\.01 .*use --rounds 5 or more\n/);
+    const five = ksmbench(['compare', '--base', 'no-such-rev-xyz', '--rounds', '5', '--scenario', 'split-after-merge', '--stack', 'v6.18']);
+    assert.doesNotMatch(five.stderr, /warning/);
+    const loose = ksmbench(['compare', '--base', 'no-such-rev-xyz', '--rounds', '3', '--alpha', '0.05', '--scenario', 'split-after-merge', '--stack', 'v6.18']);
+    assert.doesNotMatch(loose.stderr, /warning/, '3 vs 3 can reach 0.05');
+    const untimed = ksmbench(['compare', '--base', 'no-such-rev-xyz', '--rounds', '3', '--no-timing', '--scenario', 'split-after-merge', '--stack', 'v6.18']);
+    assert.doesNotMatch(untimed.stderr, /warning/);
+  });
+
   it('compare of two timed files prints the notes under the table, and on stderr with --format json', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmpt-'));
     dirs.push(tmp);
