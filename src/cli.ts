@@ -1,11 +1,13 @@
 // The ksmbench command (DESIGN.md §8): list, run, compare, gate, sweep, report, merge.
+import { readFileSync } from 'node:fs';
 import { isUserError, oneLine } from './cli/errors.ts';
 import { LIST_HELP, listCommand } from './cli/list.ts';
 import { RUN_HELP, runCommand } from './cli/run.ts';
 
 const USAGE = `ksmbench — compare versions of Linux KSM patches numerically
 
-usage: ksmbench <command> [options]   (ksmbench <command> --help for each)
+usage: ksmbench <command> [options]   (ksmbench help <command>, or <command> --help, for each)
+       ksmbench --version
 
   list      variants, stacks, scenarios and metrics
   run       run scenarios on stacks or a variant matrix; table + results/*.csv,json
@@ -42,14 +44,38 @@ async function loadCommands(): Promise<Record<string, { run: Command; help: stri
   };
 }
 
+/** The package's version (package.json of this checkout). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    if (rest.length) {
+      process.stderr.write(`ksmbench: ${cmd} takes no arguments (got ${rest.join(' ')})\n`);
+      return 2;
+    }
+    process.stdout.write(`ksmbench ${version()}\n`);
+    return 0;
+  }
+  if (!cmd || cmd === '--help' || cmd === '-h' || (cmd === 'help' && rest.length === 0)) {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;
   }
   try {
     const commands = await loadCommands();
+    if (cmd === 'help') {
+      const [topic, ...extra] = rest;
+      const c = commands[topic!];
+      if (!c || extra.length) {
+        process.stderr.write(`ksmbench: help ${rest.join(' ')}: ${c ? 'give one command' : `unknown command "${topic}"`} (accepted: ${Object.keys(commands).join(', ')})\n`);
+        return 2;
+      }
+      process.stdout.write(c.help);
+      return 0;
+    }
     const c = commands[cmd];
     if (!c) {
       process.stderr.write(`ksmbench: unknown command "${cmd}" (accepted: ${Object.keys(commands).join(', ')})\n`);

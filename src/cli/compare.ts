@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type TimingRule } from '../report/compare.ts';
+import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, timingNotes, type TimingRule } from '../report/compare.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
@@ -19,9 +19,11 @@ export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
 ksmbench compare --base REV [--head REV] [suite options]
 ksmbench compare RESULT --by stack [--against STACK]
 
-Compare per metric: old, new, delta, ratio. Counters compare exactly; timings (when both
-sides have samples) with a one-sided Mann-Whitney U test and a noise threshold; two sweeps
-by complexity class. --base/--head run the same suite at git revisions, each in a temporary
+Compare per metric: old, new, delta, ratio. Counters compare exactly; the median timings
+(time_ns_median, ksmd_time_ns_median, when both sides have samples) each with its own
+one-sided Mann-Whitney U test and a noise threshold on the ratio of medians; the other timing
+metrics (means, rme, sample counts) have no test and are "untested"; two sweeps by complexity
+class (timings, and fits too poor to trust, are not compared as if exact). --base/--head run the same suite at git revisions, each in a temporary
 worktree (your working tree, index, stash and branches are left alone); without --head the
 new side is the current working tree.
 
@@ -45,6 +47,11 @@ A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness coun
 first) unless the new run passes the oracle where the old one failed ("fixed"). For two
 sweeps it is checked at every point, and a class change of a stack that now fails the oracle
 is "invalid", never "better".
+Under the table: the number of timing tests and the false positives expected at --alpha
+when nothing changed; a warning when the sample sizes (or --rounds) cannot reach --alpha at
+all (3 vs 3 can never reach 0.01; --rounds 5 can); and, unless --rounds R ≥ 2, that the
+timing verdicts rest on one process per side, whose samples are not independent
+replications (use --base REV --rounds 9). With --format csv|json these lines go to stderr.
 Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
@@ -60,7 +67,11 @@ function fmt(v: number | null): string {
   return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(6);
 }
 
-export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean): string {
+/**
+ * The diffs on stdout. `notes` (how far the timing verdicts can be believed: timingNotes) follow
+ * the summary of a table or Markdown; csv and json stay data only (compare puts them on stderr).
+ */
+export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean, notes: readonly string[] = []): string {
   if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
   if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
   // regressions first, the verdict's before the counters' (a stable sort keeps the rest in order)
@@ -71,8 +82,9 @@ export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'cs
   const counts = new Map<string, number>();
   for (const d of diffs) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
   const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n`;
-  return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n`;
+  const after = notes.map((n) => `${n}\n`).join('');
+  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n${after ? `\n${notes.map((n) => `${n}\n`).join('\n')}` : ''}`;
+  return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n${after}`;
 }
 
 /**
@@ -149,6 +161,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
   const format = formatFlag(values.format) ?? 'table';
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
   let diffs: MetricDiff[];
+  let replication: Replication = { kind: 'one-process' };
   if (values.by !== undefined) {
     if (values.by !== 'stack') throw new UsageError(`--by "${values.by}" is not supported (accepted: stack)`);
     if (positionals.length !== 1) throw new UsageError('--by stack takes one result file');
@@ -165,6 +178,9 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
+    const tooFew = timed ? roundsWarning(rounds, rule.alpha) : null;
+    if (tooFew) process.stderr.write(`ksmbench: ${tooFew}\n`);
+    if (rounds > 1) replication = { kind: 'rounds', rounds };
     const base = values.base;
     // Both revisions resolved before any checkout (an unknown one fails fast); each checked
     // out once, then the rounds alternate base and head.
@@ -197,7 +213,9 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     }
     diffs = compareSets(a, b, rule);
   }
-  process.stdout.write(presentDiffs(diffs, format, values.all ?? false));
+  const notes = timingNotes(diffs, rule, replication);
+  if (format === 'csv' || format === 'json') for (const n of notes) process.stderr.write(`ksmbench: ${n}\n`);
+  process.stdout.write(presentDiffs(diffs, format, values.all ?? false, format === 'csv' || format === 'json' ? [] : notes));
   return hasRegression(diffs) ? 1 : 0;
 }
 
@@ -206,5 +224,7 @@ function classStatusText(d: ClassDiff): string {
   if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
   if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
   if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
+  if (d.status === 'inconclusive') return 'not compared (a fit is inconclusive)';
+  if (d.status === 'untested') return 'not compared (a timing: its classes are not exact)';
   return `CLASS CHANGED (${d.status})`;
 }

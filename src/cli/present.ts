@@ -4,7 +4,8 @@ import { toCsv, toJson } from '../report/files.ts';
 import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
-const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+/** The run table's columns: run --help and the README explain each abbreviation (a test checks). */
+export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
 
 function row(r: RunRecord): string[] {
   const c = r.counters;
@@ -27,19 +28,36 @@ function row(r: RunRecord): string[] {
   ];
 }
 
-/** The problems of failing runs, one line each, under the table. */
-function problems(set: ResultSet): string {
+/** The problems shown per failing run under the table; the rest are counted and pointed to. */
+export const SHOWN_PROBLEMS = 5;
+/** What the engine puts last when it stopped listing a run's problems (src/harness/execute.ts). */
+const UNLISTED = '… more problems not listed';
+
+/**
+ * The problems of failing runs under the table, the first SHOWN_PROBLEMS of each; "… and N
+ * more" says how many are not shown and where they all are (`jsonFile`, the result file
+ * written, or --format json when none is).
+ */
+function problems(set: ResultSet, jsonFile: string | undefined): string {
   const lines: string[] = [];
   for (const r of set.runs) {
     if (r.verdict.ok) continue;
     lines.push(`${r.scenario} × ${r.stack}:`);
-    for (const p of r.verdict.problems.slice(0, 5)) lines.push(`  - ${p}`);
+    const capped = r.verdict.problems.at(-1) === UNLISTED;
+    const listed = capped ? r.verdict.problems.slice(0, -1) : r.verdict.problems;
+    for (const p of listed.slice(0, SHOWN_PROBLEMS)) lines.push(`  - ${p}`);
+    const hidden = listed.length - SHOWN_PROBLEMS;
+    if (hidden > 0 || capped) {
+      const where = jsonFile ? `in ${jsonFile}` : 'with --format json';
+      lines.push(`  … and ${Math.max(0, hidden)}${capped ? '+' : ''} more (${capped ? `the first ${listed.length}` : `all ${listed.length}`} ${where}, runs[].verdict.problems)`);
+    }
     for (const k of r.verdict.knownWrong) lines.push(`  known: ${k}`);
   }
   return lines.length ? `\nCorrectness problems (the oracle's verdicts):\n${lines.join('\n')}` : '';
 }
 
-export function present(set: ResultSet, format: Format): string {
+/** The result on stdout; `jsonFile`: the result file written, where a table's unshown problems are. */
+export function present(set: ResultSet, format: Format, jsonFile?: string): string {
   switch (format) {
     case 'csv':
       return toCsv(set);
@@ -48,6 +66,6 @@ export function present(set: ResultSet, format: Format): string {
     case 'markdown':
       return `${renderMarkdown(HEADER, set.runs.map(row))}\n`;
     default:
-      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set)}\n`;
+      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set, jsonFile)}\n`;
   }
 }

@@ -45,6 +45,21 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
+
+The table's columns (every metric: ksmbench list metrics):
+  verdict        ok, or FAIL(N): the oracle found N problems (listed under the table, the
+                 first five a run; "… and N more" names the result file holding them all)
+  pt_reads       page-table entries read by the ksmd scan (pt_reads)
+  pt/scan        pt_reads per full scan (pt_reads / full_scans)
+  shared         pages_shared;  sharing: pages_sharing (the sysfs counters)
+  avc_visits     VMAs the anon_vma tree yielded to rmap walks (rmap_avc_visits)
+  missed         mappings rmap walks missed (rmap_mappings_missed; 0 when correct)
+  unmerge_reads  page-table entries read by unmerge (unmerge_pt_reads)
+  stale/wrong    stale_overlay_reads / pages_wrongly_skipped (0/0 when correct)
+  pinned         freed_pages_pinned / scans_until_freed
+  time           median wall time of one execution ± rme of the mean (time_ns_median,
+                 time_rme_pct); ksmd time: the ksmd ops alone (ksmd_time_ns_median,
+                 ksmd_time_rme_pct); "-" untimed or no ksmd op
 `;
 
 export interface RunArgs {
@@ -104,10 +119,9 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
     jobs > 1
       ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save']), jobs, cwd, suite.name, suite.runs.map(suiteKey))
       : await runSuite(suite, { timing, dir: cwd, progress: progressReporter(format !== null) });
-  process.stdout.write(present(set, format ?? 'table'));
-  if (!values['no-save']) {
-    const files = writeResultFiles(resultBase(out, set), set);
-    if (format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
-  }
+  // written first, so the table can say where the problems it does not show are
+  const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);
+  process.stdout.write(present(set, format ?? 'table', files?.json));
+  if (files && format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
   return 0;
 }

@@ -9,7 +9,8 @@ import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
 import { emptyShard, selectSuite, shardOf, type Suite } from '../harness/suite.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
-import { fitSweep, parseSweepParam, type SweepSet } from '../report/sweep.ts';
+import { fitOutcome, fitSweep, MAX_FIT_RMS, MIN_FIT_POINTS, parseSweepParam, type SweepSet } from '../report/sweep.ts';
+import { fmtCoefficient, fmtParamValue } from '../report/html.ts';
 import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
@@ -21,8 +22,12 @@ export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF 
 
 Run one scenario with one parameter swept over a range (lo..hi:xF geometric, lo..hi:+S
 arithmetic), for each stack or variant, and fit every metric to O(1), O(log n), O(n),
-O(n log n) or O(n^2): prints class and coefficient, writes a result file with the fits
-(ksmbench compare of two sweeps flags a change of class; ksmbench report plots them).
+O(n log n) or O(n^2): prints the fitted class, coefficient and rms beside the measured
+values at the ends of the range, writes a result file with the fits (ksmbench compare of two
+sweeps flags a change of class; ksmbench report plots them). A fit is "inconclusive" with
+fewer than ${MIN_FIT_POINTS} swept values or a normalised rms above ${MAX_FIT_RMS} (noisy timings):
+no class is claimed, and compare does not compare it. Classes of timings are never compared
+as if exact (compare says "not compared").
 
   --scenario NAME        the scenario (one)
   --param key=lo..hi:xF  the swept parameter (one), e.g. size=1G..32T:x2
@@ -98,12 +103,36 @@ function defaultMetrics(timed: boolean): MetricName[] {
   return ['pt_reads', 'unmerge_pt_reads', 'rmap_avc_visits', ...(timed ? (['time_ns_median'] as const) : [])];
 }
 
+/**
+ * The fits of a sweep. Fitted values (the class, c of y ≈ c·f(n), the normalised rms) and
+ * measured values (the metric at each swept value) are labelled as such; an inconclusive fit
+ * (too few points, or an rms above MAX_FIT_RMS: fitOutcome) shows "inconclusive" and why.
+ */
 export function presentSweep(s: SweepSet, format: 'table' | 'csv' | 'json' | 'markdown', metrics: readonly MetricName[]): string {
   if (format === 'json') return `${JSON.stringify(s, null, 1)}\n`;
   const fits = s.sweep.fits.filter((f) => metrics.includes(f.metric));
-  const header = ['stack', 'metric', 'class', 'coefficient', 'rms', ...s.sweep.values.map(String)];
-  const rows = fits.map((f) => [f.stack, f.metric, f.cls, f.coefficient.toPrecision(4), f.rms.toFixed(4), ...f.points.map((p) => String(p.y))]);
-  if (format === 'csv') return stringify([header, ...rows]);
-  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n`;
-  return `sweep of ${s.sweep.scenario} over ${s.sweep.param} (${s.sweep.values.length} values)\n${renderTable(header.slice(0, 5), rows.map((r) => r.slice(0, 5)))}\n`;
+  const at = (v: number) => `measured at ${fmtParamValue(s, v)}`;
+  const fitted = ['fitted class', 'fitted c', 'fit rms', 'fit note'];
+  const cells = (f: (typeof fits)[number]) => {
+    const o = fitOutcome(f);
+    return [o.cls, fmtCoefficient(f.coefficient), f.rms.toFixed(4), o.conclusive ? '' : o.why];
+  };
+  if (format === 'csv' || format === 'markdown') {
+    const header = ['stack', 'metric', ...fitted, ...s.sweep.values.map(at)];
+    const rows = fits.map((f) => [f.stack, f.metric, ...cells(f), ...f.points.map((p) => String(p.y))]);
+    return format === 'csv' ? stringify([header, ...rows]) : `${renderMarkdown(header, rows)}\n`;
+  }
+  const first = s.sweep.values[0] ?? 0;
+  const last = s.sweep.values.at(-1) ?? 0;
+  const header = ['stack', 'metric', ...fitted.slice(0, 3), at(first), at(last), fitted[3]!];
+  const rows = fits.map((f) => {
+    const [cls, c, rms, note] = cells(f);
+    return [f.stack, f.metric, cls!, c!, rms!, String(f.points[0]?.y ?? '-'), String(f.points.at(-1)?.y ?? '-'), note!];
+  });
+  return (
+    `sweep of ${s.sweep.scenario} over ${s.sweep.param} (${s.sweep.values.length} values)\n` +
+    `${renderTable(header, rows, (c) => c >= 3 && c <= 6)}\n` +
+    `fitted: y ≈ c·f(n) for the class with the smallest rms (residual normalised by the mean; 0 = exact); ` +
+    `inconclusive below ${MIN_FIT_POINTS} swept values or above rms ${MAX_FIT_RMS}. measured: the metric's value at that ${s.sweep.param}.\n`
+  );
 }

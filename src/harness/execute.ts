@@ -100,6 +100,14 @@ class Run {
     return r;
   }
 
+  /** Where page `vpn` of `proc` is in the scenario's terms: " = p0/a + 12" (empty when in no region of it). */
+  locate(proc: string, vpn: number): string {
+    for (const [key, r] of this.regions) {
+      if (key.startsWith(`${proc}/`) && vpn >= r.start && vpn < r.start + r.pages) return ` = ${key} + ${vpn - r.start}`;
+    }
+    return '';
+  }
+
   range(where: string, r: Region, o: Range): [number, number] {
     const from = o.from ?? 0;
     const pages = o.pages ?? r.pages - from;
@@ -254,7 +262,7 @@ class Run {
       case 'rmap_walk': {
         for (const r of rmap_walk_all_ksm(this.ksm)) {
           for (const miss of r.missed.slice(0, 3)) {
-            this.problem(`${where}: rmap walk missed the mapping of ${miss.mm.name} at page ${miss.vpn} (found ${r.found} of ${r.expected})`);
+            this.problem(`${where}: rmap walk missed the mapping of ${miss.mm.name} at page ${miss.vpn}${this.locate(miss.mm.name, miss.vpn)} (found ${r.found} of ${r.expected})`);
           }
         }
         return;

@@ -4,8 +4,8 @@
 import { COUNTER_NAMES } from '../mm/counters.ts';
 import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
 import { classChanged, classRank } from './fit.ts';
-import { compareTimings, median } from './stats.ts';
-import { isSweepSet, type SweepSet } from './sweep.ts';
+import { compareTimings, median, samplesToReach, smallestP } from './stats.ts';
+import { fitOutcome, isNoisyFit, isSweepSet, type SweepSet } from './sweep.ts';
 
 export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
 
@@ -35,6 +35,8 @@ export interface MetricDiff {
   readonly status: DiffStatus;
   /** One-sided p-value of the timing test (slower for 'slower', faster for 'faster'). */
   readonly p?: number;
+  /** A tested timing: the number of samples on each side (old, new). */
+  readonly samples?: readonly [number, number];
 }
 
 export interface TimingRule {
@@ -44,15 +46,23 @@ export interface TimingRule {
 
 export const DEFAULT_TIMING_RULE: TimingRule = { alpha: 0.01, threshold: 0.05 };
 
-/** The timed metrics tested on samples, and where their samples are. */
+/**
+ * The timing metrics with a test, and where their samples are: the medians, each on its own
+ * samples (Mann-Whitney, and the ratio of the medians against the threshold). The means, the
+ * margins of error and the sample counts have no test of their own: they are shown, never
+ * called slower, faster or the same ("untested"), so a mean never borrows a median's verdict.
+ */
 const TIMED: ReadonlyMap<MetricName, (r: RunRecord) => readonly number[] | undefined> = new Map<MetricName, (r: RunRecord) => readonly number[] | undefined>([
   ['time_ns_median', (r) => r.timing?.sample_ns],
-  ['time_ns_mean', (r) => r.timing?.sample_ns],
   ['ksmd_time_ns_median', (r) => r.timing?.ksmd?.sample_ns],
-  ['ksmd_time_ns_mean', (r) => r.timing?.ksmd?.sample_ns],
 ]);
-/** Timing metrics that describe the samples rather than the time: never a change. */
-const DESCRIPTIVE: ReadonlySet<MetricName> = new Set(['time_rme_pct', 'time_samples', 'ksmd_time_rme_pct', 'ksmd_time_samples']);
+/** Timing metrics without a test of their own: never a status but "untested". */
+const UNTESTED: ReadonlySet<MetricName> = new Set(['time_ns_mean', 'time_rme_pct', 'time_samples', 'ksmd_time_ns_mean', 'ksmd_time_rme_pct', 'ksmd_time_samples']);
+
+/** Whether a timing metric is tested in compare (the medians); the other timing metrics are shown untested. */
+export function isTestedTiming(m: MetricName): boolean {
+  return TIMED.has(m);
+}
 
 function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: TimingRule): MetricDiff {
   const old = metricValue(a, metric) ?? null;
@@ -72,9 +82,9 @@ function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: Timing
     if (!(median(sa) > 0)) return { ...base, delta, ratio, status: 'untested' };
     const t = compareTimings(sa, sb, rule);
     const p = t.verdict === 'faster' ? t.pFaster : t.pSlower;
-    return { ...base, delta, ratio, status: t.verdict, p };
+    return { ...base, delta, ratio, status: t.verdict, p, samples: [sa.length, sb.length] };
   }
-  if (DESCRIPTIVE.has(metric)) return { ...base, delta, ratio, status: 'same' };
+  if (UNTESTED.has(metric)) return { ...base, delta, ratio, status: 'untested' };
   if (delta !== 0 && isCorrectnessMetric(metric)) return { ...base, delta, ratio, status: !a.verdict.ok && b.verdict.ok ? 'fixed' : 'regressed' };
   return { ...base, delta, ratio, status: delta === 0 ? 'same' : 'changed' };
 }
@@ -127,9 +137,11 @@ export interface ClassDiff {
    * same / worse / better: the class of a fit; invalid: the class changed but the new side fails
    * the oracle where the old one did not (its numbers are not a result); regressed / fixed: a
    * correctness metric changed at some point of the sweep (regressed unless every such point now
-   * passes the oracle).
+   * passes the oracle); inconclusive: a fit on either side is no class (too few points, or a
+   * residual too large: fitOutcome), so the classes are not compared; untested: a timing, whose
+   * classes are never compared as if they were exact.
    */
-  readonly status: 'same' | 'worse' | 'better' | 'invalid' | 'regressed' | 'fixed';
+  readonly status: 'same' | 'worse' | 'better' | 'invalid' | 'regressed' | 'fixed' | 'inconclusive' | 'untested';
   /** For a correctness metric: the points (swept values) where it changed. */
   readonly points?: number;
 }
@@ -169,11 +181,73 @@ export function compareSweeps(a: SweepSet, b: SweepSet): ClassDiff[] {
   for (const nf of b.sweep.fits) {
     const of = a.sweep.fits.find((f) => f.stack === nf.stack && f.metric === nf.metric);
     if (!of) continue;
-    const changed = classChanged(of.cls, nf.cls);
-    const status = !changed ? 'same' : broken.has(nf.stack) ? 'invalid' : classRank(nf.cls) > classRank(of.cls) ? 'worse' : 'better';
-    out.push({ stack: nf.stack, metric: nf.metric, old: of.cls, new: nf.cls, status });
+    const oo = fitOutcome(of);
+    const no = fitOutcome(nf);
+    const text = (o: typeof oo) => (o.conclusive ? o.cls : `inconclusive (${o.why})`);
+    if (isNoisyFit(nf.metric)) {
+      out.push({ stack: nf.stack, metric: nf.metric, old: text(oo), new: text(no), status: 'untested' });
+      continue;
+    }
+    if (!oo.conclusive || !no.conclusive) {
+      out.push({ stack: nf.stack, metric: nf.metric, old: text(oo), new: text(no), status: 'inconclusive' });
+      continue;
+    }
+    const changed = classChanged(oo.cls, no.cls);
+    const status = !changed ? 'same' : broken.has(nf.stack) ? 'invalid' : classRank(no.cls) > classRank(oo.cls) ? 'worse' : 'better';
+    out.push({ stack: nf.stack, metric: nf.metric, old: oo.cls, new: no.cls, status });
   }
   return out;
+}
+
+/**
+ * How the timings of a compare were replicated: every sample of a side from one process (two
+ * result files, --by stack, --base without --rounds), or the per-round medians of R rounds.
+ */
+export type Replication = { readonly kind: 'one-process' } | { readonly kind: 'rounds'; readonly rounds: number };
+
+/**
+ * What a reader needs to weigh the timing verdicts of `diffs`: how many timing tests were made
+ * and how many are expected to be flagged by chance alone at alpha; tests whose sample sizes
+ * cannot reach alpha at all; and, when each side is one process, that its samples are not
+ * independent replications. Empty when no timing was tested.
+ */
+export function timingNotes(diffs: readonly MetricDiff[], rule: TimingRule, replication: Replication): string[] {
+  const tested = diffs.filter((d) => d.samples !== undefined);
+  if (tested.length === 0) return [];
+  const notes: string[] = [];
+  const flagged = tested.filter((d) => d.status === 'slower' || d.status === 'faster').length;
+  const expected = tested.length * 2 * rule.alpha;
+  notes.push(
+    `${tested.length} timing comparison${tested.length === 1 ? '' : 's'} (each tested for slower and for faster at alpha ${rule.alpha}): ` +
+      `up to ${expected.toPrecision(2)} expected to be flagged by chance alone when nothing changed; ${flagged} flagged`,
+  );
+  const unreachable = tested.filter((d) => smallestP(d.samples![0], d.samples![1]) >= rule.alpha);
+  if (unreachable.length) {
+    const [na, nb] = unreachable[0]!.samples!;
+    notes.push(
+      `warning: ${unreachable.length} of ${tested.length} timing test${tested.length === 1 ? '' : 's'} cannot reach alpha ${rule.alpha} ` +
+        `(${na} vs ${nb} samples: the smallest p is ${smallestP(na, nb).toPrecision(2)}), so they are "same" whatever happened; ` +
+        `${replication.kind === 'rounds' ? `use --rounds ${samplesToReach(rule.alpha)} or more` : `take ${samplesToReach(rule.alpha)} or more samples a side`}`,
+    );
+  }
+  if (replication.kind === 'one-process') {
+    notes.push(
+      'note: these timing verdicts rest on one process per side: samples within one process are not independent ' +
+        'replications (a slow phase of the machine hits one side only), so their p-values overstate the evidence; ' +
+        'compare --base REV --rounds 9 runs base and head alternately and tests the per-round medians',
+    );
+  } else {
+    notes.push(`timings tested on the per-round medians of ${replication.rounds} rounds (the process is the unit of replication)`);
+  }
+  return notes;
+}
+
+/** The warning for `--rounds R` that cannot reach `alpha` (R vs R per-round medians), or null. */
+export function roundsWarning(rounds: number, alpha: number): string | null {
+  if (rounds < 2) return null; // one round: one process per side, said with the results
+  const p = smallestP(rounds, rounds);
+  if (p < alpha) return null;
+  return `warning: --rounds ${rounds} cannot reach --alpha ${alpha} (${rounds} vs ${rounds} per-round medians give p ≥ ${p.toPrecision(2)}, so no timing can be slower or faster); use --rounds ${samplesToReach(alpha)} or more`;
 }
 
 /** Whether a compare found a correctness regression (compare's exit 1). */

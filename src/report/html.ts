@@ -6,7 +6,7 @@ import { getScenario } from '../../bench/scenarios/index.ts';
 import { formatPages } from '../../bench/sizes.ts';
 import { COUNTER_NAMES } from '../mm/counters.ts';
 import { type MetricName, metricValue, type ResultSet, type RunRecord } from '../harness/results.ts';
-import { isSweepSet, type SweepFit, type SweepSet } from './sweep.ts';
+import { fitOutcome, isSweepSet, MAX_FIT_RMS, MIN_FIT_POINTS, type SweepFit, type SweepSet } from './sweep.ts';
 import { barChart, escapeXml as esc, lineChartLogLog } from './svg.ts';
 import { fmtInt, fmtNs } from './table.ts';
 
@@ -279,7 +279,7 @@ function sweepSection(set: SweepSet): string {
       continue;
     }
     plotted.push(metric);
-    const series = fits.map((f) => ({ name: f.stack, note: f.cls, points: f.points.map((p) => ({ x: size ? p.n * 4096 : p.n, y: p.y })) }));
+    const series = fits.map((f) => ({ name: f.stack, note: fitOutcome(f).cls, points: f.points.map((p) => ({ x: size ? p.n * 4096 : p.n, y: p.y })) }));
     const svg = lineChartLogLog(series, {
       title: `${metric} vs ${param} (${scenario})`,
       xLabel: size ? `${param} (bytes, log scale)` : `${param} (log scale)`,
@@ -291,8 +291,8 @@ function sweepSection(set: SweepSet): string {
     charts.push(`<div class="chart">${svg}</div>`);
   }
   const fitRow = (f: SweepFit) =>
-    `<tr><td>${wrappable(f.stack)}</td><td><code>${esc(f.metric)}</code></td><td><b>${esc(f.cls)}</b></td><td class="num">${esc(fmtCoefficient(f.coefficient))}</td><td class="num">${esc(f.rms.toFixed(4))}</td><td class="num">${esc(fmtNum(f.points[0]?.y ?? 0))}</td><td class="num">${esc(fmtNum(f.points.at(-1)?.y ?? 0))}</td></tr>`;
-  const fitHead = `<tr><th>stack</th><th>metric</th><th>class</th><th>coefficient c</th><th>rms</th><th>at ${esc(fmtParamValue(set, set.sweep.values[0] ?? 0))}</th><th>at ${esc(fmtParamValue(set, set.sweep.values.at(-1) ?? 0))}</th></tr>`;
+    `<tr><td>${wrappable(f.stack)}</td><td><code>${esc(f.metric)}</code></td><td>${((o) => (o.conclusive ? `<b>${esc(o.cls)}</b>` : `<span title="${esc(o.why)}">inconclusive</span>`))(fitOutcome(f))}</td><td class="num">${esc(fmtCoefficient(f.coefficient))}</td><td class="num">${esc(f.rms.toFixed(4))}</td><td class="num">${esc(fmtNum(f.points[0]?.y ?? 0))}</td><td class="num">${esc(fmtNum(f.points.at(-1)?.y ?? 0))}</td></tr>`;
+  const fitHead = `<tr><th>stack</th><th>metric</th><th>fitted class</th><th>fitted c</th><th>fit rms</th><th>measured at ${esc(fmtParamValue(set, set.sweep.values[0] ?? 0))}</th><th>measured at ${esc(fmtParamValue(set, set.sweep.values.at(-1) ?? 0))}</th></tr>`;
   const main = set.sweep.fits.filter((f) => plotted.includes(f.metric));
   const others = set.sweep.fits.filter((f) => !SWEEP_METRICS.includes(f.metric) && f.metric !== 'correct' && f.metric !== 'problems' && f.points.some((p) => p.y !== 0));
   const values = set.sweep.values.map((v) => fmtParamValue(set, v));
@@ -300,7 +300,7 @@ function sweepSection(set: SweepSet): string {
 <p class="note">${set.sweep.values.length} values: ${esc(values.join(', '))}. One line per stack, labelled with its fitted complexity class.${skipped.length ? ` Not plotted (zero everywhere): ${esc(skipped.join(', '))}.` : ''}</p>
 <div class="charts">${charts.join('')}</div>
 <h3>Fitted complexity</h3>
-<p class="note">y ≈ c·f(n) with n = ${esc(param)}${size ? ' in 4 KiB pages' : ''}; rms is the residual normalised by the mean (0 = exact).</p>
+<p class="note">y ≈ c·f(n) with n = ${esc(param)}${size ? ' in 4 KiB pages' : ''}; rms is the residual normalised by the mean (0 = exact); a fit is inconclusive below ${MIN_FIT_POINTS} swept values or above rms ${MAX_FIT_RMS}. Fitted: class, c and rms; measured: the metric's value at that ${esc(param)}.</p>
 <div class="scroll"><table class="fits">${fitHead}${main.map(fitRow).join('')}</table></div>
 ${others.length ? `<details><summary>Fits of the other non-zero metrics (${others.length})</summary><div class="scroll"><table class="fits">${fitHead}${others.map(fitRow).join('')}</table></div></details>` : ''}
 </section>`;

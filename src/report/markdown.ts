@@ -11,7 +11,7 @@ import {
   SWEEP_METRICS,
   usefulKeyMetrics,
 } from './html.ts';
-import { isSweepSet } from './sweep.ts';
+import { fitOutcome, isSweepSet, MAX_FIT_RMS, MIN_FIT_POINTS } from './sweep.ts';
 import { renderMarkdown } from './table.ts';
 
 /** Escape the characters Markdown would read as markup or inline HTML. */
@@ -86,14 +86,14 @@ export function reportMarkdown(set: ResultSet): string {
   if (isSweepSet(set)) {
     const { scenario, param, values } = set.sweep;
     out.push(`## Sweep: ${md(scenario)} over ${md(param)}`, '');
-    out.push(`${values.length} values: ${values.map((v) => fmtParamValue(set, v)).join(', ')}. Fit y ≈ c·f(n), n = ${md(param)}; rms normalised by the mean.`, '');
+    out.push(`${values.length} values: ${values.map((v) => fmtParamValue(set, v)).join(', ')}. Fit y ≈ c·f(n), n = ${md(param)}; rms normalised by the mean; inconclusive below ${MIN_FIT_POINTS} values or above rms ${MAX_FIT_RMS}.`, '');
     const fits = set.sweep.fits.filter((f) => SWEEP_METRICS.includes(f.metric));
     const first = fmtParamValue(set, values[0] ?? 0);
     const last = fmtParamValue(set, values.at(-1) ?? 0);
     out.push(
       renderMarkdown(
-        ['stack', 'metric', 'class', 'coefficient', 'rms', `at ${first}`, `at ${last}`],
-        fits.map((f) => [md(f.stack), md(f.metric), f.cls, fmtCoefficient(f.coefficient), f.rms.toFixed(4), String(f.points[0]?.y ?? ''), String(f.points.at(-1)?.y ?? '')]),
+        ['stack', 'metric', 'fitted class', 'fitted c', 'fit rms', `measured at ${first}`, `measured at ${last}`],
+        fits.map((f) => [md(f.stack), md(f.metric), ((o) => (o.conclusive ? o.cls : `inconclusive (${o.why})`))(fitOutcome(f)), fmtCoefficient(f.coefficient), f.rms.toFixed(4), String(f.points[0]?.y ?? ''), String(f.points.at(-1)?.y ?? '')]),
       ),
       '',
     );

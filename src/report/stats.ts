@@ -151,3 +151,23 @@ export function compareTimings(
   else if (pFaster < alpha && ratio < 1 - threshold) verdict = 'faster';
   return { baseMedian, headMedian, ratio, pSlower, pFaster, verdict };
 }
+
+/**
+ * The smallest one-sided p-value the test of compareTimings can give for samples of sizes
+ * `na` and `nb`: every head value beyond every base value. When it is not below alpha, no
+ * timing of those sizes can be called slower or faster, whatever happened (3 vs 3 cannot reach
+ * 0.01).
+ */
+export function smallestP(na: number, nb: number): number {
+  if (!(Number.isInteger(na) && Number.isInteger(nb) && na >= 1 && nb >= 1)) throw new RangeError(`smallestP: sizes must be integers >= 1, got ${na} and ${nb}`);
+  const a = Array.from({ length: na }, (_, i) => i);
+  const b = Array.from({ length: nb }, (_, i) => na + i);
+  return mannWhitneyU(a, b).pGreater;
+}
+
+/** The fewest samples per side (n vs n) whose smallest p-value is below `alpha`. */
+export function samplesToReach(alpha: number): number {
+  let n = 1;
+  while (smallestP(n, n) >= alpha && n < 1000) n++;
+  return n;
+}

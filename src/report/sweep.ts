@@ -4,7 +4,7 @@ import { getScenario } from '../../bench/scenarios/index.ts';
 import { ParamError, resolveParams } from '../../bench/params.ts';
 import { formatPages } from '../../bench/sizes.ts';
 import type { ResultSet, RunRecord } from '../harness/results.ts';
-import { METRIC_NAMES, type MetricName, metricValue, parseParamsString } from '../harness/results.ts';
+import { isTimingMetric, METRIC_NAMES, type MetricName, metricValue, parseParamsString } from '../harness/results.ts';
 import { type ComplexityClass, fitComplexity } from './fit.ts';
 
 export interface SweepRange {
@@ -18,6 +18,7 @@ export interface SweepRange {
 export interface SweepFit {
   readonly stack: string;
   readonly metric: MetricName;
+  /** The best-fitting class (lowest rms); whether it is a result at all: fitOutcome. */
   readonly cls: ComplexityClass;
   readonly coefficient: number;
   readonly rms: number;
@@ -35,6 +36,38 @@ export type SweepSet = ResultSet & { readonly sweep: SweepInfo };
 
 export function isSweepSet(s: ResultSet): s is SweepSet {
   return typeof (s as Partial<SweepSet>).sweep === 'object';
+}
+
+/** Fewer distinct swept values than this cannot tell the classes apart: the fit is inconclusive. */
+export const MIN_FIT_POINTS = 4;
+/** A normalised residual above this means no class describes the growth: inconclusive. */
+export const MAX_FIT_RMS = 0.2;
+
+/** What a fit says: its class, or "inconclusive" with the reason. */
+export type FitOutcome = { readonly cls: ComplexityClass; readonly conclusive: true } | { readonly cls: 'inconclusive'; readonly conclusive: false; readonly why: string };
+
+/**
+ * Whether a fit is a result: a class only when there are at least MIN_FIT_POINTS distinct
+ * swept values and the best class's normalised residual is at most MAX_FIT_RMS (noisy
+ * timings, rms 0.28, are not a class). Computed from the fit's points and rms, so files
+ * written before it was recorded are judged the same way.
+ */
+export function fitOutcome(f: Pick<SweepFit, 'cls' | 'rms' | 'points'>): FitOutcome {
+  const distinct = new Set(f.points.map((p) => p.n)).size;
+  if (distinct < MIN_FIT_POINTS) return { cls: 'inconclusive', conclusive: false, why: `${distinct} point${distinct === 1 ? '' : 's'} (a class needs ${MIN_FIT_POINTS})` };
+  if (f.rms > MAX_FIT_RMS) return { cls: 'inconclusive', conclusive: false, why: `rms ${f.rms.toFixed(2)} > ${MAX_FIT_RMS} (best ${f.cls})` };
+  return { cls: f.cls, conclusive: true };
+}
+
+/** The class column of a fit: its class, or "inconclusive (why)". */
+export function fitClassText(f: Pick<SweepFit, 'cls' | 'rms' | 'points'>): string {
+  const o = fitOutcome(f);
+  return o.conclusive ? o.cls : `inconclusive: ${o.why}`;
+}
+
+/** Whether a metric's fitted class is noisy by nature (a timing): never compared as if exact. */
+export function isNoisyFit(metric: MetricName): boolean {
+  return isTimingMetric(metric);
 }
 
 /** Parse "--param size=1G..32T:x2" for a scenario (sizes in pages, ints as is). */

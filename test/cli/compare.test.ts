@@ -64,7 +64,7 @@ describe('ksmbench compare: a broken variant is never hidden', () => {
   const writeProbe = variant.writeQuery;
   const env = variant.env;
   function sweepTo(dir: string): string {
-    const s = ksmbench(['sweep', '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=10..40:x2', '--variant', 'rmap=probe', '--no-timing', '--out', dir], { env });
+    const s = ksmbench(['sweep', '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=10..80:x2', '--variant', 'rmap=probe', '--no-timing', '--out', dir], { env });
     assert.equal(s.status, 0, s.stderr);
     return join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!);
   }
@@ -79,8 +79,8 @@ describe('ksmbench compare: a broken variant is never hidden', () => {
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const lines = r.stdout.split('\n');
     const first = lines.findIndex((l) => /CLASS CHANGED|same/.test(l));
-    assert.match(r.stdout, /v6\.18\+rmap=probe\s+correct\s+ok at 3 points\s+FAIL at 3 of 3 points\s+REGRESSED at 3 points/);
-    assert.match(r.stdout, /v6\.18\+rmap=probe\s+rmap_mappings_missed\s+0\s+\d+(\.\.\d+)?\s+REGRESSED at 3 points/);
+    assert.match(r.stdout, /v6\.18\+rmap=probe\s+correct\s+ok at 4 points\s+FAIL at 4 of 4 points\s+REGRESSED at 4 points/);
+    assert.match(r.stdout, /v6\.18\+rmap=probe\s+rmap_mappings_missed\s+0\s+\d+(\.\.\d+)?\s+REGRESSED at 4 points/);
     assert.ok(lines.findIndex((l) => /REGRESSED/.test(l)) < first, 'regressions come first');
     assert.doesNotMatch(r.stdout, /better/);
     const json = ksmbench(['compare', good, bad, '--format', 'json'], { env });
@@ -90,7 +90,7 @@ describe('ksmbench compare: a broken variant is never hidden', () => {
     // and the other way round it is a fix, not a regression
     const back = ksmbench(['compare', bad, good], { env });
     assert.equal(back.status, 0, back.stdout);
-    assert.match(back.stdout, /correct\s+FAIL at 3 of 3 points\s+ok at 3 points\s+fixed at 3 points/);
+    assert.match(back.stdout, /correct\s+FAIL at 4 of 4 points\s+ok at 4 points\s+fixed at 4 points/);
   });
 
   it('two result files: ok → FAIL is "regressed", listed first, exit 1', () => {

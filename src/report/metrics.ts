@@ -1,0 +1,74 @@
+// What each metric means, its unit and its direction: for `ksmbench list metrics` and for
+// anything that says whether a change is better or worse.
+import { type MetricName, METRIC_NAMES, unitOf } from '../harness/results.ts';
+
+/**
+ * Which way is better: a cost is better smaller; a correctness metric has one right value;
+ * a state (pages shared, full scans done, …) is neither — it describes what happened.
+ */
+export type Direction = 'smaller is better' | 'larger is better' | 'neither';
+
+export interface MetricInfo {
+  readonly meaning: string;
+  readonly direction: Direction;
+}
+
+const COST: Direction = 'smaller is better';
+const STATE: Direction = 'neither';
+
+const level = (l: string) => ({ meaning: `page-table entries read by the scan at the ${l} level`, direction: COST });
+
+/** Every metric's meaning and direction (a test checks that every metric has one). */
+export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
+  pt_reads: { meaning: 'page-table entries read by the ksmd scan, every level (the scan cost)', direction: COST },
+  pt_reads_pgd: level('PGD'),
+  pt_reads_p4d: level('P4D'),
+  pt_reads_pud: level('PUD'),
+  pt_reads_pmd: level('PMD'),
+  pt_reads_pte: level('PTE'),
+  folio_walk_calls: { meaning: 'folio_walk_start calls (the per-address scanner)', direction: COST },
+  walk_range_calls: { meaning: 'walk_page_range_vma calls (the range-walk scanner)', direction: COST },
+  pmd_entry_calls: { meaning: 'pmd_entry callbacks of the range walk', direction: COST },
+  pages_returned: { meaning: 'rmap_items the scanner handed to cmp_and_merge_page', direction: STATE },
+  checksums: { meaning: 'page checksums computed (calc_checksum)', direction: COST },
+  memcmps: { meaning: 'full-page comparisons (memcmp_pages)', direction: COST },
+  pages_scanned: { meaning: 'sysfs pages_scanned: pages ksmd looked at', direction: STATE },
+  pages_shared: { meaning: 'sysfs pages_shared: KSM pages in use (stable tree pages)', direction: STATE },
+  pages_sharing: { meaning: 'sysfs pages_sharing: further mappings of KSM pages (the pages saved)', direction: STATE },
+  pages_unshared: { meaning: 'sysfs pages_unshared: unique pages repeatedly checked for merging', direction: STATE },
+  pages_volatile: { meaning: 'sysfs pages_volatile: pages changing too fast to be placed in a tree', direction: STATE },
+  pages_skipped: { meaning: 'sysfs pages_skipped: pages smart scan skipped', direction: STATE },
+  full_scans: { meaning: 'sysfs full_scans: passes ksmd completed over all mergeable areas', direction: STATE },
+  ksm_zero_pages: { meaning: 'sysfs ksm_zero_pages: empty pages merged with the zero page', direction: STATE },
+  stable_node_chains: { meaning: 'sysfs stable_node_chains: stable nodes that are chains (max_page_sharing reached)', direction: STATE },
+  stable_node_dups: { meaning: 'sysfs stable_node_dups: duplicate stable nodes on chains', direction: STATE },
+  general_profit: { meaning: 'sysfs general_profit: memory saved minus the rmap_items it costs', direction: STATE },
+  rmap_walks: { meaning: 'rmap walks of KSM folios (rmap_walk_ksm, as migration does)', direction: STATE },
+  rmap_avc_visits: { meaning: 'VMAs the anon_vma interval tree yielded to rmap walks (the rmap cost)', direction: COST },
+  rmap_tree_nodes: { meaning: 'anon_vma interval-tree nodes visited by rmap walks', direction: COST },
+  rmap_one_calls: { meaning: 'rmap_one callbacks made by rmap walks', direction: COST },
+  rmap_mappings_expected: { meaning: 'mappings of the walked KSM folios (the ground truth)', direction: STATE },
+  rmap_mappings_found: { meaning: 'of those, mappings the rmap walks found', direction: STATE },
+  rmap_mappings_missed: { meaning: 'mappings the rmap walks missed (correctness: 0 when correct)', direction: COST },
+  unmerge_pt_reads: { meaning: 'page-table entries read by unmerge (break_ksm, MADV_UNMERGEABLE, run=2)', direction: COST },
+  unmerge_breaks: { meaning: 'KSM pages unmerged (copied back) by unmerge', direction: STATE },
+  stale_overlay_reads: { meaning: 'smart-scan state read from bytes a stored index left behind (correctness: 0 when correct)', direction: COST },
+  pages_wrongly_skipped: { meaning: 'pages smart scan skipped because of stale state (correctness: 0 when correct)', direction: COST },
+  freed_pages_pinned: { meaning: 'peak number of freed pages kept alive only by their stable node', direction: COST },
+  scans_until_freed: { meaning: 'full-scan passes ksmd needed until those pages were released', direction: COST },
+  correct: { meaning: 'the oracle\'s verdict: 1 when the run is correct, 0 when it found a problem', direction: 'larger is better' },
+  problems: { meaning: 'problems the oracle found (0 when correct)', direction: COST },
+  time_ns_median: { meaning: 'median wall time of one whole scenario execution (informative; compare tests it)', direction: COST },
+  time_ns_mean: { meaning: 'mean wall time of one whole scenario execution (shown, not tested)', direction: COST },
+  time_rme_pct: { meaning: 'relative margin of error of the mean (95 %): describes the samples', direction: STATE },
+  time_samples: { meaning: 'timed executions (samples)', direction: STATE },
+  ksmd_time_ns_median: { meaning: 'median wall time of the ksmd ops alone per execution (compare and gate test it)', direction: COST },
+  ksmd_time_ns_mean: { meaning: 'mean wall time of the ksmd ops alone per execution (shown, not tested)', direction: COST },
+  ksmd_time_rme_pct: { meaning: 'relative margin of error of the ksmd mean (95 %): describes the samples', direction: STATE },
+  ksmd_time_samples: { meaning: 'ksmd timing samples (one per timed execution)', direction: STATE },
+};
+
+/** metric, unit, direction, meaning: one row per metric, in METRIC_NAMES order. */
+export function metricRows(): string[][] {
+  return METRIC_NAMES.map((m) => [m, unitOf(m), METRIC_INFO[m].direction, METRIC_INFO[m].meaning]);
+}
