@@ -19,7 +19,8 @@ time them with tinybench, print a table and write results/<date>-<commit>-<suite
 With no --scenario and no --stack: the default suite (every stack × every built-in scenario).
 
   --scenario NAME        built-in scenario (repeatable; see ksmbench list)
-  --scenario-file F      a scenario file (JSON op list, DESIGN.md §7); its mistakes (an
+  --scenario-file F      a scenario file (JSON op list; every op, field, range and unit in
+                         docs/scenarios.md, example examples/ten-identical.json); its mistakes (an
                          unknown field, an op on an exited process or a missing region, a
                          region mapped twice, an mremap onto the pages it moves, a mapping
                          past the address space) are bad input, one line naming the op

@@ -44,7 +44,7 @@ function paramsText(params: Parameters<typeof paramsString>[0]): string {
 }
 
 /** The address space of a run (as src/mm/machine.ts sets it up). */
-function addressSpace(paging: PagingLevels, abi: string): AddressSpace {
+export function addressSpace(paging: PagingLevels, abi: string): AddressSpace {
   if (abi === 'ilp32-le') return { taskSize: 0xc0000, userLimit: 0xc0000, label: `${abi}, 3 GiB` };
   return { taskSize: Math.min(taskSizeMax(paging), DEFAULT_MAP_WINDOW), userLimit: taskSizeMax(paging), label: `${paging}-level paging` };
 }
