@@ -1,4 +1,5 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
@@ -42,7 +43,9 @@ With no --scenario and no --stack: the default suite (every stack × every built
                          slice with no run is refused
   --no-timing with --time or --iterations is refused (they would do nothing)
   --jobs N               split the runs over N processes (cores) and merge them (default 1;
-                         timings of concurrent jobs share the machine)
+                         an integer ≥ 1, at most the number of runs; a warning above the
+                         number of cores: timings of concurrent jobs share the machine).
+                         SIGINT or SIGTERM ends the jobs with the command (one line)
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
@@ -96,6 +99,8 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const suite = selectSuite(suiteOptions(values));
   // more jobs than runs would leave shards with nothing to run
   const jobs = Math.max(1, Math.min(requestedJobs, suite.runs.length));
+  const cores = availableParallelism();
+  if (jobs > cores) process.stderr.write(`ksmbench: warning: --jobs ${jobs} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}: the jobs share them (and their timings)\n`);
   const timing: TimingOptions | null = values['no-timing']
     ? null
     : timingFlags(values);
