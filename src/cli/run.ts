@@ -1,5 +1,6 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
 import { availableParallelism } from 'node:os';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
@@ -56,12 +57,27 @@ export interface RunArgs {
   readonly cwd: string;
 }
 
+/**
+ * `<dir>/<date>-<commit>-<suite>`, the path of a result's files without .csv/.json, reserved:
+ * its .json is created empty (exclusively) here, so a second result of the same suite written
+ * in the same second — by this process or another — gets `-2`, `-3`, … instead of overwriting.
+ */
 export function resultBase(dir: string, set: ResultSet): string {
   const d = new Date(set.created);
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
   const commit = set.env.git.commit.slice(0, 12) + (set.env.git.dirty ? '-dirty' : '');
-  return join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
+  const base = join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (existsSync(`${candidate}.csv`)) continue;
+    try {
+      closeSync(openSync(`${candidate}.json`, 'wx'));
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /** argv without the given flags (and their values). */
