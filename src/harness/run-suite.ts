@@ -15,7 +15,10 @@ export interface SuiteRunOptions {
   readonly timing: TimingOptions | null;
   /** Called before each run (progress on a TTY). */
   readonly progress?: (done: number, total: number, what: string) => void;
-  /** The directory whose git state is recorded. */
+  /**
+   * The command's working directory. Not the provenance: a result records the git state of
+   * the ksmbench checkout that ran it (environment.ts CHECKOUT), from whichever directory.
+   */
   readonly dir: string;
 }
 
@@ -35,7 +38,7 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
     runs.push(toRecord(r, timing));
   }
   o.progress?.(suite.runs.length, suite.runs.length, 'done');
-  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(o.dir), runs };
+  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), runs };
 }
 
 function paramsText(params: Parameters<typeof paramsString>[0]): string {

@@ -54,3 +54,17 @@ describe('gate', () => {
     assert.match(r.stdout, /Compared 1 runs? with `\.\.\/\.\.\/results\/baseline\.csv`/);
   });
 });
+
+describe('provenance', () => {
+  it('a result records the git state of the ksmbench checkout, not of the directory it ran in', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { ROOT } = await import('../support/cli.ts');
+    const outside = join(tmp, 'not-a-repo');
+    mkdirSync(outside);
+    const r = ksmbench(['run', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing', '--no-save', '--format', 'json'], { cwd: outside });
+    assert.equal(r.status, 0, r.stderr);
+    const env = (JSON.parse(r.stdout) as ResultSet).env;
+    assert.equal(env.git.commit, execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim());
+    assert.notEqual(env.git.commit, 'nogit');
+  });
+});
