@@ -99,7 +99,7 @@ function content(where: string, v: unknown): void {
 }
 
 /** The fields each op accepts besides "op" (sysfs: any knob, checked when it runs). */
-const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly string[] | null>> = {
+export const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly string[] | null>> = {
   mmap: ['proc', 'region', 'size', 'at', 'noreserve', 'thp'],
   fill: ['proc', 'region', 'content', 'from', 'pages'],
   write: ['proc', 'region', 'content', 'from', 'pages'],
@@ -116,7 +116,7 @@ const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly string[] | 
   inject: ['fail', 'count'],
   expect: ['sysfs', 'proc', 'stat'],
 };
-const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'params', 'ops'];
+export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'params', 'ops'];
 
 /** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
 function validateOp(i: number, raw: unknown): Op {

@@ -3,6 +3,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// a closed pipe on stdout (`ksmbench compare A B | head -2`) ends the command quietly: the reader
+// has what it wanted
+process.stdout.on('error', (e) => {
+  if (e?.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 // KSMBENCH_EXTRA_VARIANTS must name a directory of <axis>/ directories: a typo would silently
 // load nothing
 const extra = process.env.KSMBENCH_EXTRA_VARIANTS;

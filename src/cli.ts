@@ -19,7 +19,8 @@ usage: ksmbench <command> [options]   (ksmbench help <command>, or <command> --h
   live      replay a scenario on this machine's kernel KSM and compare (root)
 
 Exit codes: 0 ok, 1 regression (gate; compare: a verdict or correctness counter regressed),
-2 bad usage or input (also a run past --timeout SECONDS on run, gate, sweep, compare).
+2 bad usage or input (also a run past --timeout SECONDS on run, gate, sweep, compare, and a
+variant module that cannot be loaded), 130 / 143 interrupted by SIGINT / SIGTERM.
 `;
 
 type Command = (argv: string[]) => Promise<number> | number;

@@ -37,7 +37,7 @@ async function load(): Promise<RegisteredVariant[]> {
         continue;
       }
       for (const f of files) {
-        const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default?: Variant };
+        const mod = await importVariant(join(dir, f));
         if (!mod.default) throw new VariantLoadError(`${join(dir, f)} has no default export (export default defineVariant({...}))`);
         // the layout is the contract: variants/<axis>/<id>.ts
         if (mod.default.axis !== axis || mod.default.id !== idOfFile(f)) {
@@ -51,6 +51,23 @@ async function load(): Promise<RegisteredVariant[]> {
     }
   }
   return out;
+}
+
+/**
+ * A variant module, or a VariantLoadError (one line: the file and why) when it throws while
+ * loading, does not parse or imports a file that does not exist.
+ */
+async function importVariant(path: string): Promise<{ default?: Variant }> {
+  try {
+    return (await import(pathToFileURL(path).href)) as { default?: Variant };
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    // esbuild's parse errors: "Transform failed with 1 error:\n<file>:3:7: ERROR: Expected …"
+    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^Transform failed with/.test(l));
+    const why = (lines[0] ?? text).replace(`${path}:`, 'line ');
+    const kind = e instanceof Error && e.name !== 'Error' ? `${e.name}: ` : '';
+    throw new VariantLoadError(`variant module ${path} cannot be loaded: ${kind}${why}`);
+  }
 }
 
 export const REGISTRY: readonly RegisteredVariant[] = await load();

@@ -6,6 +6,7 @@
 import { Bench } from 'tinybench';
 import { type BenchRow, emitResult } from './protocol.ts';
 import { fmtMs } from './format.ts';
+import { addSyncTask } from '../../src/harness/timing.ts';
 import { perAddressPass, rangeWalk, type TaskBody } from './tasks.ts';
 
 interface Spec {
@@ -62,7 +63,7 @@ async function measure(spec: Spec): Promise<BenchRow> {
   });
   let firstWrong: string | null = null;
   let verified = 0;
-  bench.add(spec.name, () => body.run(), {
+  addSyncTask(bench, spec.name, () => body.run(), {
     beforeEach(): void {
       body.setup();
     },

@@ -1,6 +1,6 @@
 // ksmbench gate: run the baseline's suite again and fail on a regression (exit 1).
 import { appendFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfLabel } from '../harness/config.ts';
 import { getVariant } from '../../variants/registry.ts';
@@ -29,7 +29,8 @@ so is a gate config with an unknown key or a negative max_increase_pct. The suit
 (--scenario, --stack, …) apply only with --update: the gate re-runs the baseline's suite.
 Exit 0 pass, 1 regression, 2 bad usage or input.
 
-  --baseline FILE   the committed baseline (default results/baseline.csv, .json beside it)
+  --baseline FILE   the committed baseline (default results/baseline.csv, .json beside it, in
+                    the nearest directory upwards from the current one that has it)
   --config FILE     per-metric rules (default ksmbench-gate.json if present):
                     {"rules": {"pt_reads": "no-increase", "time_ns_median": "timing",
                      "general_profit": "ignore", "rmap_avc_visits": {"max_increase_pct": 5}},
@@ -90,6 +91,18 @@ function writeStepSummary(summary: string): void {
   }
 }
 
+/**
+ * Where the default baseline and gate config are: the nearest directory from `cwd` upwards
+ * that holds results/baseline.csv (so the gate finds the checkout's from any directory in it),
+ * else `cwd` itself.
+ */
+export function gateHome(cwd: string): string {
+  for (let d = resolve(cwd); ; d = dirname(d)) {
+    if (existsSync(join(d, 'results', 'baseline.csv'))) return d;
+    if (dirname(d) === d) return cwd;
+  }
+}
+
 export async function gateCommand(argv: string[], cwd: string): Promise<number> {
   const { values } = parse(argv, {
     ...SUITE_FLAGS,
@@ -107,11 +120,12 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     return 0;
   }
   refuseTimingWithNoTiming(values);
-  const baselinePath = values.baseline ?? join(cwd, 'results', 'baseline.csv');
+  const home = gateHome(cwd);
+  const baselinePath = values.baseline ?? join(home, 'results', 'baseline.csv');
   if (!baselinePath.endsWith('.csv') && !baselinePath.endsWith('.json')) throw new UsageError(`--baseline "${baselinePath}" must be a .csv or .json file`);
   let config;
   try {
-    const dflt = join(cwd, 'ksmbench-gate.json');
+    const dflt = join(home, 'ksmbench-gate.json');
     config = readGateConfig(values.config ?? (existsSync(dflt) ? dflt : null));
   } catch (e) {
     if (e instanceof GateConfigError) throw new UsageError(e.message);

@@ -25,7 +25,28 @@ export const OUTPUT_FLAGS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, allowPositionals = false) {
-  return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  return parseArgs({ args: negativeValuesJoined(argv, options), options, allowPositionals, strict: true });
+}
+
+/**
+ * `--jobs -1` as `--jobs=-1`: parseArgs calls a value that starts with a dash "ambiguous";
+ * joined, the flag's own check names the value and the range it accepts.
+ */
+export function negativeValuesJoined(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** A non-negative integer flag ("--seed 3"), or the default. */

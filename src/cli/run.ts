@@ -1,4 +1,6 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
+import { availableParallelism } from 'node:os';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
@@ -19,7 +21,8 @@ time them with tinybench, print a table and write results/<date>-<commit>-<suite
 With no --scenario and no --stack: the default suite (every stack × every built-in scenario).
 
   --scenario NAME        built-in scenario (repeatable; see ksmbench list)
-  --scenario-file F      a scenario file (JSON op list, DESIGN.md §7); its mistakes (an
+  --scenario-file F      a scenario file (JSON op list; every op, field, range and unit in
+                         docs/scenarios.md, example examples/ten-identical.json); its mistakes (an
                          unknown field, an op on an exited process or a missing region, a
                          region mapped twice, an mremap onto the pages it moves, a mapping
                          past the address space) are bad input, one line naming the op
@@ -41,7 +44,9 @@ With no --scenario and no --stack: the default suite (every stack × every built
                          slice with no run is refused
   --no-timing with --time or --iterations is refused (they would do nothing)
   --jobs N               split the runs over N processes (cores) and merge them (default 1;
-                         timings of concurrent jobs share the machine)
+                         an integer ≥ 1, at most the number of runs; a warning above the
+                         number of cores: timings of concurrent jobs share the machine).
+                         SIGINT or SIGTERM ends the jobs with the command (one line)
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
@@ -67,12 +72,27 @@ export interface RunArgs {
   readonly cwd: string;
 }
 
+/**
+ * `<dir>/<date>-<commit>-<suite>`, the path of a result's files without .csv/.json, reserved:
+ * its .json is created empty (exclusively) here, so a second result of the same suite written
+ * in the same second — by this process or another — gets `-2`, `-3`, … instead of overwriting.
+ */
 export function resultBase(dir: string, set: ResultSet): string {
   const d = new Date(set.created);
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}-${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
   const commit = set.env.git.commit.slice(0, 12) + (set.env.git.dirty ? '-dirty' : '');
-  return join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
+  const base = join(dir, `${stamp}-${commit}-${set.suite.replace(/[^A-Za-z0-9._+-]/g, '_')}`);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (existsSync(`${candidate}.csv`)) continue;
+    try {
+      closeSync(openSync(`${candidate}.json`, 'wx'));
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /** argv without the given flags (and their values). */
@@ -110,6 +130,8 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const suite = selectSuite(suiteOptions(values));
   // more jobs than runs would leave shards with nothing to run
   const jobs = Math.max(1, Math.min(requestedJobs, suite.runs.length));
+  const cores = availableParallelism();
+  if (jobs > cores) process.stderr.write(`ksmbench: warning: --jobs ${jobs} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}: the jobs share them (and their timings)\n`);
   const timing: TimingOptions | null = values['no-timing']
     ? null
     : timingFlags(values);

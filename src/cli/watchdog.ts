@@ -87,7 +87,11 @@ export function runWatched(argv: readonly string[], seconds: number): Promise<nu
         break;
       }
     }, 50);
-    const onSignal = (sig: NodeJS.Signals) => killGroup(sig);
+    let signalled: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signalled ??= sig;
+      killGroup(sig);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     child.on('close', (code, signal) => {
@@ -98,7 +102,10 @@ export function runWatched(argv: readonly string[], seconds: number): Promise<nu
       if (timedOut) {
         process.stderr.write(`ksmbench: timeout: ${timedOut.what} ran longer than ${seconds} s (--timeout ${seconds}); nothing was written\n`);
         resolve(2);
-      } else resolve(code ?? (signal === 'SIGINT' ? 130 : 143));
+      } else {
+        if (signalled) process.stderr.write(`ksmbench: interrupted (${signalled}); nothing was written\n`);
+        resolve(code ?? (signal === 'SIGINT' ? 130 : 143));
+      }
     });
   });
 }

@@ -1,7 +1,11 @@
 // Where a result came from: Node, OS, CPU, the package version and the git state (simple-git).
 import { readFileSync } from 'node:fs';
 import { cpus, release, type as osType } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { simpleGit } from 'simple-git';
+
+/** The ksmbench checkout these sources are in: its git state is what a result records. */
+export const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Environment {
   readonly node: string;
@@ -31,7 +35,8 @@ export async function gitState(dir: string): Promise<Environment['git']> {
   }
 }
 
-export async function environment(dir: string): Promise<Environment> {
+/** Where a result came from; the git state is the ksmbench checkout's, whatever the cwd. */
+export async function environment(dir: string = CHECKOUT): Promise<Environment> {
   const cpu = cpus();
   return {
     node: process.version,

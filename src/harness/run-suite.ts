@@ -15,7 +15,10 @@ export interface SuiteRunOptions {
   readonly timing: TimingOptions | null;
   /** Called before each run (progress on a TTY). */
   readonly progress?: (done: number, total: number, what: string) => void;
-  /** The directory whose git state is recorded. */
+  /**
+   * The command's working directory. Not the provenance: a result records the git state of
+   * the ksmbench checkout that ran it (environment.ts CHECKOUT), from whichever directory.
+   */
   readonly dir: string;
 }
 
@@ -35,7 +38,7 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
     runs.push(toRecord(r, timing));
   }
   o.progress?.(suite.runs.length, suite.runs.length, 'done');
-  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(o.dir), runs };
+  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), runs };
 }
 
 function paramsText(params: Parameters<typeof paramsString>[0]): string {
@@ -44,7 +47,7 @@ function paramsText(params: Parameters<typeof paramsString>[0]): string {
 }
 
 /** The address space of a run (as src/mm/machine.ts sets it up). */
-function addressSpace(paging: PagingLevels, abi: string): AddressSpace {
+export function addressSpace(paging: PagingLevels, abi: string): AddressSpace {
   if (abi === 'ilp32-le') return { taskSize: 0xc0000, userLimit: 0xc0000, label: `${abi}, 3 GiB` };
   return { taskSize: Math.min(taskSizeMax(paging), DEFAULT_MAP_WINDOW), userLimit: taskSizeMax(paging), label: `${paging}-level paging` };
 }

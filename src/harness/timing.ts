@@ -7,7 +7,7 @@
 // ksmd CPU time means, without the workload's mmap/fill/fork around it. Each ksmd sample lies
 // inside its whole-window sample, so it is never larger; both sample lists are ascending, and
 // the k-th smallest ksmd sample is never above the k-th smallest whole-window one.
-import { Bench } from 'tinybench';
+import { Bench, type FnOptions } from 'tinybench';
 import type { Scenario } from '../../bench/format.ts';
 import type { RunConfig } from './config.ts';
 import { type PreparedRun, prepareScenario, type RunResult } from './execute.ts';
@@ -62,6 +62,15 @@ export function timingStats(samplesNs: readonly number[]): TimingStats {
   return { median_ns: Math.round(med), mean_ns: Math.round(mean), rme_pct: Math.round(rme * 100) / 100, samples: n, sample_ns: s.map((x) => Math.round(x)) };
 }
 
+/**
+ * bench.add for a synchronous task: `async: false` tells tinybench so. Without it, add() calls
+ * the task once to see whether it returns a promise — before any beforeEach hook, on a world
+ * that is not set up, and an error thrown there is swallowed.
+ */
+export function addSyncTask(bench: Bench, name: string, fn: () => void, hooks: Omit<FnOptions, 'async'> = {}): void {
+  bench.add(name, fn, { ...hooks, async: false });
+}
+
 export async function timeScenario(scenario: Scenario, config: RunConfig, opts: TimingOptions): Promise<Timing> {
   const hasKsmd = scenario.ops.some((op) => op.op === 'ksmd');
   // Warm-up iterations let the JIT settle before sampling (they are not recorded).
@@ -77,7 +86,7 @@ export async function timeScenario(scenario: Scenario, config: RunConfig, opts: 
   let prepared: PreparedRun | null = null;
   let last: RunResult | null = null;
   const ksmdNs: number[] = [];
-  bench.add(scenario.name, () => {
+  addSyncTask(bench, scenario.name, () => {
     last = prepared!.run();
   }, {
     beforeEach() {

@@ -48,3 +48,4 @@ export { is_ksm_target, is_ksm_zero_pte, unshare_fault } from './unmerge.ts';
 export { scan_lookup } from './scan.ts';
 export { free_node_with_last_item, pin_node_page } from './trees.ts';
 export { STABLE_FLAG, UNSTABLE_FLAG } from './rmap-item.ts';
+export { defineVariant } from '../../variants/types.ts'; // the one import an out-of-tree variant needs besides the engine API

@@ -82,6 +82,8 @@ export function writeResultFiles(base: string, set: ResultSet): { csv: string; j
     writeAtomic(csv, csvText);
   } catch (e) {
     rmSync(tmpJson, { force: true });
+    // the empty .json a reserved name holds (cli/run.ts resultBase) goes too
+    if (existsSync(json) && statSync(json).size === 0) rmSync(json, { force: true });
     throw e;
   }
   renameTemp(tmpJson, json);

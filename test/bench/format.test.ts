@@ -1,10 +1,10 @@
 // Scenario files and parameters: valid files run, bad ones get a one-line error naming the
 // bad value and what is accepted.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { readScenarioFile, ScenarioError, validateScenario } from '../../bench/format.ts';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
@@ -12,6 +12,7 @@ import { configOfStack } from '../../src/harness/config.ts';
 import { runScenario } from '../../src/harness/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ksmbench-format-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

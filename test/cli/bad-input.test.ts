@@ -1,13 +1,14 @@
 // Bad input: a one-line error naming the value and what is accepted, exit 2, no file written.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { COUNTER_NAMES } from '../../src/mm/counters.ts';
 import { ksmbench } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-bad-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function expectUsageError(args: string[], re: RegExp, env: Record<string, string> = {}): void {
   const out = join(tmp, `out-${Math.random().toString(36).slice(2)}`);

@@ -2,10 +2,10 @@
 // user's git status, stash list and worktree list exactly as they were — also when interrupted.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
 
 function git(cwd: string, ...args: string[]): string {
@@ -17,6 +17,7 @@ function state(cwd: string): string[] {
 }
 
 const clone = join(mkdtempSync(join(tmpdir(), 'ksmbench-clone-')), 'repo');
+after(() => rmSync(dirname(clone), { recursive: true, force: true }));
 spawnSync('git', ['clone', '-q', ROOT, clone]);
 const hasParent = git(clone, 'rev-parse', '--verify', '--quiet', 'HEAD~1').startsWith('0:');
 if (existsSync(join(ROOT, 'node_modules')) && existsSync(clone)) symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');

@@ -1,14 +1,15 @@
 // ksmbench compare: two files, the stacks of one file, and two sweeps.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { SweepSet } from '../../src/report/sweep.ts';
 import { ksmbench } from '../support/cli.ts';
 import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-cmp-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 function runTo(dir: string, args: string[], env?: Record<string, string>): string {
   const r = ksmbench(['run', ...args, '--no-timing', '--out', dir], env ? { env } : {});
   assert.equal(r.status, 0, r.stderr);

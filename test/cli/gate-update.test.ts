@@ -2,22 +2,32 @@
 // at another commit changes exactly the rows whose values moved; --update lists what it
 // accepted; the gate says when a baseline records a dirty working tree.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ksmbench } from '../support/cli.ts';
+import { type CliResult, ROOT } from '../support/cli.ts';
 import { probeVariant } from '../support/probe-variant.ts';
 
+// A result records the git state of the ksmbench checkout that made it: the test works in a
+// clone of this one, run with the clone's own bin/ksmbench.mjs.
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-update-'));
 const repo = join(tmp, 'repo');
-mkdirSync(repo);
 const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd: repo, encoding: 'utf8' });
+execFileSync('git', ['clone', '-q', ROOT, repo]);
+if (existsSync(join(ROOT, 'node_modules'))) {
+  symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
+  appendFileSync(join(repo, '.git', 'info', 'exclude'), 'node_modules\n'); // the link is not a change of the tree
+}
+function ksmbench(args: readonly string[], opts: { cwd: string; env: Record<string, string> }): CliResult {
+  const r = spawnSync(process.execPath, [join(repo, 'bin', 'ksmbench.mjs'), ...args], { cwd: opts.cwd, encoding: 'utf8', env: { ...process.env, CI: '1', ...opts.env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 const variant = probeVariant(tmp);
 const writeProbe = variant.writeQuery;
 const env = variant.env;
-const baseline = join(repo, 'results', 'baseline.csv');
+const baseline = join(repo, 'gated', 'baseline.csv');
 const suite = ['--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe,full-range', '--no-timing'];
 
 function commitAll(msg: string): void {
@@ -28,7 +38,6 @@ function commitAll(msg: string): void {
 describe('ksmbench gate --update: provenance', () => {
   after(() => rmSync(tmp, { recursive: true, force: true }));
   it('the CSV diff of an update is exactly the values that moved, and --update lists them', () => {
-    git('init', '-q');
     writeFileSync(join(repo, 'README'), 'one\n');
     commitAll('one');
     writeProbe('[0, Number.MAX_SAFE_INTEGER] as const');
@@ -78,7 +87,7 @@ describe('ksmbench gate --update: provenance', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Note: the baseline records a dirty working tree \(commit `[0-9a-f]{12}` with uncommitted changes\)/);
     git('checkout', '-q', 'README');
-    git('checkout', '-q', 'results');
+    git('checkout', '-q', 'gated');
     const clean = ksmbench(['gate', '--baseline', baseline], { cwd: repo, env });
     assert.equal(clean.status, 0, clean.stdout);
     assert.doesNotMatch(clean.stdout, /dirty/);

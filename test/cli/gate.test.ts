@@ -1,13 +1,14 @@
 // ksmbench gate: pass on an unchanged tree, exit 1 naming the metric a changed variant moves.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
 import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-gate-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const variant = probeVariant(tmp);
 const writeProbe = variant.writeQuery;
 const env = variant.env;

@@ -1,9 +1,9 @@
 // ksmbench run: the CSV contract, the files it writes, shards, timings.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, METRIC_NAMES, type ResultSet } from '../../src/harness/results.ts';
 import { COUNTER_NAMES } from '../../src/mm/counters.ts';
@@ -12,6 +12,16 @@ import { median } from '../../src/report/stats.ts';
 import { STACKS } from '../../variants/stacks.ts';
 import { REGISTRY } from '../../variants/registry.ts';
 import { ksmbench } from '../support/cli.ts';
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
 
 describe('ksmbench run', () => {
   it('prints the tidy CSV with exact integer counters (sparse 32 TiB, v6.17 vs v6.18)', () => {
@@ -37,7 +47,7 @@ describe('ksmbench run', () => {
   });
 
   it('writes <date>-<commit>-<suite>.csv and .json atomically, with the environment', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ksmbench-run-'));
+    const out = tempDir('ksmbench-run-');
     const r = ksmbench(['run', '--scenario', 'split-after-merge', '--stack', 'rmap-v4', '--no-timing', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     const files = readdirSync(out).sort();
@@ -57,7 +67,7 @@ describe('ksmbench run', () => {
   });
 
   it('two shards merged hold exactly the runs of the unsharded suite', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ksmbench-shard-'));
+    const out = tempDir('ksmbench-shard-');
     const args = ['run', '--scenario', 'split-after-merge', '--scenario', 'exit-free', '--no-timing', '--out', out];
     for (const s of ['1/2', '2/2']) assert.equal(ksmbench([...args, '--shard', s]).status, 0);
     const shards = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => join(out, f));
@@ -75,7 +85,7 @@ describe('ksmbench run', () => {
   });
 
   it('sweep shards merged hold exactly the runs of the unsharded sweep', () => {
-    const out = mkdtempSync(join(tmpdir(), 'ksmbench-sweep-shard-'));
+    const out = tempDir('ksmbench-sweep-shard-');
     const args = ['sweep', '--scenario', 'zero-pages', '--param', 'pages=64..512:x2', '--stack', 'v6.1', '--stack', 'v6.18', '--no-timing', '--out', out];
     for (const s of ['1/2', '2/2']) assert.equal(ksmbench([...args, '--shard', s]).status, 0);
     const shards = readdirSync(out).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as ResultSet);

@@ -154,3 +154,55 @@ describe('timingStats', () => {
     assert.throws(() => timingStats([]), RangeError);
   });
 });
+
+describe('tinybench tasks are declared synchronous', () => {
+  it('addSyncTask: the task runs only inside its hooks (never once by add() to detect async)', async () => {
+    const { Bench } = await import('tinybench');
+    const { addSyncTask } = await import('../../src/harness/timing.ts');
+    const bench = new Bench({ time: 0, iterations: 3, warmup: false, throws: true });
+    let ready = false;
+    let outside = 0;
+    let inside = 0;
+    addSyncTask(bench, 't', () => {
+      if (ready) inside++;
+      else outside++;
+    }, {
+      beforeEach() {
+        ready = true;
+      },
+      afterEach() {
+        ready = false;
+      },
+    });
+    await bench.run();
+    assert.equal(outside, 0, 'the task was called outside beforeEach/afterEach');
+    assert.ok(inside >= 3);
+  });
+
+  it('an error in the task ends the timing with that error', async () => {
+    const scenario = buildScenario('split-after-merge');
+    const { Bench } = await import('tinybench');
+    const { addSyncTask } = await import('../../src/harness/timing.ts');
+    const bench = new Bench({ time: 0, iterations: 2, warmup: false, throws: true });
+    addSyncTask(bench, scenario.name, () => {
+      throw new Error('boom in the task');
+    });
+    await assert.rejects(bench.run(), /boom in the task/);
+  });
+
+  it('every Bench in the project adds its tasks through addSyncTask', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const root = new URL('../../', import.meta.url);
+    const files = ['src/harness/timing.ts', ...readdirSync(new URL('bench/perf/', root)).filter((f) => f.endsWith('.ts')).map((f) => `bench/perf/${f}`)];
+    let benches = 0;
+    for (const f of files) {
+      const text = readFileSync(new URL(f, root), 'utf8');
+      if (!text.includes('new Bench(')) continue;
+      benches++;
+      const direct = text.split('\n').filter((l) => /\bbench\.add\(/.test(l) && !l.includes('{ ...hooks, async: false }'));
+      assert.deepEqual(direct, [], `${f} calls bench.add without async: false`);
+      assert.match(text, /addSyncTask\(/, `${f} has a Bench but no addSyncTask`);
+    }
+    assert.equal(benches, 2, 'src/harness/timing.ts and bench/perf/timing.ts time with tinybench');
+  });
+});
