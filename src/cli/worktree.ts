@@ -69,6 +69,23 @@ function closeCleanup(cleanup: () => void): void {
   }
 }
 
+/**
+ * Remove `path` and check it stays gone: on an interrupt, a `git worktree add` just sent
+ * SIGKILL may still be writing into it, so removal is retried for up to a second.
+ */
+function removeDirectory(path: string): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch {
+      // best effort: the directory is under the system temp dir
+    }
+    Atomics.wait(pause, 0, 0, 50);
+    if (!existsSync(path)) return;
+  }
+}
+
 /** Run `fn` in a temporary worktree of `sha`; the worktree is removed whatever happens. */
 export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const parent = mkdtempSync(join(tmpdir(), 'ksmbench-wt-'));
@@ -81,11 +98,7 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
     // force twice (removes locked worktrees) before deleting and pruning.
     spawnSync('git', ['worktree', 'unlock', dir], { cwd, stdio: 'ignore' });
     spawnSync('git', ['worktree', 'remove', '--force', '--force', dir], { cwd, stdio: 'ignore' });
-    try {
-      rmSync(parent, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
-    } catch {
-      // best effort: the directory is under the system temp dir
-    }
+    removeDirectory(parent);
     spawnSync('git', ['worktree', 'prune'], { cwd, stdio: 'ignore' });
   };
   openCleanup(cleanup);

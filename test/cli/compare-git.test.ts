@@ -2,7 +2,7 @@
 // user's git status, stash list and worktree list exactly as they were — also when interrupted.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,6 +19,11 @@ function state(cwd: string): string[] {
 const clone = join(mkdtempSync(join(tmpdir(), 'ksmbench-clone-')), 'repo');
 after(() => rmSync(dirname(clone), { recursive: true, force: true }));
 spawnSync('git', ['clone', '-q', ROOT, clone]);
+// The interrupted commands' own temporary files (their worktrees' parents): a SIGINT that lands
+// while `git worktree add` is still writing can leave one behind, so they stay in this test's
+// directory, removed with it.
+const childTmp = join(dirname(clone), 'tmp');
+mkdirSync(childTmp);
 const hasParent = git(clone, 'rev-parse', '--verify', '--quiet', 'HEAD~1').startsWith('0:');
 if (existsSync(join(ROOT, 'node_modules')) && existsSync(clone)) symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
 
@@ -27,7 +32,7 @@ async function interruptOnceWorktrees(revs: readonly string[], n: number): Promi
   const child = spawn(process.execPath, [join(clone, 'bin', 'ksmbench.mjs'), 'compare', ...revs, '--scenario', 'guests', '--stack', 'v6.18', '--no-timing'], {
     cwd: clone,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, CI: '1' },
+    env: { ...process.env, CI: '1', TMPDIR: childTmp },
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

@@ -14,7 +14,11 @@ const variant = probeVariant(tmp);
 const writeProbe = variant.writeQueryBody;
 const LOOP = 'for (;;) { if (item < -1) break; } return [0, 0] as const;';
 const FULL = 'return [0, Number.MAX_SAFE_INTEGER] as const;';
-const env = variant.env;
+// A run stopped by SIGKILL cannot clean up after itself (e.g. compare --base's worktree
+// parent): the commands' temporary files stay in this test's directory, removed with it.
+const childTmp = join(tmp, 'tmp');
+mkdirSync(childTmp);
+const env = { ...variant.env, TMPDIR: childTmp };
 const suite = ['--scenario', 'split-after-merge', '--variant', 'rmap=full-range,probe', '--no-timing'];
 
 function expectTimeout(args: string[], what: RegExp, cwd?: string): void {
