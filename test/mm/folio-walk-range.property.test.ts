@@ -9,29 +9,11 @@ import type { Machine } from '../../src/mm/machine.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { resetCounters } from '../support/counters.ts';
 import { snapshotCounters } from '../../src/mm/counters.ts';
-import { buildSpace } from '../support/space.ts';
+import { buildSpace, SPACE_SHAPE } from '../support/space.ts';
 
-const PGD4 = 2 ** 27;
-const PUD = 2 ** 18;
-
-interface Touch {
-  kind: 'write' | 'read' | 'swap' | 'migration';
-  at: number; // fraction of the VMA, 0..1
-}
 
 const spaceArb = fc.record({
-  levels: fc.constantFrom<4 | 5>(4, 5),
-  // near a 512 GiB or 1 GiB boundary, so upper levels change inside the VMA
-  base: fc.constantFrom(3 * PGD4 - 300, 5 * PUD - 7000, 0x40000, 9 * PGD4 + 123 * 512),
-  pages: fc.integer({ min: 1, max: 3 * 512 * 30 }),
-  thp: fc.boolean(),
-  touches: fc.array(
-    fc.record({ kind: fc.constantFrom<Touch['kind']>('write', 'write', 'read', 'swap', 'migration'), at: fc.double({ min: 0, max: 0.999999, noNaN: true }) }),
-    { maxLength: 40 },
-  ),
-  holes: fc.array(fc.record({ at: fc.double({ min: 0, max: 0.99, noNaN: true }), len: fc.integer({ min: 1, max: 2000 }), unmap: fc.boolean() }), {
-    maxLength: 3,
-  }),
+  ...SPACE_SHAPE,
   range: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
   // the range may start before the VMA and end after it (each such address is one NULL call)
   outside: fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 }), fc.boolean()),

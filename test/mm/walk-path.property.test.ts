@@ -19,10 +19,8 @@ import {
 } from '../../src/mm/pagewalk.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
-import { buildSpace, punchHole } from '../support/space.ts';
+import { buildSpace, punchHole, SPACE_SHAPE } from '../support/space.ts';
 
-const PGD4 = 2 ** 27;
-const PUD = 2 ** 18;
 
 /** What the callbacks saw, in order: the walk's observable behaviour besides the counters. */
 interface Trace {
@@ -78,16 +76,7 @@ const pteOps: MmWalkOps<Trace> = {
 const OPS = { scan: scanOps, holes: scanWithHolesOps, pte: pteOps } as const;
 
 const spaceArb = fc.record({
-  levels: fc.constantFrom<4 | 5>(4, 5),
-  // near a 512 GiB or 1 GiB boundary, so upper levels change inside the VMA
-  base: fc.constantFrom(3 * PGD4 - 300, 5 * PUD - 7000, 0x40000, 9 * PGD4 + 123 * 512),
-  pages: fc.integer({ min: 1, max: 3 * 512 * 30 }),
-  thp: fc.boolean(),
-  touches: fc.array(
-    fc.record({ kind: fc.constantFrom('write', 'write', 'read', 'swap', 'migration'), at: fc.double({ min: 0, max: 0.999999, noNaN: true }) }),
-    { maxLength: 40 },
-  ),
-  holes: fc.array(fc.record({ at: fc.double({ min: 0, max: 0.99, noNaN: true }), len: fc.integer({ min: 1, max: 2000 }), unmap: fc.boolean() }), { maxLength: 3 }),
+  ...SPACE_SHAPE,
   fork: fc.boolean(),
   // the walks: from where (fraction of the VMA), which ops, where to stop, who pays
   walks: fc.array(

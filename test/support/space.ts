@@ -1,5 +1,6 @@
 // Test support: the random small spaces of the walker property tests — one VMA touched page by
 // page (writes, zero-page reads, swap and migration entries) and then holed (munmap or zap).
+import fc from 'fast-check';
 import { Machine } from '../../src/mm/machine.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
@@ -29,6 +30,23 @@ export interface SpaceShape {
   readonly touches: readonly Touch[];
   readonly holes: readonly Hole[];
 }
+
+const PGD4 = 2 ** 27; // pages under one 4-level top-level entry (512 GiB)
+const PUD = 2 ** 18; // 1 GiB
+
+/** The arbitraries of a SpaceShape's fields: spread them into a property test's fc.record. */
+export const SPACE_SHAPE = {
+  levels: fc.constantFrom<PagingLevels>(4, 5),
+  // near a 512 GiB or 1 GiB boundary, so upper levels change inside the VMA
+  base: fc.constantFrom(3 * PGD4 - 300, 5 * PUD - 7000, 0x40000, 9 * PGD4 + 123 * 512),
+  pages: fc.integer({ min: 1, max: 3 * 512 * 30 }),
+  thp: fc.boolean(),
+  touches: fc.array(
+    fc.record({ kind: fc.constantFrom<Touch['kind']>('write', 'write', 'read', 'swap', 'migration'), at: fc.double({ min: 0, max: 0.999999, noNaN: true }) }),
+    { maxLength: 40 },
+  ),
+  holes: fc.array(fc.record({ at: fc.double({ min: 0, max: 0.99, noNaN: true }), len: fc.integer({ min: 1, max: 2000 }), unmap: fc.boolean() }), { maxLength: 3 }),
+};
 
 /** A machine with one process and one VMA of `pages` at `base`, touched and holed as `s` says. */
 export function buildSpace(s: SpaceShape): { m: Machine; mm: MmStruct; start: number } {
