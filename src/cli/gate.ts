@@ -15,6 +15,7 @@ import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
+import { progressReporter, QUIET_FLAG } from './progress.ts';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
 
@@ -41,6 +42,8 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
                     environment) is in the JSON, so the CSV's diff is exactly what moved.
                     The gate says when the baseline records a dirty working tree.
   --no-timing / --time MS / --iterations N   timing of the run (default: as the baseline)
+  --quiet           no progress on stderr (default: one line per finished run with an ETA; a
+                    live line on a terminal)
   --timeout SECONDS a run that takes longer stops the gate (exit 2), naming the scenario and
                     configuration; also a tight loop in a variant (the gate runs in a child)
 `;
@@ -113,6 +116,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     time: { type: 'string' },
     iterations: { type: 'string' },
     ...TIMEOUT_FLAG,
+    ...QUIET_FLAG,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -145,7 +149,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const timed = values['no-timing'] ? false : baseline ? baseline.runs.some((r) => r.timing) : values.time !== undefined || values.iterations !== undefined;
   const timing = timed ? timingFlags(values) : null;
   if (values.update) ensureWritableDir(dirname(baselinePath));
-  const current = await runSuite(suite, { timing, dir: cwd });
+  const current = await runSuite(suite, { timing, dir: cwd, progress: progressReporter(suite.runs.length, values.quiet === true) });
   if (values.update) {
     let previous: ResultSet | null = baseline;
     let unreadable = '';

@@ -8,6 +8,7 @@ import { UsageError } from './errors.ts';
 import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { mergeSets } from './merge.ts';
 import { isWatched } from './watchdog.ts';
+import { type Progress, PROGRESS_ENV, takeProgressLines } from './progress.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ksmbench.mjs', import.meta.url));
 
@@ -44,21 +45,24 @@ function onSignal(sig: NodeJS.Signals): void {
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-function runChild(args: readonly string[], cwd: string): Promise<string> {
+function runChild(args: readonly string[], cwd: string, progress: Progress | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     // under a --timeout watchdog, each job reports its runs on the watchdog's pipe (fd 3) too
     const watchFd = process.env[WATCH_FD_ENV];
     const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'pipe', 'pipe', ...(watchFd === '3' ? [3] : [])];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1' }, stdio });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: '1', [PROGRESS_ENV]: progress ? 'lines' : 'off' }, stdio });
     if (!child.stdout || !child.stderr) throw new Error('a job has no stdout/stderr pipe');
     workers.add(child);
     let out = '';
     let err = '';
+    // each run the job finishes is one progress line on its stderr: counted here, not kept
+    const carry = { rest: '' };
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += takeProgressLines(d, carry, progress)));
     child.on('error', reject);
     child.on('close', (code) => {
       workers.delete(child);
+      err += carry.rest;
       if (interrupted) return; // the signal handler ends the command
       if (code === 0) resolve(out);
       else reject(new UsageError(err.trim().split('\n').at(-1) ?? `a job exited with ${code}`));
@@ -67,12 +71,20 @@ function runChild(args: readonly string[], cwd: string): Promise<string> {
 }
 
 /** `command args` split over `jobs` processes (each prints its shard as JSON), merged in `order` (record keys). */
-export async function runJobs(command: 'run', args: readonly string[], jobs: number, cwd: string, name: string, order: readonly string[]): Promise<ResultSet> {
+export async function runJobs(
+  command: 'run',
+  args: readonly string[],
+  jobs: number,
+  cwd: string,
+  name: string,
+  order: readonly string[],
+  progress?: Progress,
+): Promise<ResultSet> {
   for (const sig of SIGNALS) process.on(sig, onSignal);
   let texts: string[];
   try {
     texts = await Promise.all(
-      Array.from({ length: jobs }, (_, i) => runChild([command, ...args, '--shard', `${i + 1}/${jobs}`, '--format', 'json', '--no-save'], cwd)),
+      Array.from({ length: jobs }, (_, i) => runChild([command, ...args, '--shard', `${i + 1}/${jobs}`, '--format', 'json', '--no-save'], cwd, progress)),
     );
   } catch (e) {
     for (const w of workers) w.kill('SIGTERM'); // one job failed: the others stop too

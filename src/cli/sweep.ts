@@ -15,7 +15,7 @@ import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
-import { progressReporter } from './progress.ts';
+import { progressReporter, QUIET_FLAG } from './progress.ts';
 import { resultBase } from './run.ts';
 
 export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
@@ -38,6 +38,8 @@ as if exact (compare says "not compared").
   --no-timing            counters only (default: timed)
   --time MS / --iterations N     timing budget per run
   --format, --out, --no-save, --shard k/n   as for run
+  --quiet                no progress on stderr (default: one line per finished run with an
+                         ETA; a live line on a terminal)
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
@@ -53,6 +55,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     time: { type: 'string' },
     iterations: { type: 'string' },
     ...TIMEOUT_FLAG,
+    ...QUIET_FLAG,
   });
   if (values.help) {
     process.stdout.write(SWEEP_HELP);
@@ -89,7 +92,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runSuite({ name, runs }, { timing, dir: cwd, progress: progressReporter(format !== null) });
+  const set = await runSuite({ name, runs }, { timing, dir: cwd, progress: progressReporter(runs.length, values.quiet === true) });
   const sweep: SweepSet = { ...set, sweep: { scenario, param: range.param, values: range.values, fits: fitSweep(set.runs, scenario, range.param) } };
   process.stdout.write(presentSweep(sweep, format ?? 'table', metrics.length ? metrics : defaultMetrics(timing !== null)));
   if (!values['no-save']) {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { UsageError } from './errors.ts';
+import { PROGRESS_ENV } from './progress.ts';
 
 /** The full commit id of `rev` in the repository at `cwd`, or a UsageError naming it. */
 export async function resolveRev(cwd: string, rev: string): Promise<string> {
@@ -127,7 +128,7 @@ export function runJsonIn(dir: string, args: readonly string[], label: string): 
     const child = spawn(process.execPath, [bin, 'run', ...args, '--format', 'json', '--no-save'], {
       cwd: dir,
       // without KSMBENCH_WATCH_FD: fd 3 is not the watchdog's pipe there
-      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== WATCH_FD_ENV)), CI: process.env.CI ?? '1' },
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== WATCH_FD_ENV)), CI: process.env.CI ?? '1', [PROGRESS_ENV]: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);

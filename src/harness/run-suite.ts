@@ -13,8 +13,8 @@ import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from '../mm/units.
 export interface SuiteRunOptions {
   /** null: counters and verdicts only (--no-timing). */
   readonly timing: TimingOptions | null;
-  /** Called before each run (progress on a TTY). */
-  readonly progress?: (done: number, total: number, what: string) => void;
+  /** Called after each run (progress on stderr): what ran and the milliseconds it took. */
+  readonly progress?: ((what: string, ms: number) => void) | undefined;
   /**
    * The command's working directory. Not the provenance: a result records the git state of
    * the ksmbench checkout that ran it (environment.ts CHECKOUT), from whichever directory.
@@ -25,19 +25,18 @@ export interface SuiteRunOptions {
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
   const runs: RunRecord[] = [];
   const digests: DigestCache = new WeakMap();
-  let i = 0;
   // a mistake of a scenario is bad input, found before anything runs (bench/format.ts checkOps)
   for (const { scenario, config } of suite.runs) checkOps(scenario, addressSpace(scenario.paging ?? config.paging, scenario.abi ?? config.abi));
   for (const { scenario, config } of suite.runs) {
     const label = configLabel(config);
-    o.progress?.(i++, suite.runs.length, `${scenario.name} × ${label}`);
+    const started = performance.now();
     watchStart(`${scenario.name}${paramsText(scenario.params)} × ${label}`);
     const r = runScenario(scenario, config, {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
     watchEnd();
     runs.push(toRecord(r, timing));
+    o.progress?.(`${scenario.name}${paramsText(scenario.params)} × ${label}`, performance.now() - started);
   }
-  o.progress?.(suite.runs.length, suite.runs.length, 'done');
   return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), runs };
 }
 

@@ -106,7 +106,7 @@ describe('run --jobs', () => {
 
 describe('streams', () => {
   it('a closed stdout pipe (… | head -2) ends the command quietly with 0', () => {
-    const cmd = `"${process.execPath}" "${BIN}" run --scenario split-after-merge --scenario mremap-remerge --scenario cow-churn --no-timing --no-save --format csv | head -2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const cmd = `"${process.execPath}" "${BIN}" run --scenario split-after-merge --scenario mremap-remerge --scenario cow-churn --no-timing --no-save --format csv --quiet | head -2 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`;
     const r = spawnSync('bash', ['-c', cmd], { cwd: tmp, encoding: 'utf8', env: { ...process.env, CI: '1' } });
     assert.equal(r.stderr.trim(), 'status=0');
   });

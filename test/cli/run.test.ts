@@ -25,7 +25,7 @@ function tempDir(prefix: string): string {
 
 describe('ksmbench run', () => {
   it('prints the tidy CSV with exact integer counters (sparse 32 TiB, v6.17 vs v6.18)', () => {
-    const r = ksmbench(['run', '--scenario', 'sparse', '--param', 'size=32TiB', '--stack', 'v6.17', '--stack', 'v6.18', '--no-timing', '--format', 'csv', '--no-save']);
+    const r = ksmbench(['run', '--scenario', 'sparse', '--param', 'size=32TiB', '--stack', 'v6.17', '--stack', 'v6.18', '--no-timing', '--format', 'csv', '--no-save', '--quiet']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
     const header = r.stdout.split('\n')[0]!;
