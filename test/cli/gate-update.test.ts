@@ -80,7 +80,7 @@ describe('ksmbench gate --update: provenance', () => {
 
   it('the gate says when the baseline records a dirty working tree', () => {
     writeFileSync(join(repo, 'README'), 'uncommitted\n');
-    const up = ksmbench(['gate', '--update', '--baseline', baseline], { cwd: repo, env });
+    const up = ksmbench(['gate', '--update', '--baseline', baseline, '--quiet'], { cwd: repo, env });
     assert.equal(up.status, 0, up.stderr);
     assert.match(up.stderr, /^ksmbench: warning: the working tree has uncommitted changes: the baseline records a dirty tree/);
     const r = ksmbench(['gate', '--baseline', baseline], { cwd: repo, env });
