@@ -169,10 +169,12 @@ export class Folios {
     this.mapcount[f] = this.mapcount[f]! + 1;
   }
 
-  /** Remove entry `p` from the folio's mapping list. */
+  /** Remove entry `p` from the folio's mapping list (which must hold it). */
   unlinkMapping(pt: PageTables, f: Folio, p: EntryPointer): void {
     const prev = pt.mapPrev[p]!;
     const next = pt.mapNext[p]!;
+    const linked = this.mapcount[f]! > 0 && (prev === NULL_PTR ? this.mapHead[f] === p : pt.mapNext[prev] === p);
+    if (!linked) throw new Error(`rmap: pfn ${f} is not mapped by entry ${p}`);
     if (prev === NULL_PTR) this.mapHead[f] = next;
     else pt.mapNext[prev] = next;
     if (next === NULL_PTR) this.mapTail[f] = prev;

@@ -27,7 +27,6 @@ export function addMapping(machine: Machine, folio: Folio, p: EntryPointer): voi
 /** mm/rmap.c: folio_remove_rmap_pte / folio_remove_rmap_pmd, then the mapping's reference goes. */
 export function removeMapping(machine: Machine, folio: Folio, p: EntryPointer): void {
   if (machine.folios.zeroPage(folio)) return;
-  if (machine.folios.mapcount[folio]! <= 0) throw new Error(`rmap: pfn ${folio} not mapped by this entry`);
   machine.folios.unlinkMapping(machine.pt, folio, p);
   folio_put(machine, folio);
 }
