@@ -77,6 +77,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(c.help);
       return 0;
     }
+    if (cmd === '_shard') {
+      // a job of --jobs N (not listed: the parent starts it)
+      const { shardWorkerCommand } = await import('./cli/shard-worker.ts');
+      return await shardWorkerCommand(rest, process.cwd());
+    }
     const c = commands[cmd];
     if (!c) {
       process.stderr.write(`ksmbench: unknown command "${cmd}" (accepted: ${Object.keys(commands).join(', ')})\n`);

@@ -7,7 +7,7 @@ import { getVariant } from '../../variants/registry.ts';
 import { AXES } from '../../variants/types.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { isTimingMetric, parseParamsString, type ResultSet } from '../harness/results.ts';
-import { selectSuite, type Suite } from '../harness/suite.ts';
+import { selectSuite, suiteKey, type Suite, weightOf } from '../harness/suite.ts';
 import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
@@ -16,6 +16,8 @@ import { TIMEOUT_FLAG } from './watchdog.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 import { progressReporter, QUIET_FLAG } from './progress.ts';
+import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import type { Plan } from './plan.ts';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
 
@@ -42,6 +44,9 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
                     environment) is in the JSON, so the CSV's diff is exactly what moved.
                     The gate says when the baseline records a dirty working tree.
   --no-timing / --time MS / --iterations N   timing of the run (default: as the baseline)
+  --jobs N          split the runs over N processes and merge them before comparing (as for
+                    run: at most the number of runs, a warning above the cores; a timed
+                    baseline is best gated with one job, as it was made)
   --quiet           no progress on stderr (default: one line per finished run with an ETA; a
                     live line on a terminal)
   --timeout SECONDS a run that takes longer stops the gate (exit 2), naming the scenario and
@@ -106,35 +111,27 @@ export function gateHome(cwd: string): string {
   }
 }
 
-export async function gateCommand(argv: string[], cwd: string): Promise<number> {
-  const { values } = parse(argv, {
-    ...SUITE_FLAGS,
-    baseline: { type: 'string' },
-    config: { type: 'string' },
-    update: { type: 'boolean' },
-    'no-timing': { type: 'boolean' },
-    time: { type: 'string' },
-    iterations: { type: 'string' },
-    ...TIMEOUT_FLAG,
-    ...QUIET_FLAG,
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    process.stdout.write(GATE_HELP);
-    return 0;
-  }
-  refuseTimingWithNoTiming(values);
+const GATE_FLAGS = {
+  ...SUITE_FLAGS,
+  baseline: { type: 'string' },
+  config: { type: 'string' },
+  update: { type: 'boolean' },
+  'no-timing': { type: 'boolean' },
+  time: { type: 'string' },
+  iterations: { type: 'string' },
+  ...TIMEOUT_FLAG,
+  ...JOBS_FLAG,
+  ...QUIET_FLAG,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type GateValues = ReturnType<typeof parse<typeof GATE_FLAGS>>['values'];
+
+/** The baseline the gate compares with (null: --update makes a new one) and the suite it runs. */
+function gatePlan(values: GateValues, cwd: string): { plan: Plan; baselinePath: string; baseline: ResultSet | null; home: string } {
   const home = gateHome(cwd);
   const baselinePath = values.baseline ?? join(home, 'results', 'baseline.csv');
   if (!baselinePath.endsWith('.csv') && !baselinePath.endsWith('.json')) throw new UsageError(`--baseline "${baselinePath}" must be a .csv or .json file`);
-  let config;
-  try {
-    const dflt = join(home, 'ksmbench-gate.json');
-    config = readGateConfig(values.config ?? (existsSync(dflt) ? dflt : null));
-  } catch (e) {
-    if (e instanceof GateConfigError) throw new UsageError(e.message);
-    throw e;
-  }
   const suiteGiven = Boolean(values.scenario?.length || values['scenario-file'] || values.stack?.length || values.variant?.length);
   if (!values.update) {
     // The gate re-runs the baseline's suite as recorded: a suite option would silently do nothing.
@@ -148,8 +145,38 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const suite = baseline ? suiteOfBaseline(baseline, baselinePath) : selectSuite(suiteOptions(values), 'baseline');
   const timed = values['no-timing'] ? false : baseline ? baseline.runs.some((r) => r.timing) : values.time !== undefined || values.iterations !== undefined;
   const timing = timed ? timingFlags(values) : null;
+  return { plan: { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)) }, baselinePath, baseline, home };
+}
+
+/** The plan of `gate argv` (for a job of gate --jobs N). */
+export function planGate(argv: string[], cwd: string): Plan {
+  return gatePlan(parse(argv, GATE_FLAGS).values, cwd).plan;
+}
+
+export async function gateCommand(argv: string[], cwd: string): Promise<number> {
+  const { values } = parse(argv, GATE_FLAGS);
+  if (values.help) {
+    process.stdout.write(GATE_HELP);
+    return 0;
+  }
+  refuseTimingWithNoTiming(values);
+  const { plan, baselinePath, baseline, home } = gatePlan(values, cwd);
+  let config;
+  try {
+    const dflt = join(home, 'ksmbench-gate.json');
+    config = readGateConfig(values.config ?? (existsSync(dflt) ? dflt : null));
+  } catch (e) {
+    if (e instanceof GateConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { suite, timing } = plan;
+  const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
   if (values.update) ensureWritableDir(dirname(baselinePath));
-  const current = await runSuite(suite, { timing, dir: cwd, progress: progressReporter(suite.runs.length, values.quiet === true) });
+  const progress = progressReporter(suite.runs.length, values.quiet === true);
+  const current =
+    jobs > 1
+      ? await runJobs('gate', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
+      : await runSuite(suite, { timing, dir: cwd, progress });
   if (values.update) {
     let previous: ResultSet | null = baseline;
     let unreadable = '';

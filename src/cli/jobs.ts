@@ -1,6 +1,8 @@
-// Running a suite on several cores: N child processes each run one shard (--shard k/N) of
-// the same command and print JSON; the shards are merged (like ksmbench merge).
+// Running a suite on several cores (run, sweep and gate --jobs N): N child processes, each
+// `ksmbench _shard k/N COMMAND ARGS` (shard-worker.ts), plan the same suite from the same
+// arguments, run their slice and print it as JSON; the slices are merged (like ksmbench merge).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { parseResultJson } from '../report/files.ts';
@@ -9,6 +11,31 @@ import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { mergeSets } from './merge.ts';
 import { isWatched } from './watchdog.ts';
 import { type Progress, PROGRESS_ENV, takeProgressLines } from './progress.ts';
+import { intFlag } from './options.ts';
+import type { PlannedCommand } from './plan.ts';
+import { argvWithout } from './argv.ts';
+
+/** --jobs N (run, sweep, gate). */
+export const JOBS_FLAG = { jobs: { type: 'string' } } as const;
+
+/**
+ * The number of jobs of --jobs `value` over `runs` runs: an integer ≥ 1 (one line otherwise),
+ * not with --shard, at most one job a run; a warning when it is more than the cores.
+ */
+export function jobsFlag(value: string | undefined, runs: number, shard: string | undefined): number {
+  const requested = intFlag('jobs', value, 1, 1);
+  if (requested > 1 && shard !== undefined) throw new UsageError('give --jobs or --shard, not both');
+  // more jobs than runs would leave slices with nothing to run
+  const jobs = Math.max(1, Math.min(requested, runs));
+  const cores = availableParallelism();
+  if (jobs > cores) process.stderr.write(`ksmbench: warning: --jobs ${jobs} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}: the jobs share them (and their timings)\n`);
+  return jobs;
+}
+
+/** The arguments a job gets: the command's own, without what only the parent does (files, format, progress, jobs). */
+export function jobArgv(argv: readonly string[]): string[] {
+  return argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save', '--quiet']);
+}
 
 const BIN = fileURLToPath(new URL('../../bin/ksmbench.mjs', import.meta.url));
 
@@ -70,9 +97,9 @@ function runChild(args: readonly string[], cwd: string, progress: Progress | und
   });
 }
 
-/** `command args` split over `jobs` processes (each prints its shard as JSON), merged in `order` (record keys). */
+/** `command args` split over `jobs` processes (each prints its slice as JSON), merged in `order` (record keys). */
 export async function runJobs(
-  command: 'run',
+  command: PlannedCommand,
   args: readonly string[],
   jobs: number,
   cwd: string,
@@ -84,7 +111,7 @@ export async function runJobs(
   let texts: string[];
   try {
     texts = await Promise.all(
-      Array.from({ length: jobs }, (_, i) => runChild([command, ...args, '--shard', `${i + 1}/${jobs}`, '--format', 'json', '--no-save'], cwd, progress)),
+      Array.from({ length: jobs }, (_, i) => runChild(['_shard', `${i + 1}/${jobs}`, command, ...args], cwd, progress)),
     );
   } catch (e) {
     for (const w of workers) w.kill('SIGTERM'); // one job failed: the others stop too
@@ -92,7 +119,7 @@ export async function runJobs(
   } finally {
     for (const sig of SIGNALS) process.off(sig, onSignal);
   }
-  const sets = texts.map((t, i) => parseResultJson(`${command} shard ${i + 1}/${jobs}`, t));
+  const sets = texts.map((t, i) => parseResultJson(`${command} job ${i + 1}/${jobs}`, t));
   const merged = mergeSets(sets, name);
   const rank = new Map(order.map((k, i) => [k, i]));
   const runs = [...merged.runs].sort((a, b) => (rank.get(recordKey(a)) ?? 0) - (rank.get(recordKey(b)) ?? 0));

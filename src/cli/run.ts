@@ -1,18 +1,20 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
-import { availableParallelism } from 'node:os';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
-import { selectSuite, suiteKey } from '../harness/suite.ts';
+import { selectSuite, suiteKey, weightOf } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
+import { formatFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { present } from './present.ts';
 import { progressReporter, QUIET_FLAG } from './progress.ts';
 import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
-import { runJobs } from './jobs.ts';
+import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import type { Plan } from './plan.ts';
+
+export { argvWithout } from './argv.ts';
 
 export const RUN_HELP = `ksmbench run [options]
 
@@ -98,53 +100,45 @@ export function resultBase(dir: string, set: ResultSet): string {
   }
 }
 
-/** argv without the given flags (and their values). */
-export function argvWithout(argv: readonly string[], valueFlags: readonly string[], booleanFlags: readonly string[] = []): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const name = a.split('=')[0]!;
-    if (booleanFlags.includes(name)) continue;
-    if (!valueFlags.includes(name)) out.push(a);
-    else if (!a.includes('=')) i++; // --flag value: drop the value too
-  }
-  return out;
+const RUN_FLAGS = {
+  ...SUITE_FLAGS,
+  ...OUTPUT_FLAGS,
+  'no-save': { type: 'boolean' },
+  'no-timing': { type: 'boolean' },
+  time: { type: 'string' },
+  iterations: { type: 'string' },
+  ...TIMEOUT_FLAG,
+  ...JOBS_FLAG,
+  ...QUIET_FLAG,
+} as const;
+
+function runPlan(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values']): Plan {
+  const suite = selectSuite(suiteOptions(values));
+  const timing: TimingOptions | null = values['no-timing'] ? null : timingFlags(values);
+  return { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)) };
+}
+
+/** The plan of `run argv` (for a job of run --jobs N). */
+export function planRun(argv: string[]): Plan {
+  return runPlan(parse(argv, RUN_FLAGS).values);
 }
 
 export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
-  const { values } = parse(argv, {
-    ...SUITE_FLAGS,
-    ...OUTPUT_FLAGS,
-    'no-save': { type: 'boolean' },
-    'no-timing': { type: 'boolean' },
-    time: { type: 'string' },
-    iterations: { type: 'string' },
-    ...TIMEOUT_FLAG,
-    jobs: { type: 'string' },
-    ...QUIET_FLAG,
-  });
+  const { values } = parse(argv, RUN_FLAGS);
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
   }
   refuseTimingWithNoTiming(values);
-  const requestedJobs = intFlag('jobs', values.jobs, 1, 1);
-  if (requestedJobs > 1 && values.shard) throw new UsageError('give --jobs or --shard, not both');
   const format = formatFlag(values.format);
-  const suite = selectSuite(suiteOptions(values));
-  // more jobs than runs would leave shards with nothing to run
-  const jobs = Math.max(1, Math.min(requestedJobs, suite.runs.length));
-  const cores = availableParallelism();
-  if (jobs > cores) process.stderr.write(`ksmbench: warning: --jobs ${jobs} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}: the jobs share them (and their timings)\n`);
-  const timing: TimingOptions | null = values['no-timing']
-    ? null
-    : timingFlags(values);
+  const { suite, timing } = runPlan(values);
+  const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
   const progress = progressReporter(suite.runs.length, values.quiet === true);
   const set =
     jobs > 1
-      ? await runJobs('run', argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save', '--quiet']), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
+      ? await runJobs('run', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
       : await runSuite(suite, { timing, dir: cwd, progress });
   // written first, so the table can say where the problems it does not show are
   const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);

@@ -7,7 +7,7 @@ import { configLabel } from '../harness/config.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
-import { emptyShard, selectSuite, shardOf, type Suite } from '../harness/suite.ts';
+import { selectSuite, sliceOf, suiteKey, type Suite } from '../harness/suite.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitOutcome, fitSweep, MAX_FIT_RMS, MIN_FIT_POINTS, parseSweepParam, type SweepSet } from '../report/sweep.ts';
 import { fmtCoefficient, fmtParamValue } from '../report/html.ts';
@@ -17,6 +17,8 @@ import { TIMEOUT_FLAG } from './watchdog.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { progressReporter, QUIET_FLAG } from './progress.ts';
 import { resultBase } from './run.ts';
+import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import type { Plan } from './plan.ts';
 
 export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
 
@@ -38,6 +40,8 @@ as if exact (compare says "not compared").
   --no-timing            counters only (default: timed)
   --time MS / --iterations N     timing budget per run
   --format, --out, --no-save, --shard k/n   as for run
+  --jobs N               split the runs over N processes and merge them, then fit (as for
+                         run: at most the number of runs, a warning above the cores)
   --quiet                no progress on stderr (default: one line per finished run with an
                          ETA; a live line on a terminal)
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
@@ -45,24 +49,23 @@ as if exact (compare says "not compared").
                          and configuration, exit 2, no file written
 `;
 
-export async function sweepCommand(argv: string[], cwd: string): Promise<number> {
-  const { values } = parse(argv, {
-    ...SUITE_FLAGS,
-    ...OUTPUT_FLAGS,
-    metric: { type: 'string', multiple: true },
-    'no-timing': { type: 'boolean' },
-    'no-save': { type: 'boolean' },
-    time: { type: 'string' },
-    iterations: { type: 'string' },
-    ...TIMEOUT_FLAG,
-    ...QUIET_FLAG,
-  });
-  if (values.help) {
-    process.stdout.write(SWEEP_HELP);
-    return 0;
-  }
-  refuseTimingWithNoTiming(values);
-  const format = formatFlag(values.format);
+const SWEEP_FLAGS = {
+  ...SUITE_FLAGS,
+  ...OUTPUT_FLAGS,
+  metric: { type: 'string', multiple: true },
+  'no-timing': { type: 'boolean' },
+  'no-save': { type: 'boolean' },
+  time: { type: 'string' },
+  iterations: { type: 'string' },
+  ...TIMEOUT_FLAG,
+  ...JOBS_FLAG,
+  ...QUIET_FLAG,
+} as const;
+
+type SweepValues = ReturnType<typeof parse<typeof SWEEP_FLAGS>>['values'];
+
+/** The sweep's runs (one suite per swept value, the same configurations each time) and its range. */
+function sweepPlan(values: SweepValues): { plan: Plan; scenario: string; range: ReturnType<typeof parseSweepParam> } {
   if (values['scenario-file']) throw new UsageError('sweep takes a built-in --scenario (parameters are swept), not --scenario-file');
   if (values.scenario?.length !== 1) throw new UsageError('sweep needs exactly one --scenario');
   const scenario = values.scenario[0]!;
@@ -70,12 +73,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   if (ranges.length !== 1) throw new UsageError('sweep needs exactly one --param key=lo..hi:xF range');
   const range = parseSweepParam(scenario, ranges[0]!);
   const fixed = paramsFlag((values.param ?? []).filter((p) => !p.includes('..')));
-  const metrics = (values.metric ?? []).map((m) => {
-    if (!isMetricName(m)) throw new UsageError(`--metric "${m}" is not a metric (see ksmbench list metrics)`);
-    return m;
-  });
   const timing = values['no-timing'] ? null : timingFlags(values);
-  // One suite per value: the same configurations each time.
   // (built at the first swept value: the scenario's checks see parameters that fit together)
   const base = selectSuite(suiteOptions({ ...values, shard: undefined, param: [...Object.entries(fixed).map(([k, v]) => `${k}=${v}`), `${range.param}=${range.given[0]}`] }));
   const configs = [...new Map(base.runs.map((r) => [configLabel(r.config), r.config])).values()];
@@ -83,16 +81,38 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     configs.map((config) => ({ scenario: buildScenario(scenario, { ...fixed, [range.param]: v }, intFlag('seed', values.seed, 1)), config })),
   );
   const shard = values.shard ? suiteOptions({ shard: values.shard }).shard : undefined;
-  if (shard) {
-    const mine = shardOf(runs.map(() => 1), shard.n);
-    const total = runs.length;
-    runs = runs.filter((_, i) => mine[i] === shard.k - 1);
-    if (runs.length === 0) throw new UsageError(emptyShard(shard.k, shard.n, total));
-  }
+  if (shard) runs = sliceOf(runs, runs.map(() => 1), shard);
   const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
+  return { plan: { suite: { name, runs }, timing, weights: runs.map(() => 1) }, scenario, range };
+}
+
+/** The plan of `sweep argv` (for a job of sweep --jobs N). */
+export function planSweep(argv: string[]): Plan {
+  return sweepPlan(parse(argv, SWEEP_FLAGS).values).plan;
+}
+
+export async function sweepCommand(argv: string[], cwd: string): Promise<number> {
+  const { values } = parse(argv, SWEEP_FLAGS);
+  if (values.help) {
+    process.stdout.write(SWEEP_HELP);
+    return 0;
+  }
+  refuseTimingWithNoTiming(values);
+  const format = formatFlag(values.format);
+  const metrics = (values.metric ?? []).map((m) => {
+    if (!isMetricName(m)) throw new UsageError(`--metric "${m}" is not a metric (see ksmbench list metrics)`);
+    return m;
+  });
+  const { plan, scenario, range } = sweepPlan(values);
+  const { suite, timing } = plan;
+  const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runSuite({ name, runs }, { timing, dir: cwd, progress: progressReporter(runs.length, values.quiet === true) });
+  const progress = progressReporter(suite.runs.length, values.quiet === true);
+  const set =
+    jobs > 1
+      ? await runJobs('sweep', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
+      : await runSuite(suite, { timing, dir: cwd, progress });
   const sweep: SweepSet = { ...set, sweep: { scenario, param: range.param, values: range.values, fits: fitSweep(set.runs, scenario, range.param) } };
   process.stdout.write(presentSweep(sweep, format ?? 'table', metrics.length ? metrics : defaultMetrics(timing !== null)));
   if (!values['no-save']) {

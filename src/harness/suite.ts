@@ -102,7 +102,8 @@ function configsOf(o: SuiteOptions, scenario: Scenario): RunConfig[] {
   return stacks.map((name) => configOfStack(name, over));
 }
 
-function weightOf(scenario: string): number {
+/** The relative cost of a built-in scenario's run (its declared weight), 1 for a scenario file. */
+export function weightOf(scenario: string): number {
   try {
     return getScenario(scenario).weight ?? 1;
   } catch {
@@ -132,16 +133,18 @@ export function emptyShard(k: number, n: number, total: number): string {
   return `--shard ${k}/${n} selects no run: the suite has ${total} run${total === 1 ? '' : 's'}, fewer than ${n} shards (accepted: n ≤ ${total})`;
 }
 
+/** The k-th of n slices of `runs` (shardOf by `weights`); a slice with no run is refused. */
+export function sliceOf<T>(runs: readonly T[], weights: readonly number[], { k, n }: { readonly k: number; readonly n: number }): T[] {
+  const mine = shardOf(weights, n);
+  const slice = runs.filter((_, i) => mine[i] === k - 1);
+  if (slice.length === 0) throw new SuiteError(emptyShard(k, n, runs.length));
+  return slice;
+}
+
 export function selectSuite(o: SuiteOptions, name?: string): Suite {
   const scenarios = scenariosOf(o);
   let runs = scenarios.flatMap((scenario) => configsOf(o, scenario).map((config) => ({ scenario, config })));
-  if (o.shard) {
-    const { k, n } = o.shard;
-    const mine = shardOf(runs.map((r) => weightOf(r.scenario.name)), n);
-    const total = runs.length;
-    runs = runs.filter((_, i) => mine[i] === k - 1);
-    if (runs.length === 0) throw new SuiteError(emptyShard(k, n, total));
-  }
+  if (o.shard) runs = sliceOf(runs, runs.map((r) => weightOf(r.scenario.name)), o.shard);
   const suiteName =
     name ??
     (o.scenarioFile ? scenarios[0]!.name : o.scenarios.length === 0 && o.stacks.length === 0 && !Object.keys(o.variants).length ? 'default' : o.scenarios.join('+') || 'all');

@@ -61,7 +61,7 @@ describe('run --jobs', () => {
       let workers: number[] = [];
       for (let i = 0; i < 300 && workers.length < 2; i++) {
         await sleep(100);
-        workers = childrenOf(parent.pid!, '--shard');
+        workers = childrenOf(parent.pid!, '_shard');
       }
       try {
         assert.equal(workers.length, 2, 'two workers started');
