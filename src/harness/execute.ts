@@ -160,6 +160,13 @@ class Run {
         this.problem(`${where}: ksmd cannot run (run is ${this.ksm.knobs.run}, or no process is registered)`);
         return;
       }
+      if (this.ksm.knobs.pages_to_scan === 0) {
+        // ksmd wakes, scans no page and sleeps, forever: the kernel's full scan never ends
+        ksmd_batch(this.ksm);
+        after();
+        this.problem(`${where}: ksmd makes no progress (pages_to_scan is 0): a full scan never ends; the op stopped after one wake-up`);
+        return;
+      }
       ksmd_batch(this.ksm);
       after();
     }

@@ -119,3 +119,22 @@ describe('zero pages inherited by fork (copy_page_range keeps the KSM-placed zer
   });
 });
 
+
+describe('ksmd ops that cannot make progress end', () => {
+  it('full_scans with pages_to_scan 0: one wake-up that scans nothing, then the op stops with one problem (ksmd would sleep forever)', () => {
+    const scenario: Scenario = {
+      name: 'no-progress',
+      ops: [
+        { op: 'mmap', proc: 'p0', region: 'a', size: 10 },
+        { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+        { op: 'fill', proc: 'p0', region: 'a', content: 42 },
+        { op: 'sysfs', pages_to_scan: 0 },
+        { op: 'ksmd', full_scans: 1 },
+        { op: 'ksmd', batches: 3 },
+      ],
+    };
+    const r = runScenario(scenario, configOfStack('v6.18'));
+    assert.deepEqual(r.verdict.problems, ['ops[4] (ksmd): ksmd makes no progress (pages_to_scan is 0): a full scan never ends; the op stopped after one wake-up']);
+    assert.deepEqual([r.counters.pages_scanned, r.counters.full_scans, r.counters.pt_reads], [0, 0, 0]);
+  });
+});

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { write_page } from '../../src/mm/memory.ts';
+import { do_munmap } from '../../src/mm/mmap.ts';
 import { lookupEntry } from '../../src/mm/mm.ts';
 import { entryView, folioView } from '../../src/mm/inspect.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
@@ -54,6 +55,20 @@ describe('ksm_tests -M: ten identical pages', () => {
 });
 
 describe('max_page_sharing: chains and dups', () => {
+  it('an emptied chain stays in the stable tree until a lookup frees it, and breaks no invariant', () => {
+    // mm/ksm.c: remove_node_from_stable_tree unlinks the dup (__stable_node_dup_del); the chain is
+    // freed only by the next __stable_node_chain → stable_node_dup that finds it empty
+    const w = world({ knobs: { pages_to_scan: 1000, max_page_sharing: 2 } });
+    const p = w.proc('p0');
+    const a = w.region(p, 6, () => 9);
+    w.fullScans(2);
+    assert.deepEqual([w.sysfs().stable_node_chains, w.sysfs().stable_node_dups, w.sysfs().pages_shared, w.sysfs().pages_sharing], [1, 3, 3, 3]);
+    do_munmap(p, a, 6);
+    w.fullScans(1);
+    assert.deepEqual([w.sysfs().stable_node_chains, w.sysfs().stable_node_dups, w.sysfs().pages_shared], [1, 0, 0]);
+    assert.deepEqual(checkInvariants(w.ksm), []);
+  });
+
   it('512 identical pages with max_page_sharing 256: shared 2, sharing 510, one chain of two dups', () => {
     const w = world({ knobs: { pages_to_scan: 100 } });
     const p = w.proc('p0');
