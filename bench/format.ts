@@ -49,6 +49,12 @@ export interface Scenario {
   readonly stack?: string;
   readonly seed?: number;
   readonly sysfs?: Readonly<Record<string, number>>;
+  /**
+   * ksmd's own time per batch in milliseconds (default 0): the model's clock (jiffies, in ms)
+   * advances by it plus sleep_millisecs per wake-up, as a kernel's jiffies advance by the
+   * batch's CPU time plus the sleep; stable_node chain pruning follows that clock.
+   */
+  readonly ksmd_batch_ms?: number;
   /** The parameters a built-in scenario was built with (recorded with every result). */
   readonly params?: Readonly<Record<string, string | number>>;
   readonly ops: readonly Op[];
@@ -116,7 +122,7 @@ export const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly stri
   inject: ['fail', 'count'],
   expect: ['sysfs', 'proc', 'stat'],
 };
-export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'params', 'ops'];
+export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'ksmd_batch_ms', 'params', 'ops'];
 
 /** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
 function validateOp(i: number, raw: unknown): Op {
@@ -204,6 +210,9 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
     fail(where, `"abi" ${JSON.stringify(raw.abi)} is not one of ${ABIS.join(', ')}`);
   }
   if (raw.stack !== undefined && typeof raw.stack !== 'string') fail(where, '"stack" must be a string');
+  if (raw.ksmd_batch_ms !== undefined && !(typeof raw.ksmd_batch_ms === 'number' && Number.isFinite(raw.ksmd_batch_ms) && raw.ksmd_batch_ms >= 0 && raw.ksmd_batch_ms <= 3_600_000)) {
+    fail(where, `"ksmd_batch_ms" ${JSON.stringify(raw.ksmd_batch_ms)} is not a number of milliseconds from 0 to 3600000`);
+  }
   if (raw.seed !== undefined && !(typeof raw.seed === 'number' && Number.isSafeInteger(raw.seed) && raw.seed >= 0)) {
     fail(where, `"seed" ${JSON.stringify(raw.seed)} is not a non-negative integer`);
   }

@@ -75,6 +75,7 @@ class Run {
       knobs: { run: 1, smart_scan: config.smartScan ? 1 : 0 },
     });
     for (const [k, v] of Object.entries(scenario.sysfs ?? {})) this.sysfs(`scenario sysfs`, k, v);
+    this.ksm.batchMs = scenario.ksmd_batch_ms ?? 0;
     this.invariants = opts.invariants ?? 'op';
     this.seed = opts.seed ?? scenario.seed ?? 1;
   }

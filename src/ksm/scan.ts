@@ -213,7 +213,8 @@ export function ksmd_should_run(ksm: Ksm): boolean {
 
 /**
  * One wake-up of ksm_scan_thread: a batch of pages_to_scan if ksmd should run, then the
- * sleep (the model's clock advances by sleep_millisecs). Returns whether a batch ran.
+ * sleep. The model's clock advances by the batch's own time (ksm.batchMs, when a batch ran)
+ * plus sleep_millisecs, at least 1 ms. Returns whether a batch ran.
  */
 export function ksmd_batch(ksm: Ksm): boolean {
   const ran = ksmd_should_run(ksm);
@@ -223,6 +224,6 @@ export function ksmd_batch(ksm: Ksm): boolean {
     ksm_do_scan(ksm, ksm.knobs.pages_to_scan);
     sample_lifetime(ksm, pass);
   }
-  ksm.jiffies += Math.max(1, ksm.knobs.sleep_millisecs);
+  ksm.jiffies += Math.max(1, (ran ? ksm.batchMs : 0) + ksm.knobs.sleep_millisecs);
   return ran;
 }

@@ -118,8 +118,13 @@ export class Ksm implements HandleRegistry {
   root_unstable_tree: RbRootOf<KsmRmapItem> = { rbNode: NULL_ITEM };
   /** ksm_rmap_items: rmap_items in use. */
   ksm_rmap_items = 0;
-  /** The model's clock in milliseconds (jiffies): one sleep_millisecs per ksmd batch. */
+  /**
+   * The model's clock in milliseconds (jiffies): per ksmd wake-up, the batch's own time
+   * (batchMs) plus sleep_millisecs, at least 1 ms (scan.ts ksmd_batch).
+   */
   jiffies = 0;
+  /** ksmd's own time per batch in ms (a scenario's ksmd_batch_ms; 0 by default). */
+  batchMs = 0;
   /**
    * A digest of the scanner's output: every (mm, address, content) handed to
    * cmp_and_merge_page, in order. Two scanners agree iff their digests do.
