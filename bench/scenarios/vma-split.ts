@@ -1,6 +1,7 @@
 import type { Op } from '../format.ts';
 import { num, ParamError } from '../params.ts';
 import type { BuiltinScenario } from './types.ts';
+import { DEFAULT_MAX_MAP_COUNT } from '../../src/mm/vma.ts';
 
 export const vmaSplit: BuiltinScenario = {
   name: 'vma-split',
@@ -12,7 +13,7 @@ export const vmaSplit: BuiltinScenario = {
   weight: 14,
   params: {
     pages: { kind: 'int', default: 20000, min: 4, max: 1 << 22, description: 'pages in the region' },
-    pieces: { kind: 'int', default: 20000, min: 1, max: 1 << 22, description: 'VMAs the region is split into (every other piece mprotected)' },
+    pieces: { kind: 'int', default: 20000, min: 1, max: DEFAULT_MAX_MAP_COUNT, description: 'VMAs the region is split into (every other piece mprotected; at most max_map_count, 65530)' },
     ksm_pages: { kind: 'int', default: 32, min: 1, max: 4096, description: 'KSM pages (each content on two pages of the region)' },
   },
   build(p) {

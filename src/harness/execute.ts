@@ -18,6 +18,7 @@ import { Machine } from '../mm/machine.ts';
 import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { mm_alloc } from '../mm/mm.ts';
+import { MmErrno } from '../mm/vma.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed, madvise_flags, MmError } from '../mm/mmap.ts';
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
 import type { RunConfig } from './config.ts';
@@ -331,6 +332,8 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
       run.exec(i, op);
     } catch (e) {
       if (e instanceof MmError) run.problem(`ops[${i}] (${op.op}): ${e.message}`);
+      // a call the kernel refuses (past max_map_count) is the scenario's mistake, whatever the variant
+      else if (e instanceof MmErrno) throw new ScenarioError(`ops[${i}] (${op.op}): ${e.message} (the kernel refuses the call: the scenario needs fewer VMAs)`);
       else throw e;
     } finally {
       if (timed) ksmdNs += process.hrtime.bigint() - t0;

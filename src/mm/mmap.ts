@@ -10,6 +10,8 @@ import { type EntryPointer, isMappingKind, PT_PMD_LEAF, PTE_SPECIAL, PTE_WRITE }
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
 import {
   __split_vma,
+  DEFAULT_MAX_MAP_COUNT,
+  mapCountExceeded,
   find_vma,
   VM_ACCOUNT,
   VM_DONTCOPY,
@@ -77,6 +79,8 @@ export function get_unmapped_area(mm: MmStruct, pages: number): number {
 /** mm/mmap.c: do_mmap of a private anonymous mapping (MAP_PRIVATE | MAP_ANONYMOUS). Returns its first page. */
 export function do_mmap(mm: MmStruct, pages: number, opts: MmapOptions = {}): number {
   if (!Number.isSafeInteger(pages) || pages <= 0) throw new MmError(`mmap: length ${pages} pages is not a positive integer`);
+  // "Too many mappings?" (the check is >, so a process may reach max_map_count + 1)
+  if (mm.vmas.length > DEFAULT_MAX_MAP_COUNT) throw mapCountExceeded(mm, 'mmap');
   let start: number;
   if (opts.at !== undefined) {
     start = opts.at;
@@ -96,12 +100,17 @@ export function do_mmap(mm: MmStruct, pages: number, opts: MmapOptions = {}): nu
   return start;
 }
 
-/** The VMAs intersecting [start, end), after splitting the first and last at the range ends. */
+/**
+ * mm/vma.c: vms_gather_munmap_vmas — the VMAs intersecting [start, end), after splitting the
+ * first and last at the range ends. Only a hole punched inside one VMA (a net new VMA) is
+ * checked against max_map_count; munmap may otherwise go just above it, to free resources.
+ */
 function splitRange(mm: MmStruct, start: number, end: number): VmAreaStruct[] {
   const out: VmAreaStruct[] = [];
   let vma = find_vma(mm, start);
   while (vma && vma.vm_start < end) {
     if (vma.vm_start < start) {
+      if (end < vma.vm_end && mm.vmas.length >= DEFAULT_MAX_MAP_COUNT) throw mapCountExceeded(mm, 'munmap');
       __split_vma(vma, start, true);
     }
     if (vma.vm_end > end) {
@@ -192,6 +201,8 @@ export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: num
     throw new MmError(`mremap: [${old}, ${old + pages}) is not inside one VMA`);
   }
   if (to < old + pages && to + pages > old) throw new MmError('mremap: source and destination overlap');
+  // mm/mremap.c (6.1–6.12): mremap_to "(map_count + 2) >= max_map_count - 3", move_vma "map_count >= max_map_count - 3"
+  if (mm.vmas.length + 2 >= DEFAULT_MAX_MAP_COUNT - 3) throw mapCountExceeded(mm, 'mremap');
   do_munmap(mm, to, pages); // mremap_to: MREMAP_FIXED clears the destination first
   src = find_vma(mm, old)!; // ... then looks the source up again (vma_to_resize)
   mm.machine.hooks.ksm_unmerge_for_move?.(src, old, old + pages);

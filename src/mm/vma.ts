@@ -110,6 +110,32 @@ export function vma_unlink(mm: MmStruct, vma: VmAreaStruct): void {
  * The upper piece's pgoff rises by the pages below it, so every page keeps its linear index.
  * Returns the new VMA.
  */
+/**
+ * mm/util.c: sysctl_max_map_count = DEFAULT_MAX_MAP_COUNT (USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN):
+ * the VMAs a process may have (a process's map_count is its mm.vmas.length here).
+ */
+export const DEFAULT_MAX_MAP_COUNT = 65530;
+
+/** A system call that fails with an errno (the kernel's -ENOMEM), the model's state as the kernel leaves it. */
+export class MmErrno extends Error {
+  readonly errno: 'ENOMEM';
+  constructor(errno: 'ENOMEM', message: string) {
+    super(`${errno}: ${message}`);
+    this.errno = errno;
+  }
+}
+
+/** The errno of a split past max_map_count (mm/vma.c: split_vma's check). */
+export function mapCountExceeded(mm: MmStruct, what: string): MmErrno {
+  return new MmErrno('ENOMEM', `${what}: ${mm.name} has ${mm.vmas.length} VMAs, max_map_count is ${DEFAULT_MAX_MAP_COUNT}`);
+}
+
+/** mm/vma.c: split_vma — __split_vma, refused when the process already has max_map_count VMAs. */
+export function split_vma(vma: VmAreaStruct, addr: number, new_below: boolean): VmAreaStruct {
+  if (vma.mm.vmas.length >= DEFAULT_MAX_MAP_COUNT) throw mapCountExceeded(vma.mm, 'split_vma');
+  return __split_vma(vma, addr, new_below);
+}
+
 export function __split_vma(vma: VmAreaStruct, addr: number, new_below: boolean): VmAreaStruct {
   if (addr <= vma.vm_start || addr >= vma.vm_end) {
     throw new Error(`__split_vma: ${addr} not inside [${vma.vm_start}, ${vma.vm_end})`);
@@ -327,12 +353,13 @@ export function vma_modify_flags(vma: VmAreaStruct, start: number, end: number, 
     }
     return next;
   }
+  // mm/vma.c: vma_modify — split_vma (checked against max_map_count) before and after
   let target = vma;
   if (start > target.vm_start) {
-    __split_vma(target, start, true);
+    split_vma(target, start, true);
   }
   if (end < target.vm_end) {
-    __split_vma(target, end, false);
+    split_vma(target, end, false);
   }
   target.vm_flags = newFlags;
   return target;
