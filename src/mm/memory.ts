@@ -8,6 +8,7 @@ import { forEachLeaf } from './leaves.ts';
 import {
   type EntryPointer,
   NULL_PTR,
+  type PageTable,
   PT_MIGRATION,
   PT_NONE,
   PT_PMD_LEAF,
@@ -21,7 +22,7 @@ import {
 } from './pgtable.ts';
 import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte, set_pte_at } from './rmap.ts';
 import { __split_huge_pmd, thpRangeFor } from './thp.ts';
-import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL } from './units.ts';
+import { ENTRY_SPAN, HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, type TableLevel, tableIndex } from './units.ts';
 import { VM_READ, VM_WRITE } from './vm-flags.ts';
 import { type VmAreaStruct, vma_lookup, vma_next, vma_prev } from './vma.ts';
 
@@ -220,35 +221,64 @@ export function zap_page_range(vma: VmAreaStruct, start: number, end: number): v
   });
 }
 
-/** mm/memory.c: copy_page_range — fork's copy: anon pages become COW-shared (both read-only). */
+/**
+ * mm/memory.c: copy_page_range — fork's copy of a VMA's page tables, level by level as
+ * copy_p4d_range … copy_pte_range do: for every present parent entry that points to a table,
+ * the child gets its own table at the next level (p?d_alloc / pte_alloc), empty or not; leaves
+ * are copied with anon pages COW-shared (both sides read-only). A VMA without an anon_vma
+ * copies nothing (vma_needs_copy).
+ */
 export function copy_page_range(dst: VmAreaStruct, src: VmAreaStruct): void {
-  const srcMm = src.mm;
-  const dstMm = dst.mm;
-  const machine = srcMm.machine;
-  const pt = machine.pt;
-  forEachLeaf(srcMm, src.vm_start, src.vm_end, (p, vpn) => {
+  if (!src.anon_vma) return; // vma_needs_copy: private anon memory never faulted has no pages
+  copy_table_range(dst.mm, src.mm, src.mm.pgd, src.vm_start, src.vm_end);
+}
+
+/** copy_p4d_range / copy_pud_range / copy_pmd_range / copy_pte_range: one level of the copy. */
+function copy_table_range(dstMm: MmStruct, srcMm: MmStruct, table: PageTable, start: number, end: number): void {
+  const pt = srcMm.machine.pt;
+  const level = pt.level[table]! as TableLevel;
+  const span = ENTRY_SPAN[level]!;
+  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
+  for (let slot = Math.max(start - (start % span), pt.base[table]!); slot < stop; slot += span) {
+    const p = table * PTRS_PER_TABLE + tableIndex(slot, level);
     const kind = pt.kind[p]!;
-    if (kind === PT_PMD_LEAF) {
-      // copy_huge_pmd
-      pt.setBit(p, PTE_WRITE, false);
-      const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
-      pt.set(d, PT_PMD_LEAF, pt.val[p]!, 0, pt.bits[p]!);
-      addMapping(machine, pt.val[p]!, d);
-      return;
+    if (kind === PT_NONE) continue; // p?d_none_or_clear_bad
+    const vpn = Math.max(start, slot);
+    if (level === PTE_LEVEL) copy_pte(dstMm, p, vpn);
+    else if (kind !== PT_TABLE) copy_huge_pmd(dstMm, p, vpn); // a PMD leaf, or a swap / migration PMD
+    else {
+      // the child's table under this entry, allocated before the parent's entries are read
+      entryPointer(dstMm, vpn, (level - 1) as TableLevel, true);
+      copy_table_range(dstMm, srcMm, pt.val[p]!, vpn, Math.min(end, slot + span));
     }
-    if (pt.levelOf(p) !== PTE_LEVEL) {
-      const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
-      if (kind !== PT_TABLE) pt.set(d, pt.kindOf(p), pt.val[p]!, pt.page[p]!, pt.bits[p]!);
-      return;
-    }
-    if (kind === PT_PTE) {
-      // copy_present_pte: a COW mapping write-protects both sides.
-      const special = pt.has(p, PTE_SPECIAL);
-      if (!special) pt.setBit(p, PTE_WRITE, false);
-      set_pte(dstMm, vpn, pt.val[p]!, pt.page[p]!, { writable: false, dirty: pt.has(p, PTE_DIRTY), special, ksmPlacedZero: pt.has(p, PTE_KSM_PLACED_ZERO) });
-    } else if (kind === PT_SWAP || kind === PT_MIGRATION) {
-      const d = entryPointer(dstMm, vpn, PTE_LEVEL, true);
-      pt.set(d, pt.kindOf(p), pt.val[p]!, 0, pt.bits[p]!);
-    }
-  });
+  }
+}
+
+/** mm/huge_memory.c: copy_huge_pmd — the THP COW-shared (write-protected on both sides). */
+function copy_huge_pmd(dstMm: MmStruct, p: EntryPointer, vpn: number): void {
+  const machine = dstMm.machine;
+  const pt = machine.pt;
+  const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
+  if (pt.kind[p] === PT_PMD_LEAF) {
+    pt.setBit(p, PTE_WRITE, false);
+    pt.set(d, PT_PMD_LEAF, pt.val[p]!, 0, pt.bits[p]!);
+    addMapping(machine, pt.val[p]!, d);
+    return;
+  }
+  pt.set(d, pt.kindOf(p), pt.val[p]!, pt.page[p]!, pt.bits[p]!);
+}
+
+/** mm/memory.c: copy_present_pte / copy_nonpresent_pte — one PTE into the child's table. */
+function copy_pte(dstMm: MmStruct, p: EntryPointer, vpn: number): void {
+  const pt = dstMm.machine.pt;
+  const kind = pt.kind[p]!;
+  if (kind === PT_PTE) {
+    // copy_present_pte: a COW mapping write-protects both sides.
+    const special = pt.has(p, PTE_SPECIAL);
+    if (!special) pt.setBit(p, PTE_WRITE, false);
+    set_pte(dstMm, vpn, pt.val[p]!, pt.page[p]!, { writable: false, dirty: pt.has(p, PTE_DIRTY), special, ksmPlacedZero: pt.has(p, PTE_KSM_PLACED_ZERO) });
+  } else if (kind === PT_SWAP || kind === PT_MIGRATION) {
+    const d = entryPointer(dstMm, vpn, PTE_LEVEL, true);
+    pt.set(d, pt.kindOf(p), pt.val[p]!, 0, pt.bits[p]!);
+  }
 }

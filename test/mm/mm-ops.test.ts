@@ -8,12 +8,12 @@ import { anon_vma_interval_tree_foreach } from '../../src/mm/anon-vma.ts';
 import type { Folio } from '../../src/mm/folio.ts';
 import { Machine } from '../../src/mm/machine.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
-import { lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
+import { entryPointer, lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
 import { split_folio } from '../../src/mm/thp.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
 import { type EntryView, entryView, type FolioView, folioView } from '../../src/mm/inspect.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
-import type { PagingLevels } from '../../src/mm/units.ts';
+import { PTE_LEVEL, type PagingLevels } from '../../src/mm/units.ts';
 import {
   linear_page_index,
   VM_ACCOUNT,
@@ -222,6 +222,30 @@ describe('mprotect: split and merge keep every linear index', () => {
 });
 
 describe('fork: COW sharing', () => {
+  it('the child gets a table for every present parent table inside an anon VMA, empty or not (mm/memory.c: copy_pmd_range / copy_pte_range)', () => {
+    const { machine, mm: parent, guard } = space();
+    // two 2 MiB-aligned regions of 1024 pages at LOW; pages faulted in both 2 MiB halves of A
+    const a = do_mmap(parent, 1024, { at: LOW });
+    const b = do_mmap(parent, 512, { at: LOW + 2048 });
+    do_mprotect(parent, b, 512, 'r'); // a separate VMA: b is never faulted (no anon_vma)
+    assert.equal(write_page(parent, a, 7), 'ok');
+    assert.equal(write_page(parent, a + 600, 8), 'ok');
+    // PGD→PUD→PMD tables and two PTE tables
+    assert.equal(countTables(parent), 4);
+    // DONTNEED zaps both pages; the PTE tables stay (6.1–6.13, no PT_RECLAIM)
+    madvise_dontneed(parent, a, 1024);
+    assert.equal(countTables(parent), 4);
+    const child = fork(parent, guard, 'c');
+    // the child copies the skeleton: the same four tables, both PTE tables empty
+    assert.equal(countTables(child), 4);
+    for (const vpn of [a, a + 600]) {
+      const under = entryPointer(child, vpn, PTE_LEVEL, false);
+      assert.notEqual(under, NULL_PTR, `the child has the PTE table of ${vpn}`);
+      assert.equal(entryView(machine, under).kind, 'none');
+    }
+    checkAll(machine, [parent, child]);
+  });
+
   it('pages become COW-shared; a write in the child copies; a later parent write reuses', () => {
     const { machine, mm: parent, guard } = space();
     const a = do_mmap(parent, 4);
