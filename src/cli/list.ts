@@ -4,7 +4,7 @@ import { SCENARIOS } from '../../bench/scenarios/index.ts';
 import type { BuiltinScenario } from '../../bench/scenarios/types.ts';
 import { formatPages } from '../../bench/sizes.ts';
 import { REGISTRY } from '../../variants/registry.ts';
-import { STACKS } from '../../variants/stacks.ts';
+import { getStack, type Stack, STACKS } from '../../variants/stacks.ts';
 import { AXES, type Axis, type Variant } from '../../variants/types.ts';
 import { metricRows } from '../report/metrics.ts';
 import { renderTable } from '../report/table.ts';
@@ -14,6 +14,7 @@ import { UsageError } from './errors.ts';
 export const LIST_HELP = `ksmbench list [variants|stacks|scenarios|metrics …]
 ksmbench list scenarios NAME…
 ksmbench list variants AXIS…
+ksmbench list stacks NAME…
 
 List what ksmbench knows: the variants of each axis (one per patch version), the stacks
 (kernel or series states), the built-in scenarios with their parameters, and the metrics
@@ -23,6 +24,8 @@ List what ksmbench knows: the variants of each axis (one per patch version), the
                         parameter with its kind, default, accepted range and meaning
   list variants AXIS    every variant of an axis in full: title, patch subject, version,
                         date, link, the reference it must agree with, what it gets wrong
+  list stacks NAME      one stack in full: the kernel whose mm it follows, the releases it
+                        stands for, and the source evidence of each axis choice
 `;
 
 const WHAT = ['variants', 'stacks', 'scenarios', 'metrics'] as const;
@@ -52,6 +55,19 @@ function describeVariant(v: Variant): string {
   ].join('\n');
 }
 
+function describeStack(s: Stack): string {
+  const width = Math.max(...Object.keys(s.source).map((k) => k.length));
+  const line = (k: keyof Stack['source'], value: string) => `  ${`${k}:`.padEnd(width + 2)}${value}\n  ${' '.repeat(width + 2)}${s.source[k]}`;
+  return [
+    `Stack ${s.name}: ${s.description}`,
+    `  covers: ${s.covers}`,
+    line('kernel', `mm as in ${s.kernel}`),
+    ...AXES.map((a) => line(a, s.variants[a])),
+    line('merge', `merge order ${s.mergeOrder}`),
+    line('smart-scan', s.smartScan ? 'smart scan' : 'no smart scan'),
+  ].join('\n');
+}
+
 export function listCommand(argv: string[]): number {
   const { values, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
@@ -76,6 +92,10 @@ export function listCommand(argv: string[]): number {
     process.stdout.write(`${parts.join('\n\n')}\n`);
     return 0;
   }
+  if (first === 'stacks' && names.length && !names.some((n) => (WHAT as readonly string[]).includes(n))) {
+    process.stdout.write(`${names.map((n) => describeStack(getStack(n))).join('\n\n')}\n`);
+    return 0;
+  }
   const what = positionals.length ? positionals : [...WHAT];
   for (const w of what) if (!(WHAT as readonly string[]).includes(w)) throw new UsageError(`cannot list "${w}" (accepted: ${WHAT.join(', ')}; or scenarios NAME…, variants AXIS…)`);
   const parts: string[] = [];
@@ -86,8 +106,8 @@ export function listCommand(argv: string[]): number {
     parts.push(`Variants (ksmbench list variants AXIS for subject, link and what each gets wrong)\n${renderTable(['axis', 'id', 'version', 'date', 'reference', 'title'], rows)}`);
   }
   if (what.includes('stacks')) {
-    const rows = STACKS.map((s) => [s.name, ...AXES.map((a) => s.variants[a]), s.mergeOrder, String(s.paging), s.abi]);
-    parts.push(`Stacks\n${renderTable(['stack', ...AXES, 'merge', 'paging', 'abi'], rows)}`);
+    const rows = STACKS.map((s) => [s.name, s.kernel, ...AXES.map((a) => s.variants[a]), s.mergeOrder, String(s.paging), s.abi, s.covers]);
+    parts.push(`Stacks (ksmbench list stacks NAME for the source evidence of each choice)\n${renderTable(['stack', 'kernel', ...AXES, 'merge', 'paging', 'abi', 'covers'], rows)}`);
   }
   if (what.includes('scenarios')) {
     const rows = SCENARIOS.map((s) => [

@@ -1,5 +1,6 @@
 // What one run is: the engine configuration a stack or a variant combination stands for.
 import type { Abi, KsmPolicy } from '../ksm/variant-api.ts';
+import { type KernelVersion, parseKernelVersion } from '../mm/kernel.ts';
 import { getStack, policyOf, type MergeOrder } from '../../variants/stacks.ts';
 import { UnknownVariantError } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
@@ -15,6 +16,8 @@ export interface RunConfig {
   readonly paging: 4 | 5;
   readonly abi: Abi;
   readonly smartScan: boolean;
+  /** The kernel whose mm the run follows (the stack's, or the base stack's for a variant matrix). */
+  readonly kernel: KernelVersion;
 }
 
 /** A stack's configuration (paging and ABI may be overridden by the scenario). */
@@ -29,6 +32,7 @@ export function configOfStack(name: string, override: { paging?: 4 | 5; abi?: Ab
     paging: override.paging ?? s.paging,
     abi: override.abi ?? s.abi,
     smartScan: s.smartScan,
+    kernel: parseKernelVersion(s.kernel),
   };
 }
 

@@ -68,7 +68,7 @@ class Run {
   constructor(scenario: Scenario, config: RunConfig, opts: ExecuteOptions) {
     const paging = scenario.paging ?? config.paging;
     const abi = scenario.abi ?? config.abi;
-    this.m = new Machine(paging, { bits32: abi === 'ilp32-le' });
+    this.m = new Machine(paging, { bits32: abi === 'ilp32-le', kernel: config.kernel });
     this.ksm = createKsm(this.m, {
       policy: config.policy,
       abi,

@@ -1,6 +1,7 @@
 // The simulated machine: paging mode, the counters (the ruler), the page allocator and the
 // zero pages, the list of address spaces, and the hooks through which mm calls into KSM
 // (mirroring the ksm_* calls the kernel makes from fork, exit, zap and mremap).
+import { DEFAULT_KERNEL, type KernelVersion } from './kernel.ts';
 import { type CounterSlots, newCounterSlots } from './counters.ts';
 import { type Folio, FOLIO_ANON, FOLIO_FREED, FOLIO_KSM, FOLIO_ZERO, Folios } from './folio.ts';
 import type { AnonVma } from './anon-vma.ts';
@@ -54,8 +55,12 @@ export class Machine {
   /** The highest user page + 1 that MAP_FIXED may reach (TASK_SIZE_MAX, or 3 GiB on 32-bit). */
   readonly userLimit: number;
 
-  constructor(levels: PagingLevels = 4, opts: { bits32?: boolean } = {}) {
+  /** The kernel whose mm behaviour the machine follows (kernel.ts MM_BEHAVIOURS). */
+  readonly kernel: KernelVersion;
+
+  constructor(levels: PagingLevels = 4, opts: { bits32?: boolean; kernel?: KernelVersion } = {}) {
     this.levels = levels;
+    this.kernel = opts.kernel ?? DEFAULT_KERNEL;
     this.taskSize = opts.bits32 ? 0xc0000 : Math.min(taskSizeMax(levels), DEFAULT_MAP_WINDOW);
     this.userLimit = opts.bits32 ? 0xc0000 : taskSizeMax(levels);
     this.zeroFolio = this.folios.make(0, 0, FOLIO_ZERO);

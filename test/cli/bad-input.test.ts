@@ -29,7 +29,7 @@ describe('ksmbench run: bad input', () => {
   it('unknown variant', () => expectUsageError(['run', '--scenario', 'sparse', '--variant', 'rmap=vm-pgof'], /unknown rmap variant "vm-pgof" \(accepted: .*vm-pgoff/));
   it('unknown axis', () => expectUsageError(['run', '--variant', 'rmapp=full-range'], /unknown axis "rmapp" \(accepted: scanner, rmap/));
   it('empty variant list', () => expectUsageError(['run', '--variant', 'scanner=,'], /--variant "scanner=," names no variant/));
-  it('unknown stack', () => expectUsageError(['run', '--scenario', 'sparse', '--stack', 'v6.99'], /unknown stack "v6.99" \(accepted: v6.1, v6.17/));
+  it('unknown stack', () => expectUsageError(['run', '--scenario', 'sparse', '--stack', 'v6.99'], /unknown stack "v6.99" \(accepted: v6.1, v6.12, v6.17, v6.18, v6.19, v7.3, /));
   it('malformed size', () => expectUsageError(['run', '--scenario', 'sparse', '--param', 'size=32XB'], /size=32XB.*is not a size \(accepted: a page count or 4K/));
   it('negative size', () => expectUsageError(['run', '--scenario', 'sparse', '--param', 'size=-1G'], /size=-1G.*is not a size/));
   it('non-integer count', () => expectUsageError(['run', '--scenario', 'sparse', '--param', 'full_scans=2.5'], /full_scans=2.5 .*not an integer \(accepted: 1..1000\)/));

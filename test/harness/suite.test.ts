@@ -29,10 +29,10 @@ describe('shardOf', () => {
     assert.deepEqual([weight('vma-split'), weight('guests'), weight('sparse')], [14, 12, 1]);
     const loadsOf = (n: number) =>
       Array.from({ length: n }, (_, k) => selectSuite({ ...base, shard: { k: k + 1, n } }).runs.reduce((sum, r) => sum + weight(r.scenario.name), 0));
-    // 84 runs of total weight 252 split evenly (a split by position would give 114/138 for n = 2)
-    assert.deepEqual(loadsOf(2), [126, 126]);
-    assert.deepEqual(loadsOf(3), [84, 84, 84]);
-    assert.deepEqual(loadsOf(4), [63, 63, 63, 63]);
+    // 120 runs (10 stacks × 12 scenarios) of total weight 360 split evenly
+    assert.deepEqual(loadsOf(2), [180, 180]);
+    assert.deepEqual(loadsOf(3), [120, 120, 120]);
+    assert.deepEqual(loadsOf(4), [90, 90, 90, 90]);
   });
 });
 

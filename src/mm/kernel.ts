@@ -1,0 +1,84 @@
+// Which kernel's mm the model follows. Behaviours that changed between versions (read from each
+// version's source; evidence beside each) are gated on the machine's kernel version.
+
+export interface KernelVersion {
+  readonly major: number;
+  readonly minor: number;
+  /** The stable point release (0 for the mainline release itself). */
+  readonly patch: number;
+}
+
+export class KernelVersionError extends Error {}
+
+/** "6.12.59" or "7.3" → a version. */
+export function parseKernelVersion(text: string): KernelVersion {
+  const m = /^([0-9]+)\.([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  if (!m) throw new KernelVersionError(`kernel version "${text}" is not MAJOR.MINOR[.PATCH] (e.g. 6.12.59)`);
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
+}
+
+export function kernelVersionText(k: KernelVersion): string {
+  return k.patch ? `${k.major}.${k.minor}.${k.patch}` : `${k.major}.${k.minor}`;
+}
+
+function cmp(a: KernelVersion, b: KernelVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/** Whether `k` is `since` or later ("6.17", "6.12.54"). */
+export function kernelAtLeast(k: KernelVersion, since: string): boolean {
+  return cmp(k, parseKernelVersion(since)) >= 0;
+}
+
+/** Whether `k` is in the stable series of `series` ("6.12") at point release `patch` or later. */
+function inStableFrom(k: KernelVersion, series: string, patch: number): boolean {
+  const s = parseKernelVersion(series);
+  return k.major === s.major && k.minor === s.minor && k.patch >= patch;
+}
+
+/** The version the machine follows when none is given: the newest modelled mainline release. */
+export const DEFAULT_KERNEL: KernelVersion = parseKernelVersion('6.18');
+
+/**
+ * The mm behaviours that differ by version, each a predicate over the version with the source
+ * that decides it (Debian linux-source 6.1.192, 6.12.118, 7.2.13, 7.3.4; mainline dates of the
+ * commits for the versions between).
+ */
+export const MM_BEHAVIOURS = {
+  /**
+   * include/linux/ksm.h: ksm_fork resets the child's ksm_merging_pages and ksm_rmap_items
+   * (4d6fc29f3634, v6.18; stable 6.12.54 and 6.17.y). 6.1.192's ksm_fork does not: the child
+   * keeps the parent's counts, copied by dup_mm's memcpy (kernel/fork.c: dup_mm).
+   */
+  ksm_fork_resets_counters: (k: KernelVersion) => kernelAtLeast(k, '6.18') || inStableFrom(k, '6.12', 54) || inStableFrom(k, '6.17', 4),
+  /**
+   * mm/mremap.c: remap_move — a move-only mremap (MREMAP_FIXED, old_len == new_len) may span
+   * several VMAs, each moved (and unmerged) in turn ("mm/mremap: permit mremap() move of multiple
+   * VMAs", v6.17); before, vma_to_resize refuses a range past the VMA's end with -EFAULT.
+   */
+  mremap_moves_multiple_vmas: (k: KernelVersion) => kernelAtLeast(k, '6.17'),
+  /**
+   * mm/pt_reclaim.c (6.14–7.1), mm/memory.c: zap_pte_range (7.2+) — MADV_DONTNEED of a range
+   * that covers a whole PTE table frees the table once all its entries are none (6375e95f381e,
+   * v6.14; CONFIG_PT_RECLAIM on for x86-64).
+   */
+  dontneed_reclaims_pte_tables: (k: KernelVersion) => kernelAtLeast(k, '6.14'),
+  /**
+   * mm/vma.c: is_mergeable_anon_vma — from v6.16 (879bca0a2c4f) a VMA with an anon_vma and one
+   * without merge unless the one with it is a fork child (vma_is_fork_child); before, a NULL
+   * side merges only when the VMA it belongs to has a singular anon_vma_chain.
+   */
+  anon_vma_merge_fork_child_rule: (k: KernelVersion) => kernelAtLeast(k, '6.16'),
+  /**
+   * mm/huge_memory.c: do_huge_zero_wp_pmd — a write fault on the huge zero PMD allocates a THP
+   * (1ced09e0331f, v6.13); before, do_huge_pmd_wp_page falls back to splitting the PMD into
+   * zero-page PTEs and copies one page.
+   */
+  huge_zero_wp_allocates_thp: (k: KernelVersion) => kernelAtLeast(k, '6.13'),
+} as const;
+
+export type MmBehaviour = keyof typeof MM_BEHAVIOURS;
+
+export function mmHas(k: KernelVersion, behaviour: MmBehaviour): boolean {
+  return MM_BEHAVIOURS[behaviour](k);
+}
