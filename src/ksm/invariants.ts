@@ -56,11 +56,14 @@ export function checkInvariants(ksm: Ksm): string[] {
   }
   if (c.pages_unshared !== unstable) bad.push(`pages_unshared ${c.pages_unshared} != ${unstable} unstable rmap_items`);
 
-  // Per-mm counts (an mm with no slot has no items).
+  // Per-mm counts (an mm with no slot has no items), plus what a fork copied and a kernel
+  // without the ksm_fork reset kept (6.1: the child's counts stay off by the parent's)
   for (const mm of ksm.machine.mms) {
     const mine = perMm.get(mm) ?? { items: 0, merging: 0 };
-    if (mm.ksm_merging_pages !== mine.merging) bad.push(`${mm.name}: ksm_merging_pages ${mm.ksm_merging_pages} != ${mine.merging}`);
-    if (perMm.has(mm) && mm.ksm_rmap_items !== mine.items) bad.push(`${mm.name}: ksm_rmap_items ${mm.ksm_rmap_items} != ${mine.items}`);
+    const merging = mine.merging + mm.ksm_counts_inherited.merging;
+    const itemsCount = mine.items + mm.ksm_counts_inherited.items;
+    if (mm.ksm_merging_pages !== merging) bad.push(`${mm.name}: ksm_merging_pages ${mm.ksm_merging_pages} != ${merging}`);
+    if (perMm.has(mm) && mm.ksm_rmap_items !== itemsCount) bad.push(`${mm.name}: ksm_rmap_items ${mm.ksm_rmap_items} != ${itemsCount}`);
   }
 
   // Stable nodes: hlists, lengths, anon_vmas, chains and dups.

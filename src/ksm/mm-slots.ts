@@ -1,6 +1,7 @@
 // Registering address spaces with KSM and the calls mm makes into it (mm/ksm.c,
 // include/linux/ksm.h): __ksm_enter, __ksm_exit, ksm_fork, ksm_exit, ksm_madvise,
 // ksm_might_unmap_zero_page, and unmerge_and_remove_all_rmap_items (run = 2).
+import { mmHas } from '../mm/kernel.ts';
 import type { KsmHooks } from '../mm/machine.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
@@ -101,11 +102,20 @@ export function madvise_ksm(ksm: Ksm, mm: MmStruct, start: number, pages: number
   return 0;
 }
 
-/** include/linux/ksm.h: ksm_fork — the child is registered (best effort) with fresh counts. */
+/**
+ * include/linux/ksm.h: ksm_fork — the child is registered (best effort). Kernels with
+ * 4d6fc29f3634 (6.18, 6.12.54, 6.17.y) reset the counts dup_mm copied from the parent; 6.1's
+ * keeps them (6.1.192 include/linux/ksm.h:24-29). Where dup_mmap calls it (6.1 before the VMA
+ * copy, later kernels after) changes nothing here: the copy moves no KSM counter.
+ */
 function ksm_fork(ksm: Ksm, mm: MmStruct, oldmm: MmStruct): void {
   if (!oldmm.mmf_vm_mergeable) return;
-  mm.ksm_merging_pages = 0;
-  mm.ksm_rmap_items = 0;
+  if (mmHas(ksm.machine.kernel, 'ksm_fork_resets_counters')) {
+    mm.ksm_merging_pages = 0;
+    mm.ksm_rmap_items = 0;
+  } else {
+    mm.ksm_counts_inherited = { merging: mm.ksm_merging_pages, items: mm.ksm_rmap_items };
+  }
   if (ksm.policy.zeroPages.counts_zero_pages) ksm.counters.ksm_zero_pages += mm.ksm_zero_pages;
   else mm.ksm_zero_pages = 0;
   __ksm_enter(ksm, mm);

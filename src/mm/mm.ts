@@ -25,6 +25,11 @@ export interface MmStruct {
   ksm_merging_pages: number;
   ksm_rmap_items: number;
   ksm_zero_pages: number;
+  /**
+   * Model-only ground truth: the parent's ksm_merging_pages / ksm_rmap_items a fork copied into
+   * this mm and the kernel's ksm_fork did not reset (6.1), which its counters carry for life.
+   */
+  ksm_counts_inherited: { merging: number; items: number };
   /** mm->mmap_base: top-down placement starts below it. */
   mmap_base: number;
 }
@@ -47,6 +52,7 @@ export function mm_alloc(machine: Machine, name: string): MmStruct {
     ksm_merging_pages: 0,
     ksm_rmap_items: 0,
     ksm_zero_pages: 0,
+    ksm_counts_inherited: { merging: 0, items: 0 },
     mmap_base: machine.taskSize - MMAP_BASE_GAP_PAGES,
   };
   machine.mms.push(mm);

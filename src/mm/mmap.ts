@@ -251,7 +251,10 @@ function move_page_tables(mm: MmStruct, old: number, to: number, pages: number):
 /** kernel/fork.c: dup_mmap — a child with copies of the VMAs (anon_vma_fork) and COW-shared pages. */
 export function do_fork(parent: MmStruct, name: string): MmStruct {
   const child = mm_alloc(parent.machine, name);
-  // dup_mm copies the mm_struct: the KSM per-mm counters come along (ksm_fork fixes them up).
+  // dup_mm copies the mm_struct: the KSM per-mm counters come along (ksm_fork resets them, on
+  // kernels that have the fix)
+  child.ksm_merging_pages = parent.ksm_merging_pages;
+  child.ksm_rmap_items = parent.ksm_rmap_items;
   child.ksm_zero_pages = parent.ksm_zero_pages;
   child.mmap_base = parent.mmap_base;
   child.mmf_vm_merge_any = parent.mmf_vm_merge_any;

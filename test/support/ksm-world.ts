@@ -12,6 +12,7 @@ import { type KsmStat, read_ksm_stat, read_sysfs, type SysfsValues } from '../..
 import { Machine } from '../../src/mm/machine.ts';
 import { write_page } from '../../src/mm/memory.ts';
 import { type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
+import { parseKernelVersion } from '../../src/mm/kernel.ts';
 import { do_mmap, type MmapOptions } from '../../src/mm/mmap.ts';
 
 export interface World {
@@ -35,6 +36,8 @@ export type WorldOptions = Omit<KsmOptions, 'policy'> & {
   policy?: Partial<KsmPolicy>;
   levels?: 4 | 5;
   bits32?: boolean;
+  /** The kernel whose mm the machine follows (default: src/mm/kernel.ts DEFAULT_KERNEL). */
+  kernel?: string;
 };
 
 /** The v6.17 mainline policy: per-address scan and unmerge, full-range rmap, marked zero pages, keyhole. */
@@ -43,8 +46,9 @@ export function mainlinePolicy(): KsmPolicy {
 }
 
 export function world(opts: WorldOptions = {}): World {
-  const m = new Machine(opts.levels ?? 4, { bits32: opts.bits32 ?? false });
-  const ksm = createKsm(m, { ...opts, policy: { ...mainlinePolicy(), ...opts.policy }, knobs: { run: 1, ...opts.knobs } });
+  const m = new Machine(opts.levels ?? 4, { bits32: opts.bits32 ?? false, ...(opts.kernel ? { kernel: parseKernelVersion(opts.kernel) } : {}) });
+  const { kernel: _kernel, ...ksmOpts } = opts;
+  const ksm = createKsm(m, { ...ksmOpts, policy: { ...mainlinePolicy(), ...opts.policy }, knobs: { run: 1, ...opts.knobs } });
   const checkAfterBatch = (): void => {
     assert.deepEqual(checkInvariants(ksm), [], `invariants after batch (full_scans ${ksm.ksm_scan.seqnr})`);
   };
