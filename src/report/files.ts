@@ -94,6 +94,10 @@ function must(cond: unknown, path: string, msg: string): asserts cond {
   if (!cond) throw new ResultFileError(`"${path}" is not a ksmbench result file: ${msg}`);
 }
 
+function isSha256(v: unknown): boolean {
+  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+}
+
 function readJson(path: string, text: string): ResultSet {
   let raw: unknown;
   try {
@@ -117,6 +121,13 @@ function readJson(path: string, text: string): ResultSet {
     must(t === null || (typeof t === 'object' && Number.isFinite(t.median_ns)), path, `runs[${i}].timing is neither null nor has a median_ns`);
     const k = t?.ksmd as Partial<NonNullable<NonNullable<RunRecord['timing']>['ksmd']>> | undefined;
     must(k === undefined || (typeof k === 'object' && k !== null && Number.isFinite(k.median_ns)), path, `runs[${i}].timing.ksmd has no median_ns`);
+    // a scenario file's provenance: absent for built-in scenarios and in older files
+    const f = r.scenario_file as Partial<NonNullable<RunRecord['scenario_file']>> | undefined;
+    must(
+      f === undefined || (typeof f === 'object' && f !== null && typeof f.path === 'string' && typeof f.resolved === 'string' && isSha256(f.sha256) && Array.isArray(f.ops)),
+      path,
+      `runs[${i}].scenario_file lacks path/resolved/sha256 (64 hex digits)/ops`,
+    );
   });
   const seen = new Map<string, number>();
   set.runs.forEach((r, i) => {

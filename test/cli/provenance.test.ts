@@ -1,0 +1,72 @@
+// Where a result's numbers came from (issue 9 item 12): a --scenario-file run records the
+// file's path, the sha256 of its bytes and its ops; the CSV stays values only, and result files
+// written before these fields existed still read.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CSV_COLUMNS, type ResultSet } from '../../src/harness/results.ts';
+import { readResultFile, ResultFileError, toCsv, writeResultFiles } from '../../src/report/files.ts';
+import { ksmbench, ROOT } from '../support/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-provenance-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('a --scenario-file run records its file', () => {
+  const example = join(ROOT, 'examples', 'ten-identical.json');
+  const file = join(tmp, 'ten.json');
+  copyFileSync(example, file);
+  // the example names stack v6.18: the copy without it runs on two stacks
+  const two = join(tmp, 'ten-two-stacks.json');
+  const { stack: _stack, ...rest } = JSON.parse(readFileSync(example, 'utf8')) as Record<string, unknown>;
+  writeFileSync(two, JSON.stringify(rest));
+
+  it('the path as given, the absolute path, the sha256 of the bytes, the ops and sysfs as run', () => {
+    const r = ksmbench(['run', '--scenario-file', 'ten.json', '--no-timing', '--no-save', '--format', 'json'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const set = JSON.parse(r.stdout) as ResultSet;
+    assert.equal(set.runs.length, 1);
+    const f = set.runs[0]!.scenario_file;
+    assert.ok(f, 'the run records scenario_file');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { ops: unknown[]; sysfs: Record<string, number> };
+    assert.deepEqual(f, { path: 'ten.json', resolved: file, sha256: sha256(file), ops: json.ops, sysfs: json.sysfs });
+  });
+
+  it('every run of the file carries it, also split over --jobs; built-in scenarios carry none', () => {
+    for (const jobs of ['1', '2']) {
+      const r = ksmbench(['run', '--scenario-file', two, '--stack', 'v6.17', '--stack', 'v6.18', '--jobs', jobs, '--no-timing', '--no-save', '--format', 'json', '--quiet']);
+      assert.equal(r.status, 0, r.stderr);
+      const runs = (JSON.parse(r.stdout) as ResultSet).runs;
+      assert.equal(runs.length, 2);
+      for (const run of runs) assert.equal(run.scenario_file?.sha256, sha256(two), `--jobs ${jobs}: ${run.stack}`);
+    }
+    const b = ksmbench(['run', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing', '--no-save', '--format', 'json']);
+    assert.equal(b.status, 0, b.stderr);
+    assert.ok(!('scenario_file' in (JSON.parse(b.stdout) as ResultSet).runs[0]!));
+  });
+
+  it('the CSV keeps its columns; the JSON beside it holds the provenance and reads back', () => {
+    const out = join(tmp, 'out');
+    const r = ksmbench(['run', '--scenario-file', file, '--no-timing', '--out', out], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const csv = /^wrote (\S+\.csv) and (\S+\.json)$/m.exec(r.stdout)?.[1];
+    assert.ok(csv !== undefined, r.stdout);
+    assert.equal(readFileSync(csv, 'utf8').split('\n')[0], CSV_COLUMNS.join(','));
+    assert.equal(readResultFile(csv).runs[0]!.scenario_file?.sha256, sha256(file), 'the .csv is read with its .json');
+  });
+
+  it('result files without the new fields (the committed baseline) still read; a malformed one is refused', () => {
+    const baseline = readResultFile(join(ROOT, 'results', 'baseline.csv'));
+    assert.ok(baseline.runs.length > 0);
+    assert.ok(baseline.runs.every((r) => r.scenario_file === undefined));
+    assert.equal(toCsv(baseline), readFileSync(join(ROOT, 'results', 'baseline.csv'), 'utf8'), 'the CSV of an old result is written as it was');
+    const run = baseline.runs[0]!;
+    const bad: ResultSet = { ...baseline, runs: [{ ...run, scenario_file: { path: 'x.json', resolved: '/x.json', sha256: 'abc', ops: [] } }] };
+    const files = writeResultFiles(join(tmp, 'bad'), bad);
+    assert.throws(() => readResultFile(files.json), (e: unknown) => e instanceof ResultFileError && /runs\[0\]\.scenario_file lacks path\/resolved\/sha256/.test(e.message));
+  });
+});
