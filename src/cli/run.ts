@@ -31,7 +31,9 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --param key=value      scenario parameter (each once), e.g. size=32TiB; values that would
                          not be the run recorded (vma-split pieces > pages) are refused
   --stack NAME           kernel / series state (repeatable)
-  --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base
+  --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base. A run
+                         of an out-of-tree variant (KSMBENCH_EXTRA_VARIANTS) records its
+                         file's path and sha256 (runs[].out_of_tree_variants in the JSON)
   --base NAME            the stack a --variant matrix replaces axes of (default v6.18; only
                          with --variant). A scenario file's own "stack" is not overridden:
                          --stack or --base with it is refused

@@ -6,6 +6,7 @@ import { AXES, type Axis } from '../../variants/types.ts';
 import type { ScenarioRun } from './run.ts';
 import type { Environment } from './environment.ts';
 import type { Op, ScenarioSource } from '../../bench/format.ts';
+import type { VariantSource } from '../../variants/registry.ts';
 
 export const RESULTS_FORMAT = 'ksmbench-results/1';
 
@@ -64,6 +65,12 @@ export interface RunRecord {
    * values); absent for built-in scenarios and in files written before it was recorded.
    */
   readonly scenario_file?: ScenarioFileRecord;
+  /**
+   * Only in a run that used an out-of-tree variant (KSMBENCH_EXTRA_VARIANTS), by "axis=id": the
+   * module file as loaded, absolute, and the sha256 of its bytes — its own variants and the
+   * scanner reference the oracle compared it with. JSON only, as scenario_file.
+   */
+  readonly out_of_tree_variants?: Readonly<Record<string, VariantSource>>;
 }
 
 export interface ResultSet {
@@ -135,6 +142,7 @@ export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
     verdict: { ok: run.verdict.ok, problems: [...run.verdict.problems], knownWrong: [...run.verdict.knownWrong] },
     timing,
     ...(run.scenario.source ? { scenario_file: scenarioFileRecord(run.scenario.source, run.scenario) } : {}),
+    ...(run.outOfTree ? { out_of_tree_variants: run.outOfTree } : {}),
   };
 }
 
@@ -160,9 +168,9 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
 
 /**
  * The CSV columns, in order (DESIGN.md §8 plus the configuration details). No commit: the
- * provenance (git commit, dirty flag, environment, a scenario file's path and hash) is in the
- * JSON beside the CSV, so the CSV of a re-made baseline differs from the old one exactly in the
- * values that moved.
+ * provenance (git commit, dirty flag, environment, a scenario file's or an out-of-tree variant's
+ * path and hash) is in the JSON beside the CSV, so the CSV of a re-made baseline differs from the
+ * old one exactly in the values that moved.
  */
 export const CSV_COLUMNS = [
   'scenario',

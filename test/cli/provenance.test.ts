@@ -1,15 +1,17 @@
 // Where a result's numbers came from (issue 9 item 12): a --scenario-file run records the
-// file's path, the sha256 of its bytes and its ops; the CSV stays values only, and result files
-// written before these fields existed still read.
+// file's path, the sha256 of its bytes and its ops; a run of an out-of-tree variant records its
+// module's path and hash, and list variants marks it; the CSV stays values only, and result
+// files written before these fields existed still read.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CSV_COLUMNS, type ResultSet } from '../../src/harness/results.ts';
 import { readResultFile, ResultFileError, toCsv, writeResultFiles } from '../../src/report/files.ts';
 import { ksmbench, ROOT } from '../support/cli.ts';
+import { probeVariant } from '../support/probe-variant.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-provenance-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -68,5 +70,58 @@ describe('a --scenario-file run records its file', () => {
     const bad: ResultSet = { ...baseline, runs: [{ ...run, scenario_file: { path: 'x.json', resolved: '/x.json', sha256: 'abc', ops: [] } }] };
     const files = writeResultFiles(join(tmp, 'bad'), bad);
     assert.throws(() => readResultFile(files.json), (e: unknown) => e instanceof ResultFileError && /runs\[0\]\.scenario_file lacks path\/resolved\/sha256/.test(e.message));
+    const badVariant: ResultSet = { ...baseline, runs: [{ ...run, out_of_tree_variants: { 'rmap=x': { path: 'x.ts', resolved: '/x.ts', sha256: '' } } }] };
+    const files2 = writeResultFiles(join(tmp, 'bad-variant'), badVariant);
+    assert.throws(() => readResultFile(files2.json), (e: unknown) => e instanceof ResultFileError && /runs\[0\]\.out_of_tree_variants\["rmap=x"\] lacks path\/resolved\/sha256/.test(e.message));
+  });
+});
+
+describe('an out-of-tree variant is recorded with its source and marked by list', () => {
+  const probe = probeVariant(tmp);
+  probe.writeQuery('[0, Number.MAX_SAFE_INTEGER] as const');
+  // KSMBENCH_EXTRA_VARIANTS relative to the command's directory: recorded as loaded and absolute
+  const env = { KSMBENCH_EXTRA_VARIANTS: 'variants' };
+
+  it('each run that uses one records its path as loaded, absolute, and its sha256; the others none', () => {
+    const r = ksmbench(['run', '--scenario', 'split-after-merge', '--variant', 'rmap=probe,full-range', '--jobs', '2', '--no-timing', '--no-save', '--format', 'json', '--quiet'], { env, cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const runs = (JSON.parse(r.stdout) as ResultSet).runs;
+    const mine = runs.find((x) => x.variants.rmap === 'probe');
+    const other = runs.find((x) => x.variants.rmap === 'full-range');
+    assert.deepEqual(mine?.out_of_tree_variants, { 'rmap=probe': { path: join('variants', 'rmap', 'probe.ts'), resolved: probe.path, sha256: sha256(probe.path) } });
+    assert.ok(other && !('out_of_tree_variants' in other), 'a run of in-tree variants only records none');
+  });
+
+  it("an out-of-tree scanner's out-of-tree reference is recorded too (the oracle ran it)", () => {
+    const dir = join(tmp, 'scanners');
+    mkdirSync(join(dir, 'scanner'), { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"type": "module"}');
+    const text = readFileSync(join(ROOT, 'variants', 'scanner', 'folio-walk.ts'), 'utf8')
+      .replace("'../../src/ksm/variant-api.ts'", `'${join(ROOT, 'src', 'ksm', 'variant-api.ts')}'`)
+      .replace("'../types.ts'", `'${join(ROOT, 'variants', 'types.ts')}'`);
+    writeFileSync(join(dir, 'scanner', 'my-ref.ts'), text.replace("id: 'folio-walk'", "id: 'my-ref'"));
+    writeFileSync(join(dir, 'scanner', 'my-scan.ts'), text.replace("id: 'folio-walk'", "id: 'my-scan'").replace('reference: null', "reference: 'my-ref'"));
+    const r = ksmbench(['run', '--scenario', 'split-after-merge', '--variant', 'scanner=my-scan', '--no-timing', '--no-save', '--format', 'json'], { env: { KSMBENCH_EXTRA_VARIANTS: dir } });
+    assert.equal(r.status, 0, r.stderr);
+    const run = (JSON.parse(r.stdout) as ResultSet).runs[0]!;
+    assert.ok(run.verdict.ok, run.verdict.problems.join('\n'));
+    assert.deepEqual(Object.keys(run.out_of_tree_variants ?? {}).sort(), ['scanner=my-ref', 'scanner=my-scan']);
+    assert.equal(run.out_of_tree_variants?.['scanner=my-ref']?.sha256, sha256(join(dir, 'scanner', 'my-ref.ts')));
+  });
+
+  it('list variants marks it with its path and hash; list variants AXIS gives the absolute path and whole hash', () => {
+    const hash = sha256(probe.path);
+    const list = ksmbench(['list', 'variants'], { env, cwd: tmp });
+    assert.equal(list.status, 0, list.stderr);
+    const row = list.stdout.split('\n').find((l) => /^rmap\s+probe\s/.test(l));
+    assert.ok(row, list.stdout);
+    assert.ok(row.endsWith(`probe [out-of-tree: ${join('variants', 'rmap', 'probe.ts')} sha256:${hash.slice(0, 12)}]`), row);
+    assert.equal(list.stdout.split('\n').filter((l) => l.includes('out-of-tree')).length, 1, 'only the out-of-tree variant is marked');
+    const axis = ksmbench(['list', 'variants', 'rmap'], { env, cwd: tmp });
+    assert.equal(axis.status, 0, axis.stderr);
+    const block = axis.stdout.split('\n\n').find((b) => b.startsWith('rmap=probe: '));
+    assert.ok(block, axis.stdout);
+    assert.match(block, new RegExp(`\\n {2}source: {6}out-of-tree \\(KSMBENCH_EXTRA_VARIANTS\\): ${probe.path.replace(/[.]/g, '\\.')}\\n {2}sha256: {6}${hash}\\n?$`));
+    assert.match(axis.stdout, /\nrmap=vm-pgoff: [^\n]+\n(.+\n)+ {2}source: {6}variants\/rmap\/vm-pgoff\.ts(\n|$)/);
   });
 });
