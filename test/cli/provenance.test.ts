@@ -1,7 +1,8 @@
 // Where a result's numbers came from (issue 9 item 12): a --scenario-file run records the
 // file's path, the sha256 of its bytes and its ops; a run of an out-of-tree variant records its
-// module's path and hash, and list variants marks it; the CSV stays values only, and result
-// files written before these fields existed still read.
+// module's path and hash, and list variants marks it; compare and gate warn when the same name
+// came from different sources; the CSV stays values only, and result files written before these
+// fields existed still read.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,5 +124,63 @@ describe('an out-of-tree variant is recorded with its source and marked by list'
     assert.ok(block, axis.stdout);
     assert.match(block, new RegExp(`\\n {2}source: {6}out-of-tree \\(KSMBENCH_EXTRA_VARIANTS\\): ${probe.path.replace(/[.]/g, '\\.')}\\n {2}sha256: {6}${hash}\\n?$`));
     assert.match(axis.stdout, /\nrmap=vm-pgoff: [^\n]+\n(.+\n)+ {2}source: {6}variants\/rmap\/vm-pgoff\.ts(\n|$)/);
+  });
+});
+
+/** Run `args` with results in `out`; the JSON file written. */
+function runTo(out: string, args: readonly string[], opts: { env?: Record<string, string>; cwd?: string } = {}): string {
+  const r = ksmbench(['run', ...args, '--no-timing', '--out', out, '--quiet'], opts);
+  assert.equal(r.status, 0, r.stderr);
+  const json = /and (\S+\.json)$/m.exec(r.stdout)?.[1];
+  assert.ok(json !== undefined, r.stdout);
+  return json;
+}
+
+describe('compare and gate warn when the same name came from different sources', () => {
+  it('compare: a scenario file edited between the two results (stdout and exit as without the warning)', () => {
+    const dir = join(tmp, 'edited');
+    mkdirSync(dir);
+    const f = join(dir, 's.json');
+    const ops = [
+      { op: 'mmap', proc: 'p0', region: 'a', size: 8 },
+      { op: 'fill', proc: 'p0', region: 'a', content: 7 },
+      { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+      { op: 'ksmd', full_scans: 2 },
+    ];
+    writeFileSync(f, JSON.stringify({ name: 's', stack: 'v6.18', ops }));
+    const a = runTo(join(dir, 'a'), ['--scenario-file', f]);
+    const first = sha256(f);
+    writeFileSync(f, JSON.stringify({ name: 's', stack: 'v6.18', ops }, null, 2));
+    const b = runTo(join(dir, 'b'), ['--scenario-file', f]);
+    const same = ksmbench(['compare', a, a]);
+    assert.equal(same.status, 0, same.stderr);
+    assert.doesNotMatch(same.stderr, /warning/);
+    const r = ksmbench(['compare', a, b]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, same.stdout, 'the same ops: the same numbers');
+    const line = `ksmbench: warning: scenario "s" comes from different scenario files: old ${f} (sha256:${first.slice(0, 12)}), new ${f} (sha256:${sha256(f).slice(0, 12)}); the ops as run are the same\n`;
+    assert.equal(r.stderr, line);
+  });
+
+  it('compare and gate: an out-of-tree variant whose source changed', () => {
+    const dir = join(tmp, 'changed');
+    const p = probeVariant(dir);
+    p.writeQuery('[0, Number.MAX_SAFE_INTEGER] as const');
+    const before = sha256(p.path);
+    const suite = ['--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=40', '--variant', 'rmap=probe,full-range'];
+    const a = runTo(join(dir, 'a'), suite, { env: p.env });
+    const baseline = join(dir, 'baseline.csv');
+    const up = ksmbench(['gate', '--update', '--baseline', baseline, ...suite, '--no-timing', '--quiet'], { env: p.env });
+    assert.equal(up.status, 0, up.stderr);
+    // the same query, written differently: another source, the same numbers
+    p.writeQuery('[0, Number.MAX_SAFE_INTEGER] as const /* reviewed */');
+    const b = runTo(join(dir, 'b'), suite, { env: p.env });
+    const line = `ksmbench: warning: out-of-tree variant rmap=probe has different sources: old ${p.path} (sha256:${before.slice(0, 12)}), new ${p.path} (sha256:${sha256(p.path).slice(0, 12)}); the same id ran different code\n`;
+    const r = ksmbench(['compare', a, b]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, line, 'one line, for the probe only');
+    const g = ksmbench(['gate', '--baseline', baseline, '--quiet'], { env: p.env });
+    assert.equal(g.status, 0, g.stdout + g.stderr);
+    assert.equal(g.stderr, line.replace('old ', 'the baseline ').replace('new ', 'this run '));
   });
 });
