@@ -1,6 +1,8 @@
 // The scenario file format (DESIGN.md §7): a plain list of operations on named processes and
 // regions, readable from JSON, with a one-line error for anything malformed.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ABIS, type Abi } from '../src/ksm/rmap-item.ts';
 import { parseSizePages, SizeError } from './sizes.ts';
 
@@ -58,6 +60,16 @@ export interface Scenario {
   /** The parameters a built-in scenario was built with (recorded with every result). */
   readonly params?: Readonly<Record<string, string | number>>;
   readonly ops: readonly Op[];
+  /** Where a scenario file was read from (set by readScenarioFile; not a field of the file). */
+  readonly source?: ScenarioSource;
+}
+
+/** A scenario file as read: the path given, the absolute path and the sha256 of its bytes. */
+export interface ScenarioSource {
+  readonly path: string;
+  readonly resolved: string;
+  /** sha256 of the file's bytes, 64 lowercase hex digits. */
+  readonly sha256: string;
 }
 
 export class ScenarioError extends Error {}
@@ -316,19 +328,20 @@ export function checkOps(scenario: Scenario, space: AddressSpace): void {
   });
 }
 
-/** Read and validate a scenario file. */
+/** Read and validate a scenario file; its `source` says which file, and the hash of the bytes parsed. */
 export function readScenarioFile(path: string): Scenario {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new ScenarioError(`scenario file "${path}" cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new ScenarioError(`scenario file "${path}" is not valid JSON: ${(e as Error).message}`);
   }
-  return validateScenario(json, `scenario file "${path}"`);
+  const source: ScenarioSource = { path, resolved: resolve(path), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { ...validateScenario(json, `scenario file "${path}"`), source };
 }

@@ -1,7 +1,8 @@
 // The variant registry: every module variants/<axis>/<id>.ts, discovered at load time, so a
 // new patch version is one new file. Ids must be unique per axis and match their file names.
-import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AXES, type Axis, type Variant, type VariantOf } from './types.ts';
 
@@ -9,8 +10,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface RegisteredVariant {
   readonly variant: Variant;
-  /** The module's path relative to variants/, e.g. "rmap/vm-pgoff.ts". */
+  /** The module's path relative to variants/, e.g. "rmap/vm-pgoff.ts" (out of tree: as loaded). */
   readonly file: string;
+  /** Only for an out-of-tree variant (KSMBENCH_EXTRA_VARIANTS): which source file was loaded. */
+  readonly outOfTree?: VariantSource;
+}
+
+/** The source file of an out-of-tree variant: as loaded, absolute, and the sha256 of its bytes. */
+export interface VariantSource {
+  readonly path: string;
+  readonly resolved: string;
+  /** sha256 of the module file's bytes (not of files it imports), 64 lowercase hex digits. */
+  readonly sha256: string;
 }
 
 /** A variant module that cannot be registered (thrown while loading, before any command runs). */
@@ -37,6 +48,8 @@ async function load(): Promise<RegisteredVariant[]> {
         continue;
       }
       for (const f of files) {
+        // the bytes hashed are read just before the module is: what it was loaded from
+        const source = root === here ? null : sourceOf(join(dir, f));
         const mod = await importVariant(join(dir, f));
         if (!mod.default) throw new VariantLoadError(`${join(dir, f)} has no default export (export default defineVariant({...}))`);
         // the layout is the contract: variants/<axis>/<id>.ts
@@ -46,11 +59,21 @@ async function load(): Promise<RegisteredVariant[]> {
         if (out.some((r) => r.variant.axis === axis && r.variant.id === mod.default!.id)) {
           throw new VariantLoadError(`${join(dir, f)}: variant id "${mod.default.id}" is already registered on axis ${axis}`);
         }
-        out.push({ variant: mod.default, file: root === here ? `${axis}/${f}` : join(dir, f) });
+        out.push({ variant: mod.default, file: root === here ? `${axis}/${f}` : join(dir, f), ...(source ? { outOfTree: source } : {}) });
       }
     }
   }
   return out;
+}
+
+function sourceOf(path: string): VariantSource {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new VariantLoadError(`variant module ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return { path, resolved: resolve(path), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /**
@@ -86,6 +109,11 @@ export function getVariant<A extends Axis>(axis: A, id: string): VariantOf<A> {
     throw new UnknownVariantError(`unknown ${axis} variant "${id}" (accepted: ${ids.join(', ')})`);
   }
   return found;
+}
+
+/** Where an out-of-tree variant was loaded from; undefined for a variant of this tree (or an unknown one). */
+export function outOfTreeSource(axis: Axis, id: string): VariantSource | undefined {
+  return REGISTRY.find((r) => r.variant.axis === axis && r.variant.id === id)?.outOfTree;
 }
 
 /** The id a file name stands for ("rmap/vm-pgoff.ts" → "vm-pgoff"). */

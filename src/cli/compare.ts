@@ -5,6 +5,7 @@ import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
 import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, timingNotes, type TimingRule } from '../report/compare.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
+import { warnProvenance } from '../report/provenance.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
@@ -196,11 +197,13 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
         }
       }),
     );
+    warnProvenance(olds[0]!, news[0]!);
     diffs = compareSets(roundsOf(olds), roundsOf(news), rule);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);
     const b = readResultFile(positionals[1]!);
+    warnProvenance(a, b);
     if (isSweepSet(a) && isSweepSet(b)) {
       const cd = compareSweeps(a, b);
       const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, classStatusText(d)]);

@@ -11,6 +11,7 @@ import { selectSuite, suiteKey, type Suite, weightOf } from '../harness/suite.ts
 import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
+import { warnProvenance } from '../report/provenance.ts';
 import { UsageError } from './errors.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
@@ -195,6 +196,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     return 0;
   }
   const diffs = compareSets(baseline!, current, config.timing);
+  warnProvenance(baseline!, current, { old: 'the baseline', new: 'this run' });
   const bad = violations(diffs, config);
   const known = current.runs.filter((r) => !r.verdict.ok && baseline!.runs.some((b) => b.scenario === r.scenario && b.params === r.params && b.stack === r.stack && !b.verdict.ok)).length;
   const notes = baseline!.env.git.dirty

@@ -3,9 +3,9 @@ import type { ParamSpec } from '../../bench/params.ts';
 import { SCENARIOS } from '../../bench/scenarios/index.ts';
 import type { BuiltinScenario } from '../../bench/scenarios/types.ts';
 import { formatPages } from '../../bench/sizes.ts';
-import { REGISTRY } from '../../variants/registry.ts';
+import { REGISTRY, type RegisteredVariant } from '../../variants/registry.ts';
 import { getStack, type Stack, STACKS } from '../../variants/stacks.ts';
-import { AXES, type Axis, type Variant } from '../../variants/types.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
 import { metricRows } from '../report/metrics.ts';
 import { renderTable } from '../report/table.ts';
 import { parse } from './options.ts';
@@ -23,9 +23,15 @@ List what ksmbench knows: the variants of each axis (one per patch version), the
   list scenarios NAME   one scenario in full: what it models, what it illuminates, and each
                         parameter with its kind, default, accepted range and meaning
   list variants AXIS    every variant of an axis in full: title, patch subject, version,
-                        date, link, the reference it must agree with, what it gets wrong
+                        date, link, the reference it must agree with, what it gets wrong,
+                        and its source file
   list stacks NAME      one stack in full: the kernel whose mm it follows, the releases it
                         stands for, and the source evidence of each axis choice
+
+An out-of-tree variant (loaded from KSMBENCH_EXTRA_VARIANTS) is marked in the overview by its
+title, "[out-of-tree: PATH sha256:…]" (the first 12 hex digits of its file's sha256; list
+variants AXIS gives the absolute path and the whole hash). Results record the same for every
+run that uses one (runs[].out_of_tree_variants in the JSON).
 `;
 
 const WHAT = ['variants', 'stacks', 'scenarios', 'metrics'] as const;
@@ -44,7 +50,7 @@ function describeScenario(s: BuiltinScenario): string {
   return `Scenario ${s.name}: ${s.summary}\nmodels: ${s.situation}\nilluminates: ${s.illuminates}\nparameters (--param key=value):\n${table}`;
 }
 
-function describeVariant(v: Variant): string {
+function describeVariant({ variant: v, file, outOfTree }: RegisteredVariant): string {
   return [
     `${v.axis}=${v.id}: ${v.title}`,
     `  subject:     ${v.subject}`,
@@ -52,6 +58,9 @@ function describeVariant(v: Variant): string {
     `  link:        ${v.link}`,
     `  reference:   ${v.reference ?? 'none (it is the reference)'}`,
     `  known wrong: ${v.knownWrong ?? 'nothing known'}`,
+    ...(outOfTree
+      ? [`  source:      out-of-tree (KSMBENCH_EXTRA_VARIANTS): ${outOfTree.resolved}`, `  sha256:      ${outOfTree.sha256}`]
+      : [`  source:      variants/${file}`]),
   ].join('\n');
 }
 
@@ -66,6 +75,11 @@ function describeStack(s: Stack): string {
     line('merge', `merge order ${s.mergeOrder}`),
     line('smart-scan', s.smartScan ? 'smart scan' : 'no smart scan'),
   ].join('\n');
+}
+
+/** The title in the overview, an out-of-tree variant's marked with its file and hash. */
+function titleOf({ variant, outOfTree }: RegisteredVariant): string {
+  return outOfTree ? `${variant.title} [out-of-tree: ${outOfTree.path} sha256:${outOfTree.sha256.slice(0, 12)}]` : variant.title;
 }
 
 export function listCommand(argv: string[]): number {
@@ -87,7 +101,7 @@ export function listCommand(argv: string[]): number {
   if (first === 'variants' && names.length && !names.some((n) => (WHAT as readonly string[]).includes(n))) {
     const parts = names.map((n) => {
       if (!(AXES as readonly string[]).includes(n)) throw new UsageError(`unknown axis "${n}" (accepted: ${AXES.join(', ')})`);
-      return REGISTRY.filter((r) => r.variant.axis === (n as Axis)).map((r) => describeVariant(r.variant)).join('\n\n');
+      return REGISTRY.filter((r) => r.variant.axis === (n as Axis)).map(describeVariant).join('\n\n');
     });
     process.stdout.write(`${parts.join('\n\n')}\n`);
     return 0;
@@ -101,7 +115,7 @@ export function listCommand(argv: string[]): number {
   const parts: string[] = [];
   if (what.includes('variants')) {
     const rows = AXES.flatMap((a) =>
-      REGISTRY.filter((r) => r.variant.axis === a).map((r) => [a, r.variant.id, r.variant.version, r.variant.date, r.variant.reference ?? '-', r.variant.title]),
+      REGISTRY.filter((r) => r.variant.axis === a).map((r) => [a, r.variant.id, r.variant.version, r.variant.date, r.variant.reference ?? '-', titleOf(r)]),
     );
     parts.push(`Variants (ksmbench list variants AXIS for subject, link and what each gets wrong)\n${renderTable(['axis', 'id', 'version', 'date', 'reference', 'title'], rows)}`);
   }

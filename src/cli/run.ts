@@ -27,11 +27,15 @@ With no --scenario and no --stack: the default suite (every stack × every built
                          docs/scenarios.md, example examples/ten-identical.json); its mistakes (an
                          unknown field, an op on an exited process or a missing region, a
                          region mapped twice, an mremap onto the pages it moves, a mapping
-                         past the address space) are bad input, one line naming the op
+                         past the address space) are bad input, one line naming the op.
+                         The result's JSON records the file: its path, sha256 and ops
+                         (runs[].scenario_file; the CSV holds values only)
   --param key=value      scenario parameter (each once), e.g. size=32TiB; values that would
                          not be the run recorded (vma-split pieces > pages) are refused
   --stack NAME           kernel / series state (repeatable)
-  --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base
+  --variant axis=id,…    variants per axis (repeatable): runs the matrix on --base. A run
+                         of an out-of-tree variant (KSMBENCH_EXTRA_VARIANTS) records its
+                         file's path and sha256 (runs[].out_of_tree_variants in the JSON)
   --base NAME            the stack a --variant matrix replaces axes of (default v6.18; only
                          with --variant). A scenario file's own "stack" is not overridden:
                          --stack or --base with it is refused

@@ -5,6 +5,8 @@ import type { Abi } from '../ksm/variant-api.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import type { ScenarioRun } from './run.ts';
 import type { Environment } from './environment.ts';
+import type { Op, ScenarioSource } from '../../bench/format.ts';
+import type { VariantSource } from '../../variants/registry.ts';
 
 export const RESULTS_FORMAT = 'ksmbench-results/1';
 
@@ -34,6 +36,16 @@ export interface Timing extends TimingStats {
 export const KSMD_TIMING_NAMES = ['ksmd_time_ns_median', 'ksmd_time_ns_mean', 'ksmd_time_rme_pct', 'ksmd_time_samples'] as const;
 export type KsmdTimingName = (typeof KSMD_TIMING_NAMES)[number];
 
+/**
+ * The scenario file a run was made of (--scenario-file): the path as given, the absolute path,
+ * the sha256 of the bytes read, and what ran — its op list and the knobs set before it.
+ */
+export interface ScenarioFileRecord extends ScenarioSource {
+  readonly ops: readonly Op[];
+  /** The file's top-level "sysfs" knobs, written before the first op (absent when it has none). */
+  readonly sysfs?: Readonly<Record<string, number>>;
+}
+
 export interface RunRecord {
   readonly scenario: string;
   /** The scenario parameters, "k=v;k=v" sorted by name ("" for none). */
@@ -48,6 +60,17 @@ export interface RunRecord {
   readonly counters: Counters;
   readonly verdict: { readonly ok: boolean; readonly problems: readonly string[]; readonly knownWrong: readonly string[] };
   readonly timing: Timing | null;
+  /**
+   * Only in a run of a scenario file: which file, its hash and its ops. JSON only (the CSV holds
+   * values); absent for built-in scenarios and in files written before it was recorded.
+   */
+  readonly scenario_file?: ScenarioFileRecord;
+  /**
+   * Only in a run that used an out-of-tree variant (KSMBENCH_EXTRA_VARIANTS), by "axis=id": the
+   * module file as loaded, absolute, and the sha256 of its bytes — its own variants and the
+   * scanner reference the oracle compared it with. JSON only, as scenario_file.
+   */
+  readonly out_of_tree_variants?: Readonly<Record<string, VariantSource>>;
 }
 
 export interface ResultSet {
@@ -118,7 +141,14 @@ export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
     counters: run.counters,
     verdict: { ok: run.verdict.ok, problems: [...run.verdict.problems], knownWrong: [...run.verdict.knownWrong] },
     timing,
+    ...(run.scenario.source ? { scenario_file: scenarioFileRecord(run.scenario.source, run.scenario) } : {}),
+    ...(run.outOfTree ? { out_of_tree_variants: run.outOfTree } : {}),
   };
+}
+
+function scenarioFileRecord(source: ScenarioSource, scenario: ScenarioRun['scenario']): ScenarioFileRecord {
+  const { path, resolved, sha256 } = source;
+  return { path, resolved, sha256, ops: scenario.ops, ...(scenario.sysfs ? { sysfs: scenario.sysfs } : {}) };
 }
 
 /** The value of one metric of a record (undefined: a timing metric of an untimed record). */
@@ -138,8 +168,9 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
 
 /**
  * The CSV columns, in order (DESIGN.md §8 plus the configuration details). No commit: the
- * provenance (git commit, dirty flag, environment) is in the JSON beside the CSV, so the CSV of
- * a re-made baseline differs from the old one exactly in the values that moved.
+ * provenance (git commit, dirty flag, environment, a scenario file's or an out-of-tree variant's
+ * path and hash) is in the JSON beside the CSV, so the CSV of a re-made baseline differs from the
+ * old one exactly in the values that moved.
  */
 export const CSV_COLUMNS = [
   'scenario',

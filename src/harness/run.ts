@@ -1,8 +1,8 @@
 // The library entry point: run scenarios for stacks or a variant matrix and return exact
 // counters and a correctness verdict per (scenario, configuration) (DESIGN.md §6).
 import type { Scenario } from '../../bench/format.ts';
-import { getVariant } from '../../variants/registry.ts';
-import { AXES } from '../../variants/types.ts';
+import { getVariant, outOfTreeSource, type VariantSource } from '../../variants/registry.ts';
+import { AXES, type Axis } from '../../variants/types.ts';
 import type { Counters } from '../mm/counters.ts';
 import { configLabel, configOfVariants, type RunConfig } from './config.ts';
 import { type ExecuteOptions, executeScenario, type RunResult } from './execute.ts';
@@ -21,6 +21,11 @@ export interface ScenarioRun {
   readonly label: string;
   readonly counters: Counters;
   readonly verdict: Verdict;
+  /**
+   * The out-of-tree variants (KSMBENCH_EXTRA_VARIANTS) the run used, by "axis=id": its own and
+   * the scanner reference the oracle compared it with. Absent when it used none.
+   */
+  readonly outOfTree?: Readonly<Record<string, VariantSource>>;
 }
 
 /** A configuration with its scanner replaced by that scanner's reference, if it has one. */
@@ -81,7 +86,18 @@ export function runScenario(
     }
   }
   const ok = problems.length === 0;
-  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) } };
+  const outOfTree = outOfTreeOf([...AXES.map((a) => [a, config.variants[a]] as const), ...(ref ? [['scanner', ref.variants.scanner] as const] : [])]);
+  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) }, ...(outOfTree ? { outOfTree } : {}) };
+}
+
+/** The out-of-tree variants among `used`, by "axis=id"; null when none is. */
+function outOfTreeOf(used: readonly (readonly [Axis, string])[]): Record<string, VariantSource> | null {
+  const out: Record<string, VariantSource> = {};
+  for (const [axis, id] of used) {
+    const source = outOfTreeSource(axis, id);
+    if (source) out[`${axis}=${id}`] = source;
+  }
+  return Object.keys(out).length ? out : null;
 }
 
 /** Every scenario × every configuration. */

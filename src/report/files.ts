@@ -18,6 +18,7 @@ import {
   toRows,
 } from '../harness/results.ts';
 import type { Abi } from '../ksm/variant-api.ts';
+import type { VariantSource } from '../../variants/registry.ts';
 
 export class ResultFileError extends Error {}
 
@@ -94,6 +95,10 @@ function must(cond: unknown, path: string, msg: string): asserts cond {
   if (!cond) throw new ResultFileError(`"${path}" is not a ksmbench result file: ${msg}`);
 }
 
+function isSha256(v: unknown): boolean {
+  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+}
+
 function readJson(path: string, text: string): ResultSet {
   let raw: unknown;
   try {
@@ -117,6 +122,18 @@ function readJson(path: string, text: string): ResultSet {
     must(t === null || (typeof t === 'object' && Number.isFinite(t.median_ns)), path, `runs[${i}].timing is neither null nor has a median_ns`);
     const k = t?.ksmd as Partial<NonNullable<NonNullable<RunRecord['timing']>['ksmd']>> | undefined;
     must(k === undefined || (typeof k === 'object' && k !== null && Number.isFinite(k.median_ns)), path, `runs[${i}].timing.ksmd has no median_ns`);
+    // where a scenario file or out-of-tree variant came from: absent when none, and in older files
+    const f = r.scenario_file as Partial<NonNullable<RunRecord['scenario_file']>> | undefined;
+    must(
+      f === undefined || (typeof f === 'object' && f !== null && typeof f.path === 'string' && typeof f.resolved === 'string' && isSha256(f.sha256) && Array.isArray(f.ops)),
+      path,
+      `runs[${i}].scenario_file lacks path/resolved/sha256 (64 hex digits)/ops`,
+    );
+    const o = r.out_of_tree_variants as Record<string, Partial<VariantSource> | null> | undefined;
+    must(o === undefined || (typeof o === 'object' && o !== null), path, `runs[${i}].out_of_tree_variants is not an object`);
+    for (const [key, s] of Object.entries(o ?? {})) {
+      must(typeof s === 'object' && s !== null && typeof s.path === 'string' && typeof s.resolved === 'string' && isSha256(s.sha256), path, `runs[${i}].out_of_tree_variants["${key}"] lacks path/resolved/sha256 (64 hex digits)`);
+    }
   });
   const seen = new Map<string, number>();
   set.runs.forEach((r, i) => {
