@@ -56,6 +56,19 @@ function problems(set: ResultSet, jsonFile: string | undefined): string {
   return lines.length ? `\nCorrectness problems (the oracle's verdicts):\n${lines.join('\n')}` : '';
 }
 
+/** The system calls each run's kernel refused (outcomes of its version, not problems), the first few a run. */
+function opErrors(set: ResultSet): string {
+  const lines: string[] = [];
+  for (const r of set.runs) {
+    const errors = r.op_errors ?? [];
+    if (!errors.length) continue;
+    lines.push(`${r.scenario} × ${r.stack}:`);
+    for (const e of errors.slice(0, SHOWN_PROBLEMS)) lines.push(`  - ${e}`);
+    if (errors.length > SHOWN_PROBLEMS) lines.push(`  … and ${errors.length - SHOWN_PROBLEMS} more (runs[].op_errors)`);
+  }
+  return lines.length ? `\nSystem calls the kernel refused (as that version does; not the variant's fault):\n${lines.join('\n')}\n` : '';
+}
+
 /** The result on stdout; `jsonFile`: the result file written, where a table's unshown problems are. */
 export function present(set: ResultSet, format: Format, jsonFile?: string): string {
   switch (format) {
@@ -66,6 +79,6 @@ export function present(set: ResultSet, format: Format, jsonFile?: string): stri
     case 'markdown':
       return `${renderMarkdown(HEADER, set.runs.map(row))}\n`;
     default:
-      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set, jsonFile)}\n`;
+      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
   }
 }

@@ -42,6 +42,8 @@ export interface RunResult {
   readonly counters: Counters;
   /** Everything the oracle found wrong in this run, in order (empty: correct). */
   readonly problems: string[];
+  /** The scenario's system calls the kernel refused (ENOMEM, EFAULT), in order. */
+  readonly opErrors: string[];
   readonly scanDigest: { readonly count: number; readonly h1: number; readonly h2: number };
   readonly ksm: Ksm;
   /** With ExecuteOptions.timeKsmd: the wall time spent executing the `ksmd` ops, summed (ns). */
@@ -61,6 +63,8 @@ class Run {
   readonly procs = new Map<string, MmStruct>();
   readonly regions = new Map<string, Region>();
   readonly problems: string[] = [];
+  /** The scenario's system calls the kernel refused, in order (counted in syscalls_failed). */
+  readonly opErrors: string[] = [];
   readonly invariants: InvariantCheck;
   readonly seed: number;
   uniqueNext = UNIQUE_CONTENT_FIRST;
@@ -79,6 +83,11 @@ class Run {
     this.ksm.batchMs = scenario.ksmd_batch_ms ?? 0;
     this.invariants = opts.invariants ?? 'op';
     this.seed = opts.seed ?? scenario.seed ?? 1;
+  }
+
+  opFailed(msg: string): void {
+    this.opErrors.push(msg);
+    this.m.counters.syscalls_failed++;
   }
 
   problem(msg: string): void {
@@ -332,8 +341,9 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
       run.exec(i, op);
     } catch (e) {
       if (e instanceof MmError) run.problem(`ops[${i}] (${op.op}): ${e.message}`);
-      // a call the kernel refuses (past max_map_count) is the scenario's mistake, whatever the variant
-      else if (e instanceof MmErrno) throw new ScenarioError(`ops[${i}] (${op.op}): ${e.message} (the kernel refuses the call: the scenario needs fewer VMAs)`);
+      // a call this kernel refuses (ENOMEM past max_map_count, EFAULT for a multi-VMA mremap
+      // before 6.17) is an outcome of its mm version, the same for every variant: not a problem
+      else if (e instanceof MmErrno) run.opFailed(`ops[${i}] (${op.op}): ${e.message}`);
       else throw e;
     } finally {
       if (timed) ksmdNs += process.hrtime.bigint() - t0;
@@ -343,6 +353,6 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
   });
   if (run.invariants === 'end') run.checkInvariants('at the end');
   refresh_sysfs_counters(run.ksm);
-  const result: RunResult = { counters: snapshotCounters(run.m.counters), problems: run.problems, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  const result: RunResult = { counters: snapshotCounters(run.m.counters), problems: run.problems, opErrors: run.opErrors, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
   return timeKsmd ? { ...result, ksmdTimeNs: Number(ksmdNs) } : result;
 }

@@ -71,6 +71,12 @@ export interface RunRecord {
    * scanner reference the oracle compared it with. JSON only, as scenario_file.
    */
   readonly out_of_tree_variants?: Readonly<Record<string, VariantSource>>;
+  /**
+   * Only when the kernel refused some of the scenario's system calls (ENOMEM past max_map_count,
+   * EFAULT for a multi-VMA mremap before 6.17): which, in order. An outcome of the stack's mm
+   * version, the same for every variant, counted in syscalls_failed; JSON only.
+   */
+  readonly op_errors?: readonly string[];
 }
 
 export interface ResultSet {
@@ -143,6 +149,7 @@ export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
     timing,
     ...(run.scenario.source ? { scenario_file: scenarioFileRecord(run.scenario.source, run.scenario) } : {}),
     ...(run.outOfTree ? { out_of_tree_variants: run.outOfTree } : {}),
+    ...(run.opErrors.length ? { op_errors: [...run.opErrors] } : {}),
   };
 }
 
@@ -163,7 +170,9 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
   if (metric === 'ksmd_time_ns_mean') return r.timing?.ksmd?.mean_ns;
   if (metric === 'ksmd_time_rme_pct') return r.timing?.ksmd?.rme_pct;
   if (metric === 'ksmd_time_samples') return r.timing?.ksmd?.samples;
-  return r.counters[metric];
+  // (undefined in a file written before the counter existed)
+  const v: number | undefined = r.counters[metric];
+  return v;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The library entry point: run scenarios for stacks or a variant matrix and return exact
 // counters and a correctness verdict per (scenario, configuration) (DESIGN.md §6).
+import { kernelVersionText } from '../mm/kernel.ts';
 import type { Scenario } from '../../bench/format.ts';
 import { getVariant, outOfTreeSource, type VariantSource } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
@@ -21,6 +22,8 @@ export interface ScenarioRun {
   readonly label: string;
   readonly counters: Counters;
   readonly verdict: Verdict;
+  /** The scenario's system calls the kernel refused (an outcome of its mm version, not a problem). */
+  readonly opErrors: readonly string[];
   /**
    * The out-of-tree variants (KSMBENCH_EXTRA_VARIANTS) the run used, by "axis=id": its own and
    * the scanner reference the oracle compared it with. Absent when it used none.
@@ -55,7 +58,7 @@ type Digest = RunResult['scanDigest'];
 export type DigestCache = WeakMap<Scenario, Map<string, Digest>>;
 
 function digestKey(config: RunConfig, opts: ExecuteOptions): string {
-  return [...AXES.map((a) => config.variants[a]), config.mergeOrder, config.paging, config.abi, config.smartScan, opts.seed ?? ''].join('|');
+  return [...AXES.map((a) => config.variants[a]), config.mergeOrder, config.paging, config.abi, config.smartScan, kernelVersionText(config.kernel), opts.seed ?? ''].join('|');
 }
 
 /** Run one scenario on one configuration, with every check of the oracle. */
@@ -87,7 +90,7 @@ export function runScenario(
   }
   const ok = problems.length === 0;
   const outOfTree = outOfTreeOf([...AXES.map((a) => [a, config.variants[a]] as const), ...(ref ? [['scanner', ref.variants.scanner] as const] : [])]);
-  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) }, ...(outOfTree ? { outOfTree } : {}) };
+  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) }, opErrors: result.opErrors, ...(outOfTree ? { outOfTree } : {}) };
 }
 
 /** The out-of-tree variants among `used`, by "axis=id"; null when none is. */

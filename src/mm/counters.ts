@@ -49,6 +49,8 @@ export const COUNTER_NAMES = [
   'pages_wrongly_skipped',
   'freed_pages_pinned',
   'scans_until_freed',
+  // system calls of the scenario the kernel refused (ENOMEM, EFAULT): outcomes of its mm version
+  'syscalls_failed',
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -70,6 +70,11 @@ export const MM_BEHAVIOURS = {
    */
   anon_vma_merge_fork_child_rule: (k: KernelVersion) => kernelAtLeast(k, '6.16'),
   /**
+   * mm/vma.c: is_mergeable_anon_vma also refuses when vmg->copied_from (copy_vma's source, an
+   * mremap) is a fork child (mm-hotfixes Jan 2026, v6.19; 7.3.4 mm/vma.c:144-148).
+   */
+  anon_vma_merge_checks_copied_from: (k: KernelVersion) => kernelAtLeast(k, '6.19'),
+  /**
    * mm/huge_memory.c: do_huge_zero_wp_pmd — a write fault on the huge zero PMD allocates a THP
    * (1ced09e0331f, v6.13); before, do_huge_pmd_wp_page falls back to splitting the PMD into
    * zero-page PTEs and copies one page.

@@ -6,12 +6,14 @@ import { entryPointer, free_pgd_range, type MmStruct, mm_alloc } from './mm.ts';
 import { forEachLeaf } from './leaves.ts';
 import { copy_page_range, zap_page_range } from './memory.ts';
 import { __split_huge_pmd } from './thp.ts';
-import { type EntryPointer, isMappingKind, PT_PMD_LEAF, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
+import { type EntryPointer, isMappingKind, NULL_PTR, PT_PMD_LEAF, PT_TABLE, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
+import { kernelVersionText, mmHas } from './kernel.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
 import {
   __split_vma,
   DEFAULT_MAX_MAP_COUNT,
   mapCountExceeded,
+  MmErrno,
   find_vma,
   VM_ACCOUNT,
   VM_DONTCOPY,
@@ -160,13 +162,35 @@ export function madvise_flags(mm: MmStruct, start: number, pages: number, set: n
   return out;
 }
 
-/** mm/madvise.c: MADV_DONTNEED — zap the pages; VMAs and page tables stay. */
+/**
+ * mm/madvise.c: MADV_DONTNEED — madvise_dontneed_single_vma per VMA: zap the pages; the VMAs
+ * stay. The page tables stay too, except from 6.14 (zap_details.reclaim_pt): a PTE table whose
+ * whole 2 MiB the zap covered and left empty is freed (mm/memory.c: zap_pte_range →
+ * pte_table_reclaim_possible, zap_pte_table_if_empty; 6.14–7.1 mm/pt_reclaim.c).
+ */
 export function madvise_dontneed(mm: MmStruct, start: number, pages: number): void {
   const end = start + pages;
+  const reclaim = mmHas(mm.machine.kernel, 'dontneed_reclaims_pte_tables');
   let vma = find_vma(mm, start);
   while (vma && vma.vm_start < end) {
-    zap_page_range(vma, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end));
+    const s = Math.max(start, vma.vm_start);
+    const e = Math.min(end, vma.vm_end);
+    zap_page_range(vma, s, e);
+    if (reclaim) reclaim_empty_pte_tables(mm, s, e);
     vma = find_vma(mm, vma.vm_end);
+  }
+}
+
+/** The PT_RECLAIM half of zap_pte_range: every PTE table wholly inside [s, e) that is empty is freed. */
+function reclaim_empty_pte_tables(mm: MmStruct, s: number, e: number): void {
+  const pt = mm.machine.pt;
+  for (let slot = Math.ceil(s / HPAGE_PMD_NR) * HPAGE_PMD_NR; slot + HPAGE_PMD_NR <= e; slot += HPAGE_PMD_NR) {
+    const p = entryPointer(mm, slot, PMD_LEVEL, false);
+    if (p === NULL_PTR || pt.kind[p] !== PT_TABLE) continue;
+    const table = pt.val[p]!;
+    if (pt.count[table] !== 0) continue; // a PTE left (e.g. a swap entry): the table stays
+    pt.clear(p); // pmd_clear
+    pt.free(table); // pte_free_tlb
   }
 }
 
@@ -191,25 +215,60 @@ export function do_mprotect(mm: MmStruct, start: number, pages: number, prot: 'r
 }
 
 /**
+ * mm/mremap.c: a move-only mremap (MREMAP_FIXED | MREMAP_MAYMOVE, old_len == new_len) of
+ * [old, old + pages) to `to`. Within one VMA: move_vma. Across several: from 6.17 remap_move
+ * moves them one by one, keeping the gaps between them (7.3.4 mm/mremap.c:1948-2035; a gap at
+ * the start is -EFAULT); before, vma_to_resize refuses a range past the VMA's end (-EFAULT).
+ * Returns the destination's first page.
+ */
+export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: number): number {
+  if (to < old + pages && to + pages > old) throw new MmError('mremap: source and destination overlap');
+  const first = find_vma(mm, old);
+  if (first && first.vm_start <= old && first.vm_end >= old + pages) return move_vma(mm, old, pages, to);
+  if (!mmHas(mm.machine.kernel, 'mremap_moves_multiple_vmas')) {
+    throw new MmErrno('EFAULT', `mremap: [${old}, ${old + pages}) is not inside one VMA, and this kernel (${kernelVersionText(mm.machine.kernel)}) moves one VMA (mm/mremap.c: vma_to_resize)`);
+  }
+  return remap_move(mm, old, pages, to);
+}
+
+/** mm/mremap.c: remap_move — every VMA in the range moved by its own move, the gaps kept. */
+function remap_move(mm: MmStruct, start: number, pages: number, newAddr: number): number {
+  const end = start + pages;
+  // the VMAs of the source range, before any of them moves (the destination does not overlap it)
+  const sources: { addr: number; len: number; offset: number }[] = [];
+  let lastEnd = 0;
+  for (let vma = find_vma(mm, start); vma && vma.vm_start < end; vma = find_vma(mm, vma.vm_end)) {
+    const addr = Math.max(vma.vm_start, start);
+    const len = Math.min(end, vma.vm_end) - addr;
+    // No gap permitted at the start of the range.
+    if (sources.length === 0 && start < vma.vm_start) throw new MmErrno('EFAULT', `mremap: no VMA at the start of [${start}, ${end})`);
+    sources.push({ addr, len, offset: sources.length ? vma.vm_start - lastEnd : 0 });
+    lastEnd = vma.vm_end;
+  }
+  if (sources.length === 0) throw new MmErrno('EFAULT', `mremap: no VMA in [${start}, ${end})`);
+  let target = newAddr;
+  for (const s of sources) {
+    const at = move_vma(mm, s.addr, s.len, target + s.offset);
+    target = at + s.len;
+  }
+  return newAddr;
+}
+
+/**
  * mm/mremap.c: move_vma for a private anon range [old, old + pages) of one VMA moved to `to`:
  * KSM pages in the source are unshared first (prep_move_vma → ksm_madvise, VM_MERGEABLE kept),
  * the new VMA keeps the linear index (pgoff = vm_pgoff + offset), the PTEs move, the source goes.
  */
-export function do_mremap_move(mm: MmStruct, old: number, pages: number, to: number): number {
-  let src = find_vma(mm, old);
-  if (!src || src.vm_start > old || src.vm_end < old + pages) {
-    throw new MmError(`mremap: [${old}, ${old + pages}) is not inside one VMA`);
-  }
-  if (to < old + pages && to + pages > old) throw new MmError('mremap: source and destination overlap');
+function move_vma(mm: MmStruct, old: number, pages: number, to: number): number {
   // mm/mremap.c (6.1–6.12): mremap_to "(map_count + 2) >= max_map_count - 3", move_vma "map_count >= max_map_count - 3"
   if (mm.vmas.length + 2 >= DEFAULT_MAX_MAP_COUNT - 3) throw mapCountExceeded(mm, 'mremap');
   do_munmap(mm, to, pages); // mremap_to: MREMAP_FIXED clears the destination first
-  src = find_vma(mm, old)!; // ... then looks the source up again (vma_to_resize)
+  const src = find_vma(mm, old)!; // ... then looks the source up again (vma_to_resize)
   mm.machine.hooks.ksm_unmerge_for_move?.(src, old, old + pages);
   // copy_vma
   let pgoff = src.vm_pgoff + (old - src.vm_start);
   if (!src.anon_vma) pgoff = to;
-  let dst = vma_merge_new_range(mm, { start: to, end: to + pages, flags: src.vm_flags, pgoff, anon_vma: src.anon_vma });
+  let dst = vma_merge_new_range(mm, { start: to, end: to + pages, flags: src.vm_flags, pgoff, anon_vma: src.anon_vma, copied_from: src });
   if (!dst) {
     dst = vm_area_dup(src);
     dst.vm_start = to;

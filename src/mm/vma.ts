@@ -1,5 +1,6 @@
 // struct vm_area_struct, the per-mm sorted VMA list (the maple tree's role) and the VMA
 // surgery of mm/vma.c: __split_vma, the merge predicates, vma_merge for new and existing ranges.
+import { mmHas } from './kernel.ts';
 import {
   anon_vma_clone,
   anon_vma_interval_tree_post_update_vma,
@@ -118,8 +119,8 @@ export const DEFAULT_MAX_MAP_COUNT = 65530;
 
 /** A system call that fails with an errno (the kernel's -ENOMEM), the model's state as the kernel leaves it. */
 export class MmErrno extends Error {
-  readonly errno: 'ENOMEM';
-  constructor(errno: 'ENOMEM', message: string) {
+  readonly errno: 'ENOMEM' | 'EFAULT';
+  constructor(errno: 'ENOMEM' | 'EFAULT', message: string) {
     super(`${errno}: ${message}`);
     this.errno = errno;
   }
@@ -206,10 +207,37 @@ function vma_set_ranges(
 
 // ---- merging (mm/vma.c) ----
 
-/** mm/vma.c: is_mergeable_anon_vma — a NULL side merges unless the other VMA was forked. */
-export function is_mergeable_anon_vma(a1: AnonVma | null, a2: AnonVma | null, vma: VmAreaStruct | null): boolean {
-  if ((!a1 || !a2) && (!vma || vma.anon_vma_chain.length === 1)) return true;
-  return a1 === a2;
+/** mm/vma.c: vma_is_fork_child — was this VMA forked from a parent (maybe holds CoW mappings)? */
+function vma_is_fork_child(vma: VmAreaStruct | null | undefined): boolean {
+  return !!vma && vma.anon_vma !== null && vma.anon_vma_chain.length !== 1;
+}
+
+/**
+ * mm/vma.c: is_mergeable_anon_vma — may the proposal merge into `tgt` as far as anon_vmas go?
+ * From 6.16 (879bca0a2c4f; 7.3.4 mm/vma.c:128-158) by case: tgt without an anon_vma takes the
+ * proposal's unless the VMA it comes from (or, from 6.19, the one copy_vma copied) is a fork
+ * child; tgt with one absorbs a proposal without unless tgt is a fork child; otherwise they must
+ * be the same. Before (6.12.118 mm/vma.c:35-46): a NULL side merges only when tgt's
+ * anon_vma_chain is singular, so a faulted VMA never merges into an unfaulted neighbour.
+ */
+export function is_mergeable_anon_vma(p: MergeProposal, tgt: VmAreaStruct): boolean {
+  const k = tgt.mm.machine.kernel;
+  if (mmHas(k, 'anon_vma_merge_fork_child_rule')) {
+    const tgtAnon = tgt.anon_vma;
+    const srcAnon = p.anon_vma;
+    // Case 1 - we will dup_anon_vma() from src into tgt.
+    if (!tgtAnon && srcAnon) {
+      if (vma_is_fork_child(p.middle)) return false;
+      if (mmHas(k, 'anon_vma_merge_checks_copied_from') && vma_is_fork_child(p.copied_from)) return false;
+      return true;
+    }
+    // Case 2 - we will simply use tgt's anon_vma.
+    if (tgtAnon && !srcAnon) return !vma_is_fork_child(tgt);
+    // Case 3 - the anon_vma's are already shared.
+    return srcAnon === tgtAnon;
+  }
+  if ((!p.anon_vma || !tgt.anon_vma) && tgt.anon_vma_chain.length === 1) return true;
+  return p.anon_vma === tgt.anon_vma;
 }
 
 /** A proposed range [start, end) with its flags, pgoff and anon_vma (struct vma_merge_struct). */
@@ -219,6 +247,10 @@ export interface MergeProposal {
   flags: number;
   pgoff: number;
   anon_vma: AnonVma | null;
+  /** vmg->middle: the existing VMA a modification changes (null for a new range). */
+  middle?: VmAreaStruct | null;
+  /** vmg->copied_from: the VMA copy_vma copies (mremap), else null. */
+  copied_from?: VmAreaStruct | null;
 }
 
 function is_mergeable_vma(p: MergeProposal, vma: VmAreaStruct): boolean {
@@ -231,7 +263,7 @@ export function can_vma_merge_left(p: MergeProposal, prev: VmAreaStruct | null):
     prev !== null &&
     prev.vm_end === p.start &&
     is_mergeable_vma(p, prev) &&
-    is_mergeable_anon_vma(p.anon_vma, prev.anon_vma, prev) &&
+    is_mergeable_anon_vma(p, prev) &&
     prev.vm_pgoff + vma_pages(prev) === p.pgoff
   );
 }
@@ -247,13 +279,14 @@ export function can_vma_merge_right(
     next === null ||
     p.end !== next.vm_start ||
     !is_mergeable_vma(p, next) ||
-    !is_mergeable_anon_vma(p.anon_vma, next.anon_vma, next) ||
+    !is_mergeable_anon_vma(p, next) ||
     next.vm_pgoff !== p.pgoff + (p.end - p.start)
   ) {
     return false;
   }
   if (!mergeLeft || prev === null) return true;
-  return is_mergeable_anon_vma(prev.anon_vma, next.anon_vma, null);
+  // prev and next must be compatible with each other too
+  return !prev.anon_vma || !next.anon_vma || prev.anon_vma === next.anon_vma;
 }
 
 /** mm/vma.c: dup_anon_vma — the expanding VMA takes the shrinking one's anon_vma. */
@@ -318,6 +351,7 @@ export function vma_modify_flags(vma: VmAreaStruct, start: number, end: number, 
     flags: newFlags,
     pgoff: vma.vm_pgoff + (start - vma.vm_start),
     anon_vma: vma.anon_vma,
+    middle: vma,
   };
   const prev = start === vma.vm_start ? vma_prev(mm, vma) : null;
   const next = end === vma.vm_end ? vma_next(mm, vma) : null;

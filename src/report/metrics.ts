@@ -56,6 +56,7 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   pages_wrongly_skipped: { meaning: 'pages smart scan skipped because of stale state (correctness: 0 when correct)', direction: COST },
   freed_pages_pinned: { meaning: 'peak number of freed pages kept alive only by their stable node', direction: COST },
   scans_until_freed: { meaning: 'full-scan passes ksmd needed until those pages were released', direction: COST },
+  syscalls_failed: { meaning: 'scenario system calls the kernel refused as its version does (ENOMEM past max_map_count, EFAULT for a multi-VMA mremap before 6.17); listed in the run\'s op_errors', direction: STATE },
   correct: { meaning: 'the oracle\'s verdict: 1 when the run is correct, 0 when it found a problem', direction: 'larger is better' },
   problems: { meaning: 'problems the oracle found (0 when correct)', direction: COST },
   time_ns_median: { meaning: 'median wall time of one whole scenario execution (informative; compare tests it)', direction: COST },

@@ -7,6 +7,7 @@ import type { AnonVma } from '../../src/mm/anon-vma.ts';
 import { anon_vma_interval_tree_foreach } from '../../src/mm/anon-vma.ts';
 import type { Folio } from '../../src/mm/folio.ts';
 import { Machine } from '../../src/mm/machine.ts';
+import { parseKernelVersion } from '../../src/mm/kernel.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
 import { split_folio } from '../../src/mm/thp.ts';
@@ -223,7 +224,12 @@ describe('mprotect: split and merge keep every linear index', () => {
 
 describe('fork: COW sharing', () => {
   it('the child gets a table for every present parent table inside an anon VMA, empty or not (mm/memory.c: copy_pmd_range / copy_pte_range)', () => {
-    const { machine, mm: parent, guard } = space();
+    // a 6.12 machine: its DONTNEED keeps empty PTE tables (no PT_RECLAIM before 6.14)
+    const machine = new Machine(4, { kernel: parseKernelVersion('6.12.59') });
+    current = machine;
+    const parent = mm_alloc(machine, 'p');
+    const guard = new LoopGuard(1_000_000);
+    guardVmas(parent, guard);
     // two 2 MiB-aligned regions of 1024 pages at LOW; pages faulted in both 2 MiB halves of A
     const a = do_mmap(parent, 1024, { at: LOW });
     const b = do_mmap(parent, 512, { at: LOW + 2048 });
@@ -232,7 +238,7 @@ describe('fork: COW sharing', () => {
     assert.equal(write_page(parent, a + 600, 8), 'ok');
     // PGD→PUD→PMD tables and two PTE tables
     assert.equal(countTables(parent), 4);
-    // DONTNEED zaps both pages; the PTE tables stay (6.1–6.13, no PT_RECLAIM)
+    // DONTNEED zaps both pages; the PTE tables stay
     madvise_dontneed(parent, a, 1024);
     assert.equal(countTables(parent), 4);
     const child = fork(parent, guard, 'c');
