@@ -3,16 +3,31 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, timingNotes, type TimingRule } from '../report/compare.ts';
+import { CHECKOUT } from '../harness/environment.ts';
+import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, type TimingRule } from '../report/compare.ts';
+import {
+  compareCsv,
+  type CompareFormat,
+  COMPARE_FORMATS,
+  compareJson,
+  compareMarkdown,
+  type CompareReport,
+  compareTable,
+  comparedLine,
+  fileInput,
+  revisionInput,
+  runsCompare,
+  sweepsCompare,
+  workingTreeInput,
+} from '../report/compare-report.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
-import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
+import { intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -32,7 +47,11 @@ new side is the current working tree.
   --all                show unchanged metrics too (table/markdown)
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
-  --format F           table | csv | json | markdown
+  --format F           table | csv | json | markdown. json is one document: format
+                       "ksmbench-compare/1", kind, inputs (file path or revision, commit,
+                       branch, dirty, suite, runs), alpha, threshold, replication, notes and
+                       the diffs, each with its direction; markdown: the inputs, the verdict
+                       changes first, then the changed metrics, then the notes
   --rounds R           with --base: run base and head alternately R times; timings are then
                        compared on the per-round medians (the process is the unit of
                        replication, interleaved in time), which holds on a noisy machine where
@@ -41,6 +60,11 @@ new side is the current working tree.
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
   --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
                        it); the suite at another revision is one unit of SECONDS × its runs
+
+Each change has a direction: better or worse by the metric's declared direction (ksmbench
+list metrics; a correctness counter that rises is worse, a regression is never better), or
+neither for a state (pages_sharing …). With --base the table ends with the commits compared
+(the base's, and the head's or "the working tree" with whether it was dirty).
 
 A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
 (rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
@@ -62,29 +86,22 @@ function floatFlag(name: string, v: string | undefined, dflt: number): number {
   return x;
 }
 
-function fmt(v: number | null): string {
-  if (v === null) return '-';
-  return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(6);
+function compareFormat(v: string | undefined): CompareFormat {
+  if (v === undefined) return 'table';
+  if (!(COMPARE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format "${v}" is not one of ${COMPARE_FORMATS.join(', ')}`);
+  return v as CompareFormat;
 }
 
 /**
- * The diffs on stdout. `notes` (how far the timing verdicts can be believed: timingNotes) follow
- * the summary of a table or Markdown; csv and json stay data only (compare puts them on stderr).
+ * A compare on stdout. The notes (how far the timing verdicts can be believed: timingNotes) and,
+ * for --base, which commits were compared follow the summary of a table; Markdown and HTML are
+ * whole documents with both; csv and json stay data only (compare puts the lines on stderr).
  */
-export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean, notes: readonly string[] = []): string {
-  if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
-  if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
-  // regressions first, the verdict's before the counters' (a stable sort keeps the rest in order)
-  const rank = (d: MetricDiff) => (d.status !== 'regressed' ? 2 : d.metric === 'correct' || d.metric === 'problems' ? 0 : 1);
-  const shown = (all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested')).slice().sort((x, y) => rank(x) - rank(y));
-  const header = ['scenario', 'params', 'stack', 'vs', 'metric', 'old', 'new', 'delta', 'ratio', 'status'];
-  const rows = shown.map((d) => [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmt(d.old), fmt(d.new), fmt(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '')]);
-  const counts = new Map<string, number>();
-  for (const d of diffs) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
-  const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  const after = notes.map((n) => `${n}\n`).join('');
-  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n${after ? `\n${notes.map((n) => `${n}\n`).join('\n')}` : ''}`;
-  return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n${after}`;
+export function presentCompare(report: CompareReport, format: CompareFormat, all: boolean): string {
+  if (format === 'json') return compareJson(report);
+  if (format === 'csv') return compareCsv(report, (rows) => stringify(rows.map((r) => [...r])));
+  if (format === 'markdown') return compareMarkdown(report, all);
+  return compareTable(report, all);
 }
 
 /**
@@ -158,19 +175,23 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
   if (values.out !== undefined) throw new UsageError('compare writes no result file: --out does nothing (redirect its output, e.g. --format csv > FILE)');
   if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
   if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
-  const format = formatFlag(values.format) ?? 'table';
+  const format = compareFormat(values.format);
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
-  let diffs: MetricDiff[];
-  let replication: Replication = { kind: 'one-process' };
+  let report: CompareReport;
   if (values.by !== undefined) {
     if (values.by !== 'stack') throw new UsageError(`--by "${values.by}" is not supported (accepted: stack)`);
     if (positionals.length !== 1) throw new UsageError('--by stack takes one result file');
+    const path = positionals[0]!;
+    const set = readResultFile(path);
+    let diffs: MetricDiff[];
     try {
-      diffs = compareByStack(readResultFile(positionals[0]!), values.against, rule);
+      diffs = compareByStack(set, values.against, rule);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(e.message);
       throw e;
     }
+    const against = values.against ?? set.runs[0]?.stack;
+    report = runsCompare('by-stack', [fileInput('result', path, set)], diffs, rule, { kind: 'one-process' }, against);
   } else if (values.base !== undefined || values.head !== undefined) {
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
@@ -180,51 +201,38 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const tooFew = timed ? roundsWarning(rounds, rule.alpha) : null;
     if (tooFew) process.stderr.write(`ksmbench: ${tooFew}\n`);
-    if (rounds > 1) replication = { kind: 'rounds', rounds };
+    const replication: Replication = rounds > 1 ? { kind: 'rounds', rounds } : { kind: 'one-process' };
     const base = values.base;
+    const head = values.head;
     // Both revisions resolved before any checkout (an unknown one fails fast); each checked
     // out once, then the rounds alternate base and head.
-    await resolveRev(cwd, base);
-    if (values.head !== undefined) await resolveRev(cwd, values.head);
+    const baseSha = await resolveRev(cwd, base);
+    const headSha = head !== undefined ? await resolveRev(cwd, head) : null;
     const olds: ResultSet[] = [];
     const news: ResultSet[] = [];
     await withCheckout(cwd, base, (baseCheckout) =>
-      withCheckout(cwd, values.head, async (headCheckout) => {
+      withCheckout(cwd, head, async (headCheckout) => {
         for (let r = 0; r < rounds; r++) {
           olds.push(await runOnce(cwd, baseCheckout, pass, timed));
           news.push(await runOnce(cwd, headCheckout, pass, timed));
         }
       }),
     );
-    diffs = compareSets(roundsOf(olds), roundsOf(news), rule);
+    const oldSet = roundsOf(olds);
+    const newSet = roundsOf(news);
+    const inputs = [revisionInput('old', base, baseSha, oldSet), head !== undefined && headSha !== null ? revisionInput('new', head, headSha, newSet) : workingTreeInput('new', CHECKOUT.replace(/\/$/, ''), newSet)];
+    report = runsCompare('runs', inputs, compareSets(oldSet, newSet, rule), rule, replication);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);
     const b = readResultFile(positionals[1]!);
-    if (isSweepSet(a) && isSweepSet(b)) {
-      const cd = compareSweeps(a, b);
-      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, classStatusText(d)]);
-      const header = ['stack', 'metric', 'old class', 'new class', 'status'];
-      if (format === 'json') process.stdout.write(`${JSON.stringify(cd, null, 1)}\n`);
-      else if (format === 'csv') process.stdout.write(stringify([header, ...rows]));
-      else if (format === 'markdown') process.stdout.write(`${renderMarkdown(header, rows)}\n`);
-      else process.stdout.write(`${renderTable(header, rows)}\n`);
-      return hasRegression(cd) ? 1 : 0;
-    }
-    diffs = compareSets(a, b, rule);
+    const inputs = [fileInput('old', positionals[0]!, a), fileInput('new', positionals[1]!, b)];
+    report = isSweepSet(a) && isSweepSet(b) ? sweepsCompare(inputs, compareSweeps(a, b)) : runsCompare('runs', inputs, compareSets(a, b, rule), rule, { kind: 'one-process' });
   }
-  const notes = timingNotes(diffs, rule, replication);
-  if (format === 'csv' || format === 'json') for (const n of notes) process.stderr.write(`ksmbench: ${n}\n`);
-  process.stdout.write(presentDiffs(diffs, format, values.all ?? false, format === 'csv' || format === 'json' ? [] : notes));
-  return hasRegression(diffs) ? 1 : 0;
-}
-
-function classStatusText(d: ClassDiff): string {
-  if (d.status === 'same') return 'same';
-  if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
-  if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
-  if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
-  if (d.status === 'inconclusive') return 'not compared (a fit is inconclusive)';
-  if (d.status === 'untested') return 'not compared (a timing: its classes are not exact)';
-  return `CLASS CHANGED (${d.status})`;
+  if (format === 'csv' || format === 'json') {
+    const compared = comparedLine(report);
+    for (const n of [...(compared ? [compared] : []), ...report.notes]) process.stderr.write(`ksmbench: ${n}\n`);
+  }
+  process.stdout.write(presentCompare(report, format, values.all ?? false));
+  return hasRegression(report.diffs) ? 1 : 0;
 }
