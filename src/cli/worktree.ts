@@ -106,7 +106,10 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
   try {
     await tracked(spawn('git', ['worktree', 'add', '--detach', '--quiet', dir, sha], { cwd, stdio: 'ignore' }), 'git worktree add');
     if (sameFile(join(cwd, 'package-lock.json'), join(dir, 'package-lock.json')) && existsSync(join(cwd, 'node_modules'))) {
-      symlinkSync(join(cwd, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      // beside the worktree, not in it: Node finds packages in the parent directories too, and
+      // a node_modules symlink in the tree would be an untracked file (`node_modules/` ignores
+      // directories only), so the run at a clean commit would record a dirty working tree
+      symlinkSync(join(cwd, 'node_modules'), join(parent, 'node_modules'), 'dir');
     } else {
       const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
       if (r.status !== 0) throw new UsageError(`npm ci failed in the worktree of ${sha.slice(0, 12)}`);

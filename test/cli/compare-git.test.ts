@@ -56,6 +56,28 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
     assert.deepEqual(state(clone), before);
   });
 
+  it('says which commits it compared: the base\'s, and the working tree\'s with its dirty flag (table and JSON)', () => {
+    const baseSha = spawnSync('git', ['rev-parse', 'HEAD~1'], { cwd: clone, encoding: 'utf8' }).stdout.trim();
+    const headSha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: clone, encoding: 'utf8' }).stdout.trim();
+    // the working tree side runs this checkout's own code (ROOT), so its git state is ROOT's
+    const rootCommit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    const rootDirty = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+    const suite = ['--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing'];
+    const r = ksmbench(['compare', '--base', 'HEAD~1', ...suite], { cwd: clone });
+    assert.equal(r.status, 0, r.stderr);
+    const m = /\ncompared: base HEAD~1 = ([0-9a-f]{12}) → head the working tree at ([0-9a-f]{12}) \((clean|dirty: its uncommitted changes were run)\)\n/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.deepEqual([m[1], m[2], m[3] !== 'clean'], [baseSha.slice(0, 12), rootCommit, rootDirty]);
+    const j = ksmbench(['compare', '--base', 'HEAD~1', '--head', 'HEAD', ...suite, '--format', 'json'], { cwd: clone });
+    assert.equal(j.status, 0, j.stderr);
+    const doc = JSON.parse(j.stdout) as { inputs: { role: string; source: string; name: string; commit: string; dirty: boolean }[] };
+    assert.deepEqual(doc.inputs.map((i) => [i.role, i.source, i.name, i.commit, i.dirty]), [
+      ['old', 'revision', 'HEAD~1', baseSha, false],
+      ['new', 'revision', 'HEAD', headSha, false],
+    ]);
+    assert.match(j.stderr, new RegExp(`^ksmbench: compared: base HEAD~1 = ${baseSha.slice(0, 12)} → head HEAD = ${headSha.slice(0, 12)}$`, 'm'), 'on stderr with --format json');
+  });
+
   it('removes its worktree when interrupted', async () => {
     const before = state(clone);
     assert.equal(await interruptOnceWorktrees(['--base', 'HEAD'], 1), 130);
