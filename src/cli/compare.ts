@@ -5,6 +5,7 @@ import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
 import { CHECKOUT } from '../harness/environment.ts';
 import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, type TimingRule } from '../report/compare.ts';
+import { compareHtml } from '../report/compare-html.ts';
 import {
   compareCsv,
   type CompareFormat,
@@ -47,11 +48,14 @@ new side is the current working tree.
   --all                show unchanged metrics too (table/markdown)
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
-  --format F           table | csv | json | markdown. json is one document: format
+  --format F           table | csv | json | markdown | html. json is one document: format
                        "ksmbench-compare/1", kind, inputs (file path or revision, commit,
                        branch, dirty, suite, runs), alpha, threshold, replication, notes and
                        the diffs, each with its direction; markdown: the inputs, the verdict
-                       changes first, then the changed metrics, then the notes
+                       changes first, then the changed metrics, then the notes; html: the
+                       same as one self-contained page, with the tested timings charted
+                       (median, p25–p75 box, min–max whiskers of each side's samples);
+                       ksmbench report FILE renders a compare JSON the same way
   --rounds R           with --base: run base and head alternately R times; timings are then
                        compared on the per-round medians (the process is the unit of
                        replication, interleaved in time), which holds on a noisy machine where
@@ -101,6 +105,7 @@ export function presentCompare(report: CompareReport, format: CompareFormat, all
   if (format === 'json') return compareJson(report);
   if (format === 'csv') return compareCsv(report, (rows) => stringify(rows.map((r) => [...r])));
   if (format === 'markdown') return compareMarkdown(report, all);
+  if (format === 'html') return compareHtml(report, all);
   return compareTable(report, all);
 }
 

@@ -2,9 +2,12 @@
 // their working tree was dirty), how timings were judged (alpha, threshold, replication), the
 // diffs with the direction of each change, and the notes. `compare --format json` writes it;
 // the table, CSV, Markdown and HTML (compare-html.ts) present it; `report` reads it back.
+import { readFileSync } from 'node:fs';
 import type { ResultSet } from '../harness/results.ts';
+import { ResultFileError } from './files.ts';
 import { type ChangeDirection, changeDirection, type ClassDiff, isCorrectnessMetric, type MetricDiff, type Replication, timingNotes, type TimingRule } from './compare.ts';
-import { fmtInt, renderMarkdown, renderTable } from './table.ts';
+import type { Spread } from './stats.ts';
+import { fmtInt, fmtNs, renderMarkdown, renderTable } from './table.ts';
 
 export const COMPARE_FORMAT = 'ksmbench-compare/1';
 
@@ -154,6 +157,11 @@ export function fmtValue(v: number | null): string {
   return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(6);
 }
 
+/** A timing's spread in one cell: "263.6 µs [250.1 µs–280.0 µs] (240.0 µs–1.2 ms, n=10)". */
+export function spreadText(s: Spread): string {
+  return `${fmtNs(Math.round(s.median))} [${fmtNs(Math.round(s.p25))}–${fmtNs(Math.round(s.p75))}] (${fmtNs(s.min)}–${fmtNs(s.max)}, n=${s.samples})`;
+}
+
 export function statusText(d: MetricDiff): string {
   return d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '');
 }
@@ -182,8 +190,8 @@ function classRow(d: ClassDiff): string[] {
 
 // ─── table, CSV, JSON ───────────────────────────────────────────────────────────────────────
 
-export type CompareFormat = 'table' | 'csv' | 'json' | 'markdown';
-export const COMPARE_FORMATS: readonly CompareFormat[] = ['table', 'csv', 'json', 'markdown'];
+export type CompareFormat = 'table' | 'csv' | 'json' | 'markdown' | 'html';
+export const COMPARE_FORMATS: readonly CompareFormat[] = ['table', 'csv', 'json', 'markdown', 'html'];
 
 export function compareJson(r: CompareReport): string {
   return `${JSON.stringify(r, null, 1)}\n`;
@@ -254,8 +262,58 @@ export function compareMarkdown(r: CompareReport, all: boolean): string {
   const table = (ds: readonly ReportDiff[]) => renderMarkdown(HEADER, ds.map((d) => diffRow(d).map(md)));
   out.push('## Verdict changes', '', verdicts.length ? table(verdicts) : 'None: every run compared has the verdict and correctness counters it had.', '');
   out.push(all ? '## Every metric' : '## Changed metrics', '', rest.length ? table(rest) : 'No other metric changed.', '');
+  const tested = shown.filter((d) => d.spread !== undefined);
+  if (tested.length) {
+    out.push('## Timings', '', 'Each tested timing: the median [p25–p75] (min–max, samples) of each side.', '');
+    out.push(renderMarkdown(['scenario', 'params', 'stack', 'metric', 'old', 'new', 'status', 'direction'], tested.map((d) => [d.scenario, d.params, d.stack, d.metric, spreadText(d.spread![0]), spreadText(d.spread![1]), statusText(d), d.direction ?? ''].map(md))), '');
+  }
   if (runs.length) out.push('## Runs in one input only', '', table(runs), '');
   out.push(statusSummary(r.diffs), '');
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${md(n)}`), '');
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+// ─── reading a compare back (report compare.json) ───────────────────────────────────────────
+
+function must(cond: unknown, path: string, msg: string): asserts cond {
+  if (!cond) throw new ResultFileError(`"${path}" is not a ksmbench compare file: ${msg}`);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether parsed JSON is a compare document (by its format field). */
+export function isCompareJson(raw: unknown): boolean {
+  return isObject(raw) && raw.format === COMPARE_FORMAT;
+}
+
+/** A compare document from parsed JSON, checked enough to render (errors name the file). */
+export function parseCompare(path: string, raw: unknown): CompareReport {
+  must(isObject(raw) && raw.format === COMPARE_FORMAT, path, `format is not "${COMPARE_FORMAT}"`);
+  const { kind, inputs, diffs, notes } = raw;
+  must(kind === 'runs' || kind === 'by-stack' || kind === 'sweeps', path, `kind ${JSON.stringify(kind)} is not runs, by-stack or sweeps`);
+  must(Array.isArray(inputs), path, '"inputs" is not an array');
+  inputs.forEach((i: unknown, n) =>
+    must(isObject(i) && typeof i.name === 'string' && typeof i.commit === 'string' && typeof i.dirty === 'boolean' && typeof i.role === 'string' && ['file', 'revision', 'working tree'].includes(String(i.source)), path, `inputs[${n}] lacks role, source, name, commit or dirty`),
+  );
+  must(Array.isArray(notes) && notes.every((x: unknown) => typeof x === 'string'), path, '"notes" is not a list of lines');
+  must(Array.isArray(diffs), path, '"diffs" is not an array');
+  diffs.forEach((d: unknown, n) => must(isObject(d) && typeof d.metric === 'string' && typeof d.status === 'string' && typeof d.stack === 'string', path, `diffs[${n}] lacks stack, metric or status`));
+  if (kind !== 'sweeps') {
+    must(Number.isFinite(raw.alpha) && Number.isFinite(raw.threshold), path, 'alpha or threshold is not a number');
+    const rep = raw.replication;
+    must(isObject(rep) && (rep.kind === 'one-process' || (rep.kind === 'rounds' && Number.isSafeInteger(rep.rounds))), path, '"replication" is neither one-process nor rounds');
+  }
+  return raw as unknown as CompareReport;
+}
+
+/** The compare document in `path`, or null when the file is not one (a result file, or not JSON). */
+export function readCompareFile(path: string): CompareReport | null {
+  if (!path.endsWith('.json')) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null; // the result file reader names what is wrong with it
+  }
+  return isCompareJson(raw) ? parseCompare(path, raw) : null;
 }

@@ -110,7 +110,7 @@ const LISTED_PROBLEMS = 50;
 
 // ─── HTML ───────────────────────────────────────────────────────────────────────────────────
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 0; padding: 24px 32px 48px; color: #1d1d1f; background: #fafafa; line-height: 1.4; }
@@ -369,7 +369,7 @@ export function renderHtml(set: ResultSet): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="ksmbench ${esc(set.env.ksmbench ?? '')}">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header><h1>${esc(title)}</h1>

@@ -94,6 +94,27 @@ describe('compare report', () => {
     assert.doesNotMatch(rest, /\| correct \|/);
   });
 
+  it('--format html: a self-contained page, verdict changes first; report of the compare JSON renders the same page', () => {
+    const r = ksmbench(['compare', oldFile, newFile, '--format', 'html']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stdout.startsWith('<!doctype html>'), r.stdout.slice(0, 80));
+    assert.equal(r.stderr, '', 'nothing on stderr: the notes are in the page');
+    assert.ok(r.stdout.indexOf('<section id="verdicts">') < r.stdout.indexOf('<section id="changed">'));
+    assert.match(r.stdout, /<code>pt_reads<\/code>.*<td class="better">better<\/td>/);
+    const json = join(tmp, 'cmp.json');
+    const j = ksmbench(['compare', oldFile, newFile, '--format', 'json']);
+    writeFileSync(json, j.stdout);
+    const rep = ksmbench(['report', json, '--out', '-']);
+    assert.equal(rep.status, 0, rep.stderr);
+    assert.equal(rep.stdout, r.stdout, 'report compare.json is the page compare --format html writes');
+    const md = ksmbench(['report', json, '--format', 'markdown', '--out', '-']);
+    assert.equal(md.stdout, ksmbench(['compare', oldFile, newFile, '--format', 'markdown']).stdout);
+    writeFileSync(join(tmp, 'broken.json'), JSON.stringify({ ...JSON.parse(j.stdout), diffs: 3 }));
+    const bad = ksmbench(['report', join(tmp, 'broken.json')]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^ksmbench: "[^"]+broken\.json" is not a ksmbench compare file: "diffs" is not an array\n$/);
+  });
+
   it('the table: regressions first and a direction column', () => {
     const r = ksmbench(['compare', oldFile, newFile]);
     assert.equal(r.status, 1, r.stderr);
