@@ -80,6 +80,9 @@ when nothing changed; a warning when the sample sizes (or --rounds) cannot reach
 all (3 vs 3 can never reach 0.01; --rounds 5 can); and, unless --rounds R ≥ 2, that the
 timing verdicts rest on one process per side, whose samples are not independent
 replications (use --base REV --rounds 9). With --format csv|json these lines go to stderr.
+Two inputs with no run in common (runs are matched by scenario, params and stack), or a
+--by stack result with one stack, compare nothing: one line naming the inputs and what they
+hold, exit 2.
 Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
@@ -107,6 +110,26 @@ export function presentCompare(report: CompareReport, format: CompareFormat, all
   if (format === 'markdown') return compareMarkdown(report, all);
   if (format === 'html') return compareHtml(report, all);
   return compareTable(report, all);
+}
+
+/** "3 runs: scenarios a, b on stacks v6.18, rmap-v8" (long lists shortened). */
+export function runsText(set: ResultSet): string {
+  const list = (xs: readonly string[]) => (xs.length > 4 ? `${xs.slice(0, 4).join(', ')} and ${xs.length - 4} more` : xs.join(', '));
+  const scenarios = [...new Set(set.runs.map((r) => (r.params ? `${r.scenario} [${r.params}]` : r.scenario)))];
+  const stacks = [...new Set(set.runs.map((r) => r.stack))];
+  if (set.runs.length === 0) return 'no run';
+  return `${set.runs.length} run${set.runs.length === 1 ? '' : 's'}: ${scenarios.length === 1 ? 'scenario' : 'scenarios'} ${list(scenarios)} on ${stacks.length === 1 ? 'stack' : 'stacks'} ${list(stacks)}`;
+}
+
+/**
+ * Two inputs with no run in common (matched by scenario, params and stack) compare nothing:
+ * every run would be "added" or "removed" and no metric tested. That is bad input (exit 2),
+ * said in one line naming both and what they hold, never a table with nothing in it.
+ */
+export function refuseNothingInCommon(oldName: string, a: ResultSet, newName: string, b: ResultSet): void {
+  const keys = new Set(a.runs.map(recordKey));
+  if (b.runs.some((r) => keys.has(recordKey(r)))) return;
+  throw new UsageError(`nothing to compare: ${oldName} (${runsText(a)}) and ${newName} (${runsText(b)}) have no run in common (a run is matched by scenario, params and stack)`);
 }
 
 /**
@@ -196,6 +219,14 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       throw e;
     }
     const against = values.against ?? set.runs[0]?.stack;
+    if (diffs.length === 0) {
+      const stacks = [...new Set(set.runs.map((r) => r.stack))];
+      throw new UsageError(
+        stacks.length < 2
+          ? `nothing to compare: ${path} (${runsText(set)}) has one stack: --by stack compares the stacks of one result against one of them`
+          : `nothing to compare: no scenario of ${path} (${runsText(set)}) ran on ${against} and on another stack`,
+      );
+    }
     report = runsCompare('by-stack', [fileInput('result', path, set)], diffs, rule, { kind: 'one-process' }, against);
   } else if (values.base !== undefined || values.head !== undefined) {
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
@@ -225,12 +256,14 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     );
     const oldSet = roundsOf(olds);
     const newSet = roundsOf(news);
+    refuseNothingInCommon(`the base ${base}`, oldSet, head !== undefined ? `the head ${head}` : 'the working tree', newSet);
     const inputs = [revisionInput('old', base, baseSha, oldSet), head !== undefined && headSha !== null ? revisionInput('new', head, headSha, newSet) : workingTreeInput('new', CHECKOUT.replace(/\/$/, ''), newSet)];
     report = runsCompare('runs', inputs, compareSets(oldSet, newSet, rule), rule, replication);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);
     const b = readResultFile(positionals[1]!);
+    refuseNothingInCommon(positionals[0]!, a, positionals[1]!, b);
     const inputs = [fileInput('old', positionals[0]!, a), fileInput('new', positionals[1]!, b)];
     report = isSweepSet(a) && isSweepSet(b) ? sweepsCompare(inputs, compareSweeps(a, b)) : runsCompare('runs', inputs, compareSets(a, b, rule), rule, { kind: 'one-process' });
   }

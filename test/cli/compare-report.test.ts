@@ -115,6 +115,25 @@ describe('compare report', () => {
     assert.match(bad.stderr, /^ksmbench: "[^"]+broken\.json" is not a ksmbench compare file: "diffs" is not an array\n$/);
   });
 
+  it('two inputs with no run in common: one line naming both and what they hold, exit 2, no table', () => {
+    const dir = join(tmp, 'other');
+    const o = ksmbench(['run', '--scenario', 'mremap-remerge', '--scenario', 'split-after-merge', '--stack', 'rmap-v3', '--no-timing', '--quiet', '--out', dir]);
+    assert.equal(o.status, 0, o.stderr);
+    const other = join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!);
+    for (const format of ['table', 'json', 'html']) {
+      const r = ksmbench(['compare', oldFile, other, '--format', format]);
+      assert.equal(r.status, 2, `${format}: ${r.stdout}`);
+      assert.equal(r.stdout, '', 'nothing on stdout');
+      assert.equal(
+        r.stderr,
+        `ksmbench: nothing to compare: ${oldFile} (1 run: scenario split-after-merge on stack v6.18) and ${other} (2 runs: scenarios mremap-remerge, split-after-merge on stack rmap-v3) have no run in common (a run is matched by scenario, params and stack)\n`,
+      );
+    }
+    const one = ksmbench(['compare', oldFile, '--by', 'stack']);
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /^ksmbench: nothing to compare: \S+ \(1 run: scenario split-after-merge on stack v6\.18\) has one stack: --by stack compares the stacks of one result against one of them\n$/);
+  });
+
   it('the table: regressions first and a direction column', () => {
     const r = ksmbench(['compare', oldFile, newFile]);
     assert.equal(r.status, 1, r.stderr);
