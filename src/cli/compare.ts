@@ -25,6 +25,7 @@ import { parseResultJson, readResultFile } from '../report/files.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { UsageError } from './errors.ts';
+import { type Progress, progressReporter, QUIET_FLAG } from './progress.ts';
 import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
@@ -62,6 +63,11 @@ new side is the current working tree.
                        one process's samples do not (default 1; only with --base)
   compare writes no file: --out is refused
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
+  --quiet              with --base: no progress on stderr. By default one line per finished
+                       run, over both sides and every round, with an ETA ("[3/8] base HEAD~1:
+                       split-after-merge × v6.18 0.3 s, ETA 2 s"; a live line on a terminal);
+                       a revision whose ksmbench reports no progress per run has its whole
+                       suite counted at once when it ends. stdout is the same either way
   --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
                        it); the suite at another revision is one unit of SECONDS × its runs
 
@@ -151,20 +157,55 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
   return { ...first, runs };
 }
 
+/** The suite flags of a run (--base there names a --variant matrix's stack, not a revision). */
+const RUN_FLAGS = { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } } as const;
+
+/** The number of runs of the suite `argv` selects, or null when this version cannot select it (another revision may). */
+function suiteSize(argv: readonly string[]): number | null {
+  try {
+    return selectSuite(suiteOptions(parse([...argv], RUN_FLAGS).values)).runs.length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Progress of one side's suite: `label` leads each line ("base HEAD~1"); `runs` is the suite's
+ * size, each finished run one unit, or null: the whole suite is one unit.
+ */
+interface SideProgress {
+  readonly label: string;
+  readonly runs: number | null;
+  readonly report: Progress;
+}
+
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
-async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
-  const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean, side?: SideProgress): Promise<ResultSet> {
+  const { values } = parse([...argv], RUN_FLAGS);
+  const started = performance.now();
   if (checkout) {
     // another revision's ksmbench reports no runs to a --timeout watchdog: its whole suite is
     // one unit, with a budget of one timeout per run
     const n = isWatched() ? selectSuite(suiteOptions(values)).runs.length : 1;
     watchStart(`the suite at ${checkout.rev} (${n} run${n === 1 ? '' : 's'}: ${argv.join(' ')})`, Math.max(1, n));
-    const text = await runJsonIn(checkout.dir, argv, checkout.rev);
+    // the child reports each finished run, if its revision can; the rest of the suite is
+    // counted at once when it ends
+    let seen = 0;
+    const perRun = side && side.runs !== null ? (what: string, ms: number) => void (seen < side.runs! && (seen++, side.report(`${side.label}: ${what}`, ms))) : undefined;
+    const text = await runJsonIn(checkout.dir, argv, checkout.rev, perRun);
     watchEnd();
+    if (side) {
+      const ms = performance.now() - started;
+      if (side.runs === null) side.report(`${side.label}: the suite`, ms);
+      else if (seen < side.runs) side.report(`${side.label}: the suite, ${side.runs - seen} run${side.runs - seen === 1 ? '' : 's'} counted at its end (this revision reports no progress per run)`, ms, side.runs - seen);
+    }
     return parseResultJson(`the run at ${checkout.rev}`, text);
   }
   const timing = timed ? timingFlags(values) : null;
-  return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
+  const progress = side && side.runs !== null ? (what: string, ms: number) => side.report(`${side.label}: ${what}`, ms) : undefined;
+  const set = await runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd, progress });
+  if (side && side.runs === null) side.report(`${side.label}: the suite`, performance.now() - started);
+  return set;
 }
 
 /** `fn` with a checkout of `rev` (a temporary worktree), or of the working tree when rev is undefined. */
@@ -190,7 +231,8 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       'no-timing': { type: 'boolean' },
       time: { type: 'string' },
       iterations: { type: 'string' },
-    ...TIMEOUT_FLAG,
+      ...TIMEOUT_FLAG,
+      ...QUIET_FLAG,
     },
     true,
   );
@@ -203,6 +245,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
   if (values.out !== undefined) throw new UsageError('compare writes no result file: --out does nothing (redirect its output, e.g. --format csv > FILE)');
   if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
   if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
+  if (values.quiet && values.base === undefined) throw new UsageError('--quiet silences the progress of --base REV: without --base nothing is run');
   const format = compareFormat(values.format);
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
   let report: CompareReport;
@@ -232,7 +275,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help']);
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help', '--quiet']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const tooFew = timed ? roundsWarning(rounds, rule.alpha) : null;
@@ -244,13 +287,19 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     // out once, then the rounds alternate base and head.
     const baseSha = await resolveRev(cwd, base);
     const headSha = head !== undefined ? await resolveRev(cwd, head) : null;
+    // progress on stderr: per finished run over both sides and every round (per suite when
+    // this version cannot count the suite's runs)
+    const size = suiteSize(pass);
+    const progress = progressReporter(rounds * 2 * (size ?? 1), values.quiet === true);
     const olds: ResultSet[] = [];
     const news: ResultSet[] = [];
     await withCheckout(cwd, base, (baseCheckout) =>
       withCheckout(cwd, head, async (headCheckout) => {
         for (let r = 0; r < rounds; r++) {
-          olds.push(await runOnce(cwd, baseCheckout, pass, timed));
-          news.push(await runOnce(cwd, headCheckout, pass, timed));
+          const round = rounds > 1 ? `round ${r + 1}/${rounds}, ` : '';
+          const side = (label: string) => (progress ? { label: `${round}${label}`, runs: size, report: progress } : undefined);
+          olds.push(await runOnce(cwd, baseCheckout, pass, timed, side(`base ${base}`)));
+          news.push(await runOnce(cwd, headCheckout, pass, timed, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
         }
       }),
     );
