@@ -19,6 +19,7 @@ import {
   spreadText,
   statusSummary,
   statusText,
+  sweepClasses,
 } from './compare-report.ts';
 import { REPORT_CSS } from './html.ts';
 import { barChart, escapeXml as esc } from './svg.ts';
@@ -112,9 +113,9 @@ function body(r: CompareReport, all: boolean): string {
   const parts: string[] = [];
   if (r.kind === 'sweeps') {
     const verdicts = r.diffs.filter((d) => d.status === 'regressed' || d.status === 'fixed');
-    const classes = r.diffs.filter((d) => d.status !== 'regressed' && d.status !== 'fixed');
+    const classes = sweepClasses(r.diffs, all);
     parts.push(`<section id="verdicts"><h2>Verdict changes</h2>${verdicts.length ? classTable(verdicts) : '<p>None: every point has the verdict and correctness counters it had.</p>'}</section>`);
-    parts.push(`<section id="classes"><h2>Complexity classes</h2>${classes.length ? classTable(classes) : '<p>No fit in common.</p>'}</section>`);
+    parts.push(`<section id="classes"><h2>${all ? 'Complexity classes' : 'Changed complexity classes'}</h2>${classes.length ? classTable(classes) : '<p>No class changed.</p>'}</section>`);
     return parts.join('\n');
   }
   const byStack = r.kind === 'by-stack';

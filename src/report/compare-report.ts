@@ -182,6 +182,11 @@ function diffRow(d: ReportDiff): string[] {
   return [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmtValue(d.old), fmtValue(d.new), fmtValue(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), statusText(d), d.direction ?? ''];
 }
 
+/** The class diffs of two sweeps a report lists after the verdict changes: with `all` every one, otherwise those not "same". */
+export function sweepClasses(diffs: readonly ReportClassDiff[], all: boolean): ReportClassDiff[] {
+  return diffs.filter((d) => d.status !== 'regressed' && d.status !== 'fixed' && (all || d.status !== 'same'));
+}
+
 const CLASS_HEADER = ['stack', 'metric', 'old class', 'new class', 'status'];
 
 function classRow(d: ClassDiff): string[] {
@@ -248,11 +253,11 @@ export function compareMarkdown(r: CompareReport, all: boolean): string {
   out.push('');
   if (r.kind === 'sweeps') {
     const verdicts = r.diffs.filter((d) => d.status === 'regressed' || d.status === 'fixed');
-    const classes = r.diffs.filter((d) => d.status !== 'regressed' && d.status !== 'fixed');
+    const classes = sweepClasses(r.diffs, all);
     const head = [...CLASS_HEADER, 'direction'];
     const row = (d: ReportClassDiff) => [...classRow(d), d.direction ?? ''].map(md);
     out.push('## Verdict changes', '', verdicts.length ? renderMarkdown(head, verdicts.map(row)) : 'None: every point has the verdict and correctness counters it had.', '');
-    out.push('## Complexity classes', '', classes.length ? renderMarkdown(head, classes.map(row)) : 'No fit in common.', '');
+    out.push(all ? '## Complexity classes' : '## Changed complexity classes', '', classes.length ? renderMarkdown(head, classes.map(row)) : 'No class changed.', '', statusSummary(r.diffs), '');
     return `${out.join('\n').trimEnd()}\n`;
   }
   const shown = shownDiffs(r.diffs, all);

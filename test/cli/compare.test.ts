@@ -57,6 +57,15 @@ describe('ksmbench compare', () => {
     assert.equal(csv.status, 0, csv.stderr);
     assert.match(csv.stdout, /^stack,metric,old class,new class,status\n/);
     assert.match(csv.stdout, /\nv6\.18,pt_reads,O\((1|log n)\),O\(n\),CLASS CHANGED \(worse\)\n/);
+    // the reports list the changed classes (with --all every one), each with its direction
+    const md = ksmbench(['compare', json, other, '--format', 'markdown']);
+    assert.equal(md.status, 0, md.stderr);
+    const changed = md.stdout.slice(md.stdout.indexOf('## Changed complexity classes'));
+    assert.match(changed, /\| v6\.18 \| pt_reads \| O\((1|log n)\) \| O\(n\) \| CLASS CHANGED \(worse\) \| worse \|/);
+    assert.doesNotMatch(changed, /\| same \|/);
+    assert.match(ksmbench(['compare', json, other, '--format', 'markdown', '--all']).stdout, /\| same \|  \|/);
+    const html = ksmbench(['compare', json, other, '--format', 'html']);
+    assert.match(html.stdout, /<td><code>pt_reads<\/code><\/td><td>O\((1|log n)\)<\/td><td>O\(n\)<\/td><td class="status">CLASS CHANGED \(worse\)<\/td><td class="worse">worse<\/td>/);
   });
 });
 
