@@ -85,7 +85,8 @@ Under the table: the number of timing tests and the false positives expected at 
 when nothing changed; a warning when the sample sizes (or --rounds) cannot reach --alpha at
 all (3 vs 3 can never reach 0.01; --rounds 5 can); and, unless --rounds R ≥ 2, that the
 timing verdicts rest on one process per side, whose samples are not independent
-replications (use --base REV --rounds 9). With --format csv|json these lines go to stderr.
+replications (use --base REV --rounds 9). With --format csv|json these lines (and, for
+--base, the commits compared) go to stderr; markdown and html hold them in the document.
 Two inputs with no run in common (runs are matched by scenario, params and stack), or a
 --by stack result with one stack, compare nothing: one line naming the inputs and what they
 hold, exit 2.
