@@ -3,17 +3,34 @@ import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { selectSuite } from '../harness/suite.ts';
-import { type ClassDiff, compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, timingNotes, type TimingRule } from '../report/compare.ts';
+import { CHECKOUT } from '../harness/environment.ts';
+import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, type TimingRule } from '../report/compare.ts';
+import { compareHtml } from '../report/compare-html.ts';
+import {
+  compareCsv,
+  type CompareFormat,
+  COMPARE_FORMATS,
+  compareJson,
+  compareMarkdown,
+  type CompareReport,
+  compareTable,
+  comparedLine,
+  fileInput,
+  revisionInput,
+  runsCompare,
+  sweepsCompare,
+  workingTreeInput,
+} from '../report/compare-report.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
 import { warnProvenance } from '../report/provenance.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
-import { fmtInt, renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
+import { type Progress, progressReporter, QUIET_FLAG } from './progress.ts';
 import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
-import { formatFlag, intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
+import { intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -33,15 +50,32 @@ new side is the current working tree.
   --all                show unchanged metrics too (table/markdown)
   --alpha A            significance level of the timing test (default 0.01)
   --threshold T        relative slowdown below which a timing is noise (default 0.05)
-  --format F           table | csv | json | markdown
+  --format F           table | csv | json | markdown | html. json is one document: format
+                       "ksmbench-compare/1", kind, inputs (file path or revision, commit,
+                       branch, dirty, suite, runs), alpha, threshold, replication, notes and
+                       the diffs, each with its direction; markdown: the inputs, the verdict
+                       changes first, then the changed metrics, then the notes; html: the
+                       same as one self-contained page, with the tested timings charted
+                       (median, p25–p75 box, min–max whiskers of each side's samples);
+                       ksmbench report FILE renders a compare JSON the same way
   --rounds R           with --base: run base and head alternately R times; timings are then
                        compared on the per-round medians (the process is the unit of
                        replication, interleaved in time), which holds on a noisy machine where
                        one process's samples do not (default 1; only with --base)
   compare writes no file: --out is refused
   --no-timing / --time MS / --iterations N and the suite options of run, with --base
+  --quiet              with --base: no progress on stderr. By default one line per finished
+                       run, over both sides and every round, with an ETA ("[3/8] base HEAD~1:
+                       split-after-merge × v6.18 0.3 s, ETA 2 s"; a live line on a terminal);
+                       a revision whose ksmbench reports no progress per run has its whole
+                       suite counted at once when it ends. stdout is the same either way
   --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
                        it); the suite at another revision is one unit of SECONDS × its runs
+
+Each change has a direction: better or worse by the metric's declared direction (ksmbench
+list metrics; a correctness counter that rises is worse, a regression is never better), or
+neither for a state (pages_sharing …). With --base the table ends with the commits compared
+(the base's, and the head's or "the working tree" with whether it was dirty).
 
 A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
 (rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
@@ -52,7 +86,11 @@ Under the table: the number of timing tests and the false positives expected at 
 when nothing changed; a warning when the sample sizes (or --rounds) cannot reach --alpha at
 all (3 vs 3 can never reach 0.01; --rounds 5 can); and, unless --rounds R ≥ 2, that the
 timing verdicts rest on one process per side, whose samples are not independent
-replications (use --base REV --rounds 9). With --format csv|json these lines go to stderr.
+replications (use --base REV --rounds 9). With --format csv|json these lines (and, for
+--base, the commits compared) go to stderr; markdown and html hold them in the document.
+Two inputs with no run in common (runs are matched by scenario, params and stack), or a
+--by stack result with one stack, compare nothing: one line naming the inputs and what they
+hold, exit 2.
 Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
@@ -63,29 +101,43 @@ function floatFlag(name: string, v: string | undefined, dflt: number): number {
   return x;
 }
 
-function fmt(v: number | null): string {
-  if (v === null) return '-';
-  return Number.isInteger(v) ? fmtInt(v) : v.toPrecision(6);
+function compareFormat(v: string | undefined): CompareFormat {
+  if (v === undefined) return 'table';
+  if (!(COMPARE_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format "${v}" is not one of ${COMPARE_FORMATS.join(', ')}`);
+  return v as CompareFormat;
 }
 
 /**
- * The diffs on stdout. `notes` (how far the timing verdicts can be believed: timingNotes) follow
- * the summary of a table or Markdown; csv and json stay data only (compare puts them on stderr).
+ * A compare on stdout. The notes (how far the timing verdicts can be believed: timingNotes) and,
+ * for --base, which commits were compared follow the summary of a table; Markdown and HTML are
+ * whole documents with both; csv and json stay data only (compare puts the lines on stderr).
  */
-export function presentDiffs(diffs: readonly MetricDiff[], format: 'table' | 'csv' | 'json' | 'markdown', all: boolean, notes: readonly string[] = []): string {
-  if (format === 'json') return `${JSON.stringify(diffs, null, 1)}\n`;
-  if (format === 'csv') return stringify(diffs.map((d) => ({ ...d, p: d.p ?? '' })), { header: true, columns: ['scenario', 'params', 'stack', 'against', 'metric', 'old', 'new', 'delta', 'ratio', 'status', 'p'] });
-  // regressions first, the verdict's before the counters' (a stable sort keeps the rest in order)
-  const rank = (d: MetricDiff) => (d.status !== 'regressed' ? 2 : d.metric === 'correct' || d.metric === 'problems' ? 0 : 1);
-  const shown = (all ? diffs : diffs.filter((d) => d.status !== 'same' && d.status !== 'untested')).slice().sort((x, y) => rank(x) - rank(y));
-  const header = ['scenario', 'params', 'stack', 'vs', 'metric', 'old', 'new', 'delta', 'ratio', 'status'];
-  const rows = shown.map((d) => [d.scenario, d.params, d.stack, d.against === d.stack ? '' : d.against, d.metric, fmt(d.old), fmt(d.new), fmt(d.delta), d.ratio === null ? '-' : d.ratio.toFixed(4), d.status + (d.p !== undefined ? ` (p=${d.p.toPrecision(2)})` : '')]);
-  const counts = new Map<string, number>();
-  for (const d of diffs) counts.set(d.status, (counts.get(d.status) ?? 0) + 1);
-  const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  const after = notes.map((n) => `${n}\n`).join('');
-  if (format === 'markdown') return `${renderMarkdown(header, rows)}\n\n${summary}\n${after ? `\n${notes.map((n) => `${n}\n`).join('\n')}` : ''}`;
-  return `${rows.length ? renderTable(header, rows, (c) => c >= 5 && c <= 8) : 'no metric changed'}\n${summary}\n${after}`;
+export function presentCompare(report: CompareReport, format: CompareFormat, all: boolean): string {
+  if (format === 'json') return compareJson(report);
+  if (format === 'csv') return compareCsv(report, (rows) => stringify(rows.map((r) => [...r])));
+  if (format === 'markdown') return compareMarkdown(report, all);
+  if (format === 'html') return compareHtml(report, all);
+  return compareTable(report, all);
+}
+
+/** "3 runs: scenarios a, b on stacks v6.18, rmap-v8" (long lists shortened). */
+export function runsText(set: ResultSet): string {
+  const list = (xs: readonly string[]) => (xs.length > 4 ? `${xs.slice(0, 4).join(', ')} and ${xs.length - 4} more` : xs.join(', '));
+  const scenarios = [...new Set(set.runs.map((r) => (r.params ? `${r.scenario} [${r.params}]` : r.scenario)))];
+  const stacks = [...new Set(set.runs.map((r) => r.stack))];
+  if (set.runs.length === 0) return 'no run';
+  return `${set.runs.length} run${set.runs.length === 1 ? '' : 's'}: ${scenarios.length === 1 ? 'scenario' : 'scenarios'} ${list(scenarios)} on ${stacks.length === 1 ? 'stack' : 'stacks'} ${list(stacks)}`;
+}
+
+/**
+ * Two inputs with no run in common (matched by scenario, params and stack) compare nothing:
+ * every run would be "added" or "removed" and no metric tested. That is bad input (exit 2),
+ * said in one line naming both and what they hold, never a table with nothing in it.
+ */
+export function refuseNothingInCommon(oldName: string, a: ResultSet, newName: string, b: ResultSet): void {
+  const keys = new Set(a.runs.map(recordKey));
+  if (b.runs.some((r) => keys.has(recordKey(r)))) return;
+  throw new UsageError(`nothing to compare: ${oldName} (${runsText(a)}) and ${newName} (${runsText(b)}) have no run in common (a run is matched by scenario, params and stack)`);
 }
 
 /**
@@ -107,20 +159,55 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
   return { ...first, runs };
 }
 
+/** The suite flags of a run (--base there names a --variant matrix's stack, not a revision). */
+const RUN_FLAGS = { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } } as const;
+
+/** The number of runs of the suite `argv` selects, or null when this version cannot select it (another revision may). */
+function suiteSize(argv: readonly string[]): number | null {
+  try {
+    return selectSuite(suiteOptions(parse([...argv], RUN_FLAGS).values)).runs.length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Progress of one side's suite: `label` leads each line ("base HEAD~1"); `runs` is the suite's
+ * size, each finished run one unit, or null: the whole suite is one unit.
+ */
+interface SideProgress {
+  readonly label: string;
+  readonly runs: number | null;
+  readonly report: Progress;
+}
+
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
-async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean): Promise<ResultSet> {
-  const { values } = parse([...argv], { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } });
+async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean, side?: SideProgress): Promise<ResultSet> {
+  const { values } = parse([...argv], RUN_FLAGS);
+  const started = performance.now();
   if (checkout) {
     // another revision's ksmbench reports no runs to a --timeout watchdog: its whole suite is
     // one unit, with a budget of one timeout per run
     const n = isWatched() ? selectSuite(suiteOptions(values)).runs.length : 1;
     watchStart(`the suite at ${checkout.rev} (${n} run${n === 1 ? '' : 's'}: ${argv.join(' ')})`, Math.max(1, n));
-    const text = await runJsonIn(checkout.dir, argv, checkout.rev);
+    // the child reports each finished run, if its revision can; the rest of the suite is
+    // counted at once when it ends
+    let seen = 0;
+    const perRun = side && side.runs !== null ? (what: string, ms: number) => void (seen < side.runs! && (seen++, side.report(`${side.label}: ${what}`, ms))) : undefined;
+    const text = await runJsonIn(checkout.dir, argv, checkout.rev, perRun);
     watchEnd();
+    if (side) {
+      const ms = performance.now() - started;
+      if (side.runs === null) side.report(`${side.label}: the suite`, ms);
+      else if (seen < side.runs) side.report(`${side.label}: the suite, ${side.runs - seen} run${side.runs - seen === 1 ? '' : 's'} counted at its end (this revision reports no progress per run)`, ms, side.runs - seen);
+    }
     return parseResultJson(`the run at ${checkout.rev}`, text);
   }
   const timing = timed ? timingFlags(values) : null;
-  return runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd });
+  const progress = side && side.runs !== null ? (what: string, ms: number) => side.report(`${side.label}: ${what}`, ms) : undefined;
+  const set = await runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd, progress });
+  if (side && side.runs === null) side.report(`${side.label}: the suite`, performance.now() - started);
+  return set;
 }
 
 /** `fn` with a checkout of `rev` (a temporary worktree), or of the working tree when rev is undefined. */
@@ -146,7 +233,8 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       'no-timing': { type: 'boolean' },
       time: { type: 'string' },
       iterations: { type: 'string' },
-    ...TIMEOUT_FLAG,
+      ...TIMEOUT_FLAG,
+      ...QUIET_FLAG,
     },
     true,
   );
@@ -159,75 +247,83 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
   if (values.out !== undefined) throw new UsageError('compare writes no result file: --out does nothing (redirect its output, e.g. --format csv > FILE)');
   if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
   if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
-  const format = formatFlag(values.format) ?? 'table';
+  if (values.quiet && values.base === undefined) throw new UsageError('--quiet silences the progress of --base REV: without --base nothing is run');
+  const format = compareFormat(values.format);
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
-  let diffs: MetricDiff[];
-  let replication: Replication = { kind: 'one-process' };
+  let report: CompareReport;
   if (values.by !== undefined) {
     if (values.by !== 'stack') throw new UsageError(`--by "${values.by}" is not supported (accepted: stack)`);
     if (positionals.length !== 1) throw new UsageError('--by stack takes one result file');
+    const path = positionals[0]!;
+    const set = readResultFile(path);
+    let diffs: MetricDiff[];
     try {
-      diffs = compareByStack(readResultFile(positionals[0]!), values.against, rule);
+      diffs = compareByStack(set, values.against, rule);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(e.message);
       throw e;
     }
+    const against = values.against ?? set.runs[0]?.stack;
+    if (diffs.length === 0) {
+      const stacks = [...new Set(set.runs.map((r) => r.stack))];
+      throw new UsageError(
+        stacks.length < 2
+          ? `nothing to compare: ${path} (${runsText(set)}) has one stack: --by stack compares the stacks of one result against one of them`
+          : `nothing to compare: no scenario of ${path} (${runsText(set)}) ran on ${against} and on another stack`,
+      );
+    }
+    report = runsCompare('by-stack', [fileInput('result', path, set)], diffs, rule, { kind: 'one-process' }, against);
   } else if (values.base !== undefined || values.head !== undefined) {
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help']);
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help', '--quiet']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const tooFew = timed ? roundsWarning(rounds, rule.alpha) : null;
     if (tooFew) process.stderr.write(`ksmbench: ${tooFew}\n`);
-    if (rounds > 1) replication = { kind: 'rounds', rounds };
+    const replication: Replication = rounds > 1 ? { kind: 'rounds', rounds } : { kind: 'one-process' };
     const base = values.base;
+    const head = values.head;
     // Both revisions resolved before any checkout (an unknown one fails fast); each checked
     // out once, then the rounds alternate base and head.
-    await resolveRev(cwd, base);
-    if (values.head !== undefined) await resolveRev(cwd, values.head);
+    const baseSha = await resolveRev(cwd, base);
+    const headSha = head !== undefined ? await resolveRev(cwd, head) : null;
+    // progress on stderr: per finished run over both sides and every round (per suite when
+    // this version cannot count the suite's runs)
+    const size = suiteSize(pass);
+    const progress = progressReporter(rounds * 2 * (size ?? 1), values.quiet === true);
     const olds: ResultSet[] = [];
     const news: ResultSet[] = [];
     await withCheckout(cwd, base, (baseCheckout) =>
-      withCheckout(cwd, values.head, async (headCheckout) => {
+      withCheckout(cwd, head, async (headCheckout) => {
         for (let r = 0; r < rounds; r++) {
-          olds.push(await runOnce(cwd, baseCheckout, pass, timed));
-          news.push(await runOnce(cwd, headCheckout, pass, timed));
+          const round = rounds > 1 ? `round ${r + 1}/${rounds}, ` : '';
+          const side = (label: string) => (progress ? { label: `${round}${label}`, runs: size, report: progress } : undefined);
+          olds.push(await runOnce(cwd, baseCheckout, pass, timed, side(`base ${base}`)));
+          news.push(await runOnce(cwd, headCheckout, pass, timed, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
         }
       }),
     );
+    const oldSet = roundsOf(olds);
+    const newSet = roundsOf(news);
     warnProvenance(olds[0]!, news[0]!);
-    diffs = compareSets(roundsOf(olds), roundsOf(news), rule);
+    refuseNothingInCommon(`the base ${base}`, oldSet, head !== undefined ? `the head ${head}` : 'the working tree', newSet);
+    const inputs = [revisionInput('old', base, baseSha, oldSet), head !== undefined && headSha !== null ? revisionInput('new', head, headSha, newSet) : workingTreeInput('new', CHECKOUT.replace(/\/$/, ''), newSet)];
+    report = runsCompare('runs', inputs, compareSets(oldSet, newSet, rule), rule, replication);
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);
     const b = readResultFile(positionals[1]!);
+    refuseNothingInCommon(positionals[0]!, a, positionals[1]!, b);
     warnProvenance(a, b);
-    if (isSweepSet(a) && isSweepSet(b)) {
-      const cd = compareSweeps(a, b);
-      const rows = cd.map((d) => [d.stack, d.metric, d.old, d.new, classStatusText(d)]);
-      const header = ['stack', 'metric', 'old class', 'new class', 'status'];
-      if (format === 'json') process.stdout.write(`${JSON.stringify(cd, null, 1)}\n`);
-      else if (format === 'csv') process.stdout.write(stringify([header, ...rows]));
-      else if (format === 'markdown') process.stdout.write(`${renderMarkdown(header, rows)}\n`);
-      else process.stdout.write(`${renderTable(header, rows)}\n`);
-      return hasRegression(cd) ? 1 : 0;
-    }
-    diffs = compareSets(a, b, rule);
+    const inputs = [fileInput('old', positionals[0]!, a), fileInput('new', positionals[1]!, b)];
+    report = isSweepSet(a) && isSweepSet(b) ? sweepsCompare(inputs, compareSweeps(a, b)) : runsCompare('runs', inputs, compareSets(a, b, rule), rule, { kind: 'one-process' });
   }
-  const notes = timingNotes(diffs, rule, replication);
-  if (format === 'csv' || format === 'json') for (const n of notes) process.stderr.write(`ksmbench: ${n}\n`);
-  process.stdout.write(presentDiffs(diffs, format, values.all ?? false, format === 'csv' || format === 'json' ? [] : notes));
-  return hasRegression(diffs) ? 1 : 0;
-}
-
-function classStatusText(d: ClassDiff): string {
-  if (d.status === 'same') return 'same';
-  if (d.status === 'regressed') return `REGRESSED at ${d.points} point${d.points === 1 ? '' : 's'}`;
-  if (d.status === 'fixed') return `fixed at ${d.points} point${d.points === 1 ? '' : 's'}`;
-  if (d.status === 'invalid') return 'CLASS CHANGED (invalid: the new side fails the oracle)';
-  if (d.status === 'inconclusive') return 'not compared (a fit is inconclusive)';
-  if (d.status === 'untested') return 'not compared (a timing: its classes are not exact)';
-  return `CLASS CHANGED (${d.status})`;
+  if (format === 'csv' || format === 'json') {
+    const compared = comparedLine(report);
+    for (const n of [...(compared ? [compared] : []), ...report.notes]) process.stderr.write(`ksmbench: ${n}\n`);
+  }
+  process.stdout.write(presentCompare(report, format, values.all ?? false));
+  return hasRegression(report.diffs) ? 1 : 0;
 }

@@ -14,8 +14,12 @@ export const PROGRESS_ENV = 'KSMBENCH_PROGRESS';
 /** The line a job writes on stderr for each finished run: prefix, milliseconds, tab, what ran. */
 export const PROGRESS_PREFIX = 'ksmbench-progress\t';
 
-/** Called once per finished run: what ran and how long it took. */
-export type Progress = (what: string, ms: number) => void;
+/**
+ * Called once per finished run: what ran and how long it took. `units` (default 1): how many
+ * runs the call stands for (compare --base counts the whole suite of a revision that reports
+ * no per-run progress at once).
+ */
+export type Progress = (what: string, ms: number, units?: number) => void;
 
 export interface ProgressStream {
   readonly isTTY?: boolean;
@@ -45,8 +49,8 @@ export function progressReporter(total: number, quiet: boolean, stream: Progress
   const started = Date.now();
   let done = 0;
   const live = stream.isTTY === true;
-  return (what, ms) => {
-    done++;
+  return (what, ms, units = 1) => {
+    done += units;
     const line = progressLine(done, total, what, ms, Date.now() - started);
     if (!live) stream.write(`${line}\n`);
     else stream.write(done === total ? '\r\x1b[K' : `\r\x1b[K${line}`);

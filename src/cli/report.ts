@@ -1,17 +1,21 @@
 // ksmbench report: a self-contained HTML (or Markdown) report of a result file.
+import { compareHtml } from '../report/compare-html.ts';
+import { compareMarkdown, readCompareFile } from '../report/compare-report.ts';
 import { readResultFile, writeAtomic } from '../report/files.ts';
 import { renderHtml } from '../report/html.ts';
 import { reportMarkdown } from '../report/markdown.ts';
 import { UsageError } from './errors.ts';
 import { parse } from './options.ts';
 
-export const REPORT_HELP = `ksmbench report <result.csv|result.json> [--format html|markdown] [--out FILE]
+export const REPORT_HELP = `ksmbench report <result.csv|result.json|compare.json> [--format html|markdown] [--out FILE]
 
 Write a report of a result file (of run, sweep or merge): the environment, the correctness
 matrix (scenario × stack, ✓/✗ with the oracle's problems), per scenario a chart of the key
 cost metrics across stacks, for a sweep a log-log chart per metric with the fitted complexity
 classes, and every counter. HTML is one self-contained file (inline CSS and SVG, no scripts,
-nothing fetched); Markdown holds the same tables.
+nothing fetched); Markdown holds the same tables. A compare document (compare --format json)
+gives the report of that compare: its inputs and commits, the verdict changes first, the
+changed metrics with their direction, the tested timings and the notes.
 
   --format F      html (default) or markdown
   --out FILE      where to write (default: the input path with .html or .md instead of
@@ -40,8 +44,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`report needs exactly one result file (.csv or .json), got ${positionals.length}`);
   if (values.out === '') throw new UsageError('--out needs a file name (or - for stdout)');
   const input = positionals[0]!;
-  const set = readResultFile(input);
-  const text = (format as ReportFormat) === 'html' ? renderHtml(set) : reportMarkdown(set);
+  const html = (format as ReportFormat) === 'html';
+  const compare = readCompareFile(input);
+  const text = compare ? (html ? compareHtml(compare, false) : compareMarkdown(compare, false)) : ((set) => (html ? renderHtml(set) : reportMarkdown(set)))(readResultFile(input));
   if (values.out === '-') {
     process.stdout.write(text);
     return 0;

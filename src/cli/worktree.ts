@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { UsageError } from './errors.ts';
-import { PROGRESS_ENV } from './progress.ts';
+import { PROGRESS_ENV, takeProgressLines } from './progress.ts';
 
 /** The full commit id of `rev` in the repository at `cwd`, or a UsageError naming it. */
 export async function resolveRev(cwd: string, rev: string): Promise<string> {
@@ -106,7 +106,10 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
   try {
     await tracked(spawn('git', ['worktree', 'add', '--detach', '--quiet', dir, sha], { cwd, stdio: 'ignore' }), 'git worktree add');
     if (sameFile(join(cwd, 'package-lock.json'), join(dir, 'package-lock.json')) && existsSync(join(cwd, 'node_modules'))) {
-      symlinkSync(join(cwd, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      // beside the worktree, not in it: Node finds packages in the parent directories too, and
+      // a node_modules symlink in the tree would be an untracked file (`node_modules/` ignores
+      // directories only), so the run at a clean commit would record a dirty working tree
+      symlinkSync(join(cwd, 'node_modules'), join(parent, 'node_modules'), 'dir');
     } else {
       const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
       if (r.status !== 0) throw new UsageError(`npm ci failed in the worktree of ${sha.slice(0, 12)}`);
@@ -118,8 +121,12 @@ export async function withWorktree<T>(cwd: string, sha: string, fn: (dir: string
   }
 }
 
-/** Run `ksmbench run … --format json --no-save` in `dir` (another revision's own code); its stdout. */
-export function runJsonIn(dir: string, args: readonly string[], label: string): Promise<string> {
+/**
+ * Run `ksmbench run … --format json --no-save` in `dir` (another revision's own code); its
+ * stdout. With `progress`, the child reports each finished run (KSMBENCH_PROGRESS=lines) and
+ * `progress` gets each; a revision older than that reports none.
+ */
+export function runJsonIn(dir: string, args: readonly string[], label: string, progress?: (what: string, ms: number) => void): Promise<string> {
   const bin = join(dir, 'bin', 'ksmbench.mjs');
   if (!existsSync(bin) || !existsSync(join(dir, 'src', 'cli.ts'))) {
     return Promise.reject(new UsageError(`revision ${label} has no ksmbench command (bin/ksmbench.mjs, src/cli.ts): it predates the tool`));
@@ -128,17 +135,19 @@ export function runJsonIn(dir: string, args: readonly string[], label: string): 
     const child = spawn(process.execPath, [bin, 'run', ...args, '--format', 'json', '--no-save'], {
       cwd: dir,
       // without KSMBENCH_WATCH_FD: fd 3 is not the watchdog's pipe there
-      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== WATCH_FD_ENV)), CI: process.env.CI ?? '1', [PROGRESS_ENV]: 'off' },
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== WATCH_FD_ENV)), CI: process.env.CI ?? '1', [PROGRESS_ENV]: progress ? 'lines' : 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const carry = { rest: '' };
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += takeProgressLines(d, carry, progress)));
     child.on('error', reject);
     child.on('close', (code) => {
       children.delete(child);
+      err += carry.rest;
       if (code === 0) resolve(out);
       else reject(new UsageError(`ksmbench run failed at ${label}: ${err.trim().split('\n').at(-1) ?? `exit ${code}`}`));
     });

@@ -4,7 +4,8 @@
 import { COUNTER_NAMES } from '../mm/counters.ts';
 import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
 import { classChanged, classRank } from './fit.ts';
-import { compareTimings, median, samplesToReach, smallestP } from './stats.ts';
+import { METRIC_INFO } from './metrics.ts';
+import { compareTimings, median, samplesToReach, smallestP, type Spread, spreadOf } from './stats.ts';
 import { fitOutcome, isNoisyFit, isSweepSet, type SweepSet } from './sweep.ts';
 
 export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
@@ -37,6 +38,27 @@ export interface MetricDiff {
   readonly p?: number;
   /** A tested timing: the number of samples on each side (old, new). */
   readonly samples?: readonly [number, number];
+  /** A tested timing: how the samples of each side (old, new) spread (min, quartiles, max). */
+  readonly spread?: readonly [Spread, Spread];
+}
+
+/**
+ * Which way a change went, by the metric's declared direction (METRIC_INFO, `ksmbench list
+ * metrics`): "better" or "worse" for a cost or a verdict, "neither" for a state (pages shared,
+ * full scans …) that describes what happened. A correctness counter is a cost (0 when correct):
+ * its rise is worse. A regression is never better, whatever its metric did.
+ */
+export type ChangeDirection = 'better' | 'worse' | 'neither';
+
+/** The direction of a diff; null when nothing changed or nothing was judged (same, untested, added, removed). */
+export function changeDirection(d: Pick<MetricDiff, 'metric' | 'status' | 'delta'>): ChangeDirection | null {
+  if (d.status === 'regressed') return 'worse';
+  // a tested timing's verdict, not its delta: a faster median within the noise is "same"
+  const sign = d.status === 'slower' ? 1 : d.status === 'faster' ? -1 : d.status === 'changed' || d.status === 'fixed' ? Math.sign(d.delta ?? 0) : 0;
+  if (sign === 0) return d.status === 'fixed' ? 'better' : null;
+  const declared = METRIC_INFO[d.metric].direction;
+  if (declared === 'neither') return 'neither';
+  return (sign < 0) === (declared === 'smaller is better') ? 'better' : 'worse';
 }
 
 export interface TimingRule {
@@ -82,7 +104,7 @@ function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: Timing
     if (!(median(sa) > 0)) return { ...base, delta, ratio, status: 'untested' };
     const t = compareTimings(sa, sb, rule);
     const p = t.verdict === 'faster' ? t.pFaster : t.pSlower;
-    return { ...base, delta, ratio, status: t.verdict, p, samples: [sa.length, sb.length] };
+    return { ...base, delta, ratio, status: t.verdict, p, samples: [sa.length, sb.length], spread: [spreadOf(sa), spreadOf(sb)] };
   }
   if (UNTESTED.has(metric)) return { ...base, delta, ratio, status: 'untested' };
   if (delta !== 0 && isCorrectnessMetric(metric)) return { ...base, delta, ratio, status: !a.verdict.ok && b.verdict.ok ? 'fixed' : 'regressed' };

@@ -5,8 +5,9 @@
 import { getScenario } from '../../bench/scenarios/index.ts';
 import { formatPages } from '../../bench/sizes.ts';
 import { COUNTER_NAMES } from '../mm/counters.ts';
-import { type MetricName, metricValue, type ResultSet, type RunRecord } from '../harness/results.ts';
-import { fitOutcome, isSweepSet, MAX_FIT_RMS, MIN_FIT_POINTS, type SweepFit, type SweepSet } from './sweep.ts';
+import { type MetricName, metricValue, type ResultSet, type RunRecord, type TimingStats } from '../harness/results.ts';
+import { type Spread, spreadOf } from './stats.ts';
+import { fitOutcome, isSweepSet, MAX_FIT_RMS, MIN_FIT_POINTS, type SweepFit, type SweepSet, valueOf } from './sweep.ts';
 import { barChart, escapeXml as esc, lineChartLogLog } from './svg.ts';
 import { fmtInt, fmtNs } from './table.ts';
 
@@ -46,6 +47,13 @@ export interface KeyMetric {
   /** undefined: the run has no such value (untimed, or no full scan). */
   readonly value: (r: RunRecord) => number | undefined;
   readonly format: (v: number) => string;
+  /** A timing: how the run's samples spread (undefined without samples, e.g. read from CSV). */
+  readonly spread?: (r: RunRecord) => Spread | undefined;
+}
+
+/** How the samples of a timing spread; undefined when they were not kept (a result read from CSV). */
+export function samplesSpread(t: TimingStats | null | undefined): Spread | undefined {
+  return t?.sample_ns?.length ? spreadOf(t.sample_ns) : undefined;
 }
 
 function fmtNum(v: number): string {
@@ -57,8 +65,8 @@ export const KEY_METRICS: readonly KeyMetric[] = [
   { id: 'pt_reads_per_scan', label: 'pt_reads per full scan', value: (r) => (r.counters.full_scans > 0 ? r.counters.pt_reads / r.counters.full_scans : undefined), format: fmtNum },
   { id: 'rmap_avc_visits', label: 'rmap_avc_visits', value: (r) => r.counters.rmap_avc_visits, format: fmtNum },
   { id: 'unmerge_pt_reads', label: 'unmerge_pt_reads', value: (r) => r.counters.unmerge_pt_reads, format: fmtNum },
-  { id: 'time_ns_median', label: 'time (median)', value: (r) => r.timing?.median_ns, format: fmtNs },
-  { id: 'ksmd_time_ns_median', label: 'ksmd time (median)', value: (r) => r.timing?.ksmd?.median_ns, format: fmtNs },
+  { id: 'time_ns_median', label: 'time (median)', value: (r) => r.timing?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing) },
+  { id: 'ksmd_time_ns_median', label: 'ksmd time (median)', value: (r) => r.timing?.ksmd?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing?.ksmd) },
 ];
 
 /** Key metrics that are times (drawn on their own time axis). */
@@ -102,7 +110,7 @@ const LISTED_PROBLEMS = 50;
 
 // ─── HTML ───────────────────────────────────────────────────────────────────────────────────
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 0; padding: 24px 32px 48px; color: #1d1d1f; background: #fafafa; line-height: 1.4; }
@@ -249,17 +257,23 @@ function compareCharts(set: ResultSet): string {
       const groups = counted.map((m) => ({ label: m.label, bars: runs.map((r) => ({ name: r.stack, value: m.value(r) ?? null })) }));
       charts.push(`<div class="chart">${barChart(groups, { title: `${key.scenario}: cost counters by stack`, yLabel: 'count' })}</div>`);
     }
+    let bare = 0;
     for (const m of timed) {
-      const groups = [{ label: m.label, bars: runs.map((r) => ({ name: r.stack, value: m.value(r) ?? null })) }];
-      charts.push(`<div class="chart">${barChart(groups, { title: `${key.scenario}: ${m.id === 'ksmd_time_ns_median' ? 'median time of the ksmd ops' : 'median time'}`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
+      const bars = runs.map((r) => {
+        const spread = m.spread?.(r);
+        if (!spread && m.value(r) !== undefined) bare++;
+        return { name: r.stack, value: m.value(r) ?? null, ...(spread ? { spread } : {}) };
+      });
+      charts.push(`<div class="chart">${barChart([{ label: m.label, bars }], { title: `${key.scenario}: ${m.id === 'ksmd_time_ns_median' ? 'median time of the ksmd ops' : 'median time'}`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
     }
+    const bareNote = bare ? `<p class="note">${bare} timing${bare === 1 ? ' has' : 's have'} no whiskers: the result holds no samples for ${bare === 1 ? 'it' : 'them'} (read from CSV; the JSON beside it keeps every sample).</p>` : '';
     const rows = runs
       .map((r) => `<tr><th scope="row">${wrappable(r.stack)}</th>${metrics.map((m) => { const v = m.value(r); return `<td class="num">${v === undefined ? '–' : esc(m.format(v))}</td>`; }).join('')}<td>${r.verdict.ok ? '✓' : '✗'}</td></tr>`)
       .join('');
     const table = `<div class="scroll"><table class="key"><tr><th>stack</th>${metrics.map((m) => `<th>${esc(m.label)}</th>`).join('')}<th>correct</th></tr>${rows}</table></div>`;
     const skipped = KEY_METRICS.filter((m) => !metrics.includes(m)).map((m) => m.label);
     const note = skipped.length ? `<p class="note">Not shown (zero or absent for every stack): ${esc(skipped.join(', '))}.</p>` : '';
-    parts.push(`<h3>${esc(title)}</h3><div class="charts">${charts.join('')}</div>${table}${note}`);
+    parts.push(`<h3>${esc(title)}</h3><div class="charts">${charts.join('')}</div>${bareNote}${table}${note}`);
   }
   return `<section id="compare"><h2>Key cost metrics by scenario</h2>${parts.join('\n')}</section>`;
 }
@@ -279,7 +293,21 @@ function sweepSection(set: SweepSet): string {
       continue;
     }
     plotted.push(metric);
-    const series = fits.map((f) => ({ name: f.stack, note: fitOutcome(f).cls, points: f.points.map((p) => ({ x: size ? p.n * 4096 : p.n, y: p.y })) }));
+    // a timing's points carry the spread of their run's samples
+    const spreadAt = (stack: string, n: number): Spread | undefined => {
+      if (metric !== 'time_ns_median') return undefined;
+      try {
+        const r = set.runs.find((x) => x.stack === stack && valueOf(x, param, size ? 'size' : 'int') === n);
+        return samplesSpread(r?.timing);
+      } catch {
+        return undefined; // a scenario this version does not know: its values cannot be read back
+      }
+    };
+    const series = fits.map((f) => ({
+      name: f.stack,
+      note: fitOutcome(f).cls,
+      points: f.points.map((p) => ((s) => ({ x: size ? p.n * 4096 : p.n, y: p.y, ...(s ? { spread: s } : {}) }))(spreadAt(f.stack, p.n))),
+    }));
     const svg = lineChartLogLog(series, {
       title: `${metric} vs ${param} (${scenario})`,
       xLabel: size ? `${param} (bytes, log scale)` : `${param} (log scale)`,
@@ -341,7 +369,7 @@ export function renderHtml(set: ResultSet): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="ksmbench ${esc(set.env.ksmbench ?? '')}">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header><h1>${esc(title)}</h1>

@@ -33,6 +33,25 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * How samples spread around their median: the smallest, the quartiles (R type 7, as quantile)
+ * and the largest. What a chart's whiskers (min–max) and box (the middle half) show.
+ */
+export interface Spread {
+  readonly min: number;
+  readonly p25: number;
+  readonly median: number;
+  readonly p75: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+/** The spread of `xs` (a RangeError when empty). */
+export function spreadOf(xs: readonly number[]): Spread {
+  const s = sortedCopy(xs, 'spreadOf');
+  return { min: s[0]!, p25: quantile(s, 0.25), median: quantile(s, 0.5), p75: quantile(s, 0.75), max: s.at(-1)!, samples: s.length };
+}
+
 /** Standard normal CDF Φ(x), absolute error below 1e-14 (Hart 5666 as given by West 2005). */
 export function normalCdf(x: number): number {
   const ax = Math.abs(x);

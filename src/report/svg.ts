@@ -195,9 +195,55 @@ function svgOpen(width: number, height: number, title: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${r2(width)}" height="${r2(height)}" viewBox="0 0 ${r2(width)} ${r2(height)}" role="img" aria-label="${escapeXml(title)}" font-family="${escapeXml(FONT)}"><title>${escapeXml(title)}</title><rect width="100%" height="100%" fill="#fff"/>`;
 }
 
+/**
+ * How the samples behind a value spread (a timing's): drawn as whiskers from the smallest to the
+ * largest sample, with a box over the middle half (p25–p75).
+ */
+export interface SpreadMarks {
+  readonly min: number;
+  readonly p25: number;
+  readonly p75: number;
+  readonly max: number;
+}
+
+/** The text of a spread in a tooltip: "min 1.2 ms · p25 … · p75 … · max …". */
+export function spreadTip(s: SpreadMarks, fmt: (v: number) => string): string {
+  return `min ${fmt(s.min)} · p25 ${fmt(s.p25)} · p75 ${fmt(s.p75)} · max ${fmt(s.max)}`;
+}
+
+/**
+ * Whiskers (min–max, capped) and a box (p25–p75) at x, on the y scale Y. A slowest sample above
+ * `clipTop` (the top of the plot) is drawn to it, with an arrowhead instead of a cap.
+ */
+function whisker(s: SpreadMarks, x: number, Y: (v: number) => number, color: string, half: number, clipTop = -Infinity): string {
+  const clipped = Y(s.max) < clipTop;
+  const [yMin, y25, y75, yMax] = [Y(s.min), Y(s.p25), Y(s.p75), clipped ? clipTop : Y(s.max)];
+  const line = (x1: number, x2: number, y1: number, y2: number) => `<line x1="${r2(x1)}" x2="${r2(x2)}" y1="${r2(y1)}" y2="${r2(y2)}" stroke="${color}" stroke-width="1.2"/>`;
+  const top = clipped
+    ? `<polygon class="beyond" points="${r2(x)},${r2(yMax - 2)} ${r2(x - half * 0.8)},${r2(yMax + 5)} ${r2(x + half * 0.8)},${r2(yMax + 5)}" fill="${color}"/>`
+    : line(x - half, x + half, yMax, yMax);
+  return (
+    `<g class="spread">${line(x, x, yMax, yMin)}${top}${line(x - half, x + half, yMin, yMin)}` +
+    `<rect x="${r2(x - half / 2 - 1)}" y="${r2(Math.min(y75, y25))}" width="${r2(half + 2)}" height="${r2(Math.max(Math.abs(y25 - y75), 1))}" fill="#fff" fill-opacity="0.6" stroke="${color}" stroke-width="1.2"/></g>`
+  );
+}
+
+/** The note a chart with spreads carries under its title. */
+export const SPREAD_NOTE = 'whiskers: min–max of the samples; box: p25–p75';
+/** …and when a slowest sample lies beyond the axis. */
+const BEYOND_NOTE = '; ▲ max beyond the axis';
+/**
+ * On a linear bar chart a slowest sample at most this many times the largest bar or p75 widens
+ * the axis to reach it; one further out (a pause of the machine) would flatten every bar, so
+ * its whisker ends at the top of the plot with an arrowhead (its value is in the tooltip).
+ */
+export const WHISKER_REACH = 3;
+
 export interface LinePoint {
   readonly x: number;
   readonly y: number;
+  /** The spread of the samples behind y (whiskers and a box on the point). */
+  readonly spread?: SpreadMarks;
 }
 
 export interface LineSeries {
@@ -231,7 +277,8 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
   const height = opts.height ?? 420;
   const clean = series.map((s) => ({ name: s.name, note: s.note, points: s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && p.x > 0 && p.y >= 0).toSorted((a, b) => a.x - b.x) }));
   const all = clean.flatMap((s) => s.points);
-  const ys = all.map((p) => p.y);
+  const spreads = all.flatMap((p) => (p.spread && p.spread.min > 0 ? [p.spread.min, p.spread.max] : []));
+  const ys = [...all.map((p) => p.y), ...spreads];
   const positive = ys.filter((y) => y > 0);
   const hasZero = ys.some((y) => y === 0);
   const minPos = positive.length ? Math.min(...positive) : 1;
@@ -249,7 +296,8 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
   const yTicks = decadeTicks(y0v, y1v).map((t) => (t.label && opts.yTickFormat ? { ...t, label: { text: opts.yTickFormat(t.v) } } : t));
   const xTicks = binary ? binaryTicks(x0v, x1v) : decadeTicks(x0v, x1v);
   const yLabelW = Math.max(...yTicks.map((t) => (t.label ? textWidth(plainLabel(t.label), 11) : 0)), textWidth('0', 11));
-  const m = { left: 34 + yLabelW + 8, right: 24, top: hasZero ? 48 : 36, bottom: 52 };
+  const spreadNote = all.some((p) => p.spread && p.spread.min > 0);
+  const m = { left: 34 + yLabelW + 8, right: 24, top: 36 + (hasZero ? 12 : 0) + (spreadNote ? 12 : 0), bottom: 52 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   // Inset a little, so points on the domain bounds do not sit on the frame.
@@ -259,6 +307,7 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
   const out: string[] = [];
   out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
   if (hasZero) out.push(`<text x="${r2(width / 2)}" y="37" text-anchor="middle" font-size="11" fill="#666" class="zero-note">${escapeXml(`y = 0 is drawn at ${fmtCompact(zeroAt)} (the smallest positive value / 10), marked 0`)}</text>`);
+  if (spreadNote) out.push(`<text x="${r2(width / 2)}" y="${hasZero ? 49 : 37}" text-anchor="middle" font-size="11" fill="#666" class="spread-note">${escapeXml(SPREAD_NOTE)}</text>`);
   // grid and ticks
   const grid: string[] = [];
   const labels: string[] = [];
@@ -295,12 +344,14 @@ export function lineChartLogLog(series: readonly LineSeries[], opts: LineChartOp
     const color = colorOf(i);
     const dash = DASHES[i % DASHES.length]!;
     const pts = s.points.map((p) => `${r2(X(p.x))},${r2(Y(yOf(p.y)))}`).join(' ');
+    const fy = opts.yTickFormat ?? ((y: number) => y.toLocaleString('en-US', { maximumFractionDigits: 3 }));
     const marks = s.points
       .map((p) => {
         const cx = X(p.x);
         const cy = Y(yOf(p.y));
-        const tip = `<title>${escapeXml(`${s.name}: ${fx(p.x)} → ${p.y.toLocaleString('en-US', { maximumFractionDigits: 3 })}`)}</title>`;
-        return marker(i, cx, cy, color, tip);
+        const spread = p.spread && p.spread.min > 0 ? p.spread : undefined;
+        const tip = `<title>${escapeXml(`${s.name}: ${fx(p.x)} → ${p.y.toLocaleString('en-US', { maximumFractionDigits: 3 })}${spread ? ` (${spreadTip(spread, fy)})` : ''}`)}</title>`;
+        return `${spread ? whisker(spread, cx, Y, color, 4) : ''}${marker(i, cx, cy, color, tip)}`;
       })
       .join('');
     out.push(
@@ -341,6 +392,8 @@ export interface Bar {
   readonly name: string;
   /** null: no value (drawn as "–"). */
   readonly value: number | null;
+  /** The spread of the samples behind the value (a timing's): whiskers and a box over the bar. */
+  readonly spread?: SpreadMarks;
 }
 
 export interface BarGroup {
@@ -367,11 +420,20 @@ export interface BarChartOptions {
  */
 export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): string {
   const names = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.name)))];
-  const values = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v): v is number => v !== null && Number.isFinite(v));
+  const spreadOf = (b: Bar) => (b.value !== null && b.spread && [b.spread.min, b.spread.p25, b.spread.p75, b.spread.max].every(Number.isFinite) ? b.spread : undefined);
+  const spreads = groups.flatMap((g) => g.bars.flatMap((b) => ((sp) => (sp ? [sp] : []))(spreadOf(b))));
+  const finite = (v: number | null): v is number => v !== null && Number.isFinite(v);
+  // the bars and the middle half of each spread set the scale (and whether it is logarithmic)
+  const core = [...groups.flatMap((g) => g.bars.map((b) => b.value)), ...spreads.flatMap((sp) => [sp.p25, sp.p75])].filter(finite);
+  const corePositive = core.filter((v) => v > 0);
+  const coreMax = corePositive.length ? Math.max(...corePositive) : 1;
+  const log = opts.log ?? coreMax / (corePositive.length ? Math.min(...corePositive) : 1) > 1000;
+  const reaches = (sp: SpreadMarks) => log || sp.max <= coreMax * WHISKER_REACH;
+  const values = [...core, ...spreads.flatMap((sp) => [...(log ? [sp.min] : []), ...(reaches(sp) ? [sp.max] : [])])].filter(finite);
+  const spreadNote = spreads.length ? `${SPREAD_NOTE}${spreads.some((sp) => !reaches(sp)) ? BEYOND_NOTE : ''}` : '';
   const positive = values.filter((v) => v > 0);
   const maxV = positive.length ? Math.max(...positive) : 1;
   const minPos = positive.length ? Math.min(...positive) : 1;
-  const log = opts.log ?? maxV / minPos > 1000;
   const fmt = opts.format ?? fmtCompact;
 
   const barW = 20;
@@ -382,7 +444,7 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
   const yTickW = 46;
   const m = { left: 30 + yTickW, right: 24, top: 34 + labelH, bottom: 40 };
   const barsW = groupW.reduce((a, b) => a + b, 0) + groupGap * (groups.length + 1);
-  const width = Math.max(m.left + barsW + m.right + 8, textWidth(opts.title, 15) + 40, 360);
+  const width = Math.max(m.left + barsW + m.right + 8, textWidth(opts.title, 15) + 40, spreadNote ? textWidth(spreadNote, 11) + 24 : 0, 360);
   // The plot fills the width (a long title widens it); the groups sit in its middle.
   const plotW = width - m.left - m.right - 8;
   const ph = (opts.height ?? 300) - 34 - 40;
@@ -406,6 +468,7 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
   }
   const out: string[] = [];
   out.push(`<text x="${r2(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(opts.title)}</text>`);
+  if (spreadNote) out.push(`<text x="${r2(width / 2)}" y="33" text-anchor="middle" font-size="11" fill="#666" class="spread-note">${escapeXml(spreadNote)}</text>`);
   const keep = placeLabels(ticks, Y, 14);
   const grid: string[] = [];
   ticks.forEach((t, i) => {
@@ -425,14 +488,21 @@ export function barChart(groups: readonly BarGroup[], opts: BarChartOptions): st
     for (const b of g.bars) {
       const ci = names.indexOf(b.name);
       const cx = bx + barW / 2;
+      const spread = spreadOf(b);
       const exact = b.value === null ? 'no value' : b.value.toLocaleString('en-US', { maximumFractionDigits: 3 });
-      const tip = `<title>${escapeXml(`${g.label} — ${b.name}: ${exact}`)}</title>`;
+      const tip = `<title>${escapeXml(`${g.label} — ${b.name}: ${exact}${spread && b.value !== null ? ` (${fmt(b.value)}; ${spreadTip(spread, fmt)})` : ''}`)}</title>`;
       let top = baseY;
       if (b.value !== null && b.value > 0) {
         top = Y(Math.max(b.value, base));
         parts.push(`<rect class="bar" x="${r2(bx)}" y="${r2(top)}" width="${barW}" height="${r2(Math.max(baseY - top, 0.5))}" fill="${colorOf(ci)}">${tip}</rect>`);
       } else {
         parts.push(`<rect class="bar empty" x="${r2(bx)}" y="${r2(baseY - 1)}" width="${barW}" height="1" fill="${colorOf(ci)}">${tip}</rect>`);
+      }
+      if (spread) {
+        // on a log scale a sample of 0 sits on the axis
+        const at = (v: number) => (v > 0 ? Y(Math.max(v, base)) : baseY);
+        parts.push(whisker(spread, cx, at, '#222', 5, m.top));
+        top = Math.min(top, Math.max(at(spread.max), m.top));
       }
       const text = b.value === null ? '–' : fmt(b.value);
       parts.push(`<text class="value" transform="translate(${r2(cx + 3.5)} ${r2(top - 4)}) rotate(-90)" font-size="10" fill="#333">${escapeXml(text)}</text>`);

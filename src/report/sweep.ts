@@ -94,7 +94,7 @@ export function parseSweepParam(scenario: string, flag: string): SweepRange {
 }
 
 /** The sweep's parameter value of a run (from its params string). */
-function valueOf(r: RunRecord, param: string, kind: 'size' | 'int'): number {
+export function valueOf(r: RunRecord, param: string, kind: 'size' | 'int'): number {
   const text = parseParamsString(r.params)[param];
   if (text === undefined) throw new Error(`run ${r.scenario} lacks parameter ${param}`);
   return kind === 'size' ? (resolveParams(r.scenario, { [param]: { kind: 'size', default: text, description: '' } }, {})[param] as number) : Number(text);

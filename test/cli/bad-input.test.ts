@@ -140,6 +140,7 @@ describe('flags that do nothing in combination are refused', () => {
   it('compare --out', () => expectUsageError(['compare', '--base', 'HEAD', '--scenario', 'sparse', '--no-timing', '--out', tmp], /compare writes no result file: --out does nothing/));
   it('compare --against without --by', () => expectUsageError(['compare', f, f, '--against', 'v6.18'], /--against names the reference stack of --by stack: give --by stack too/));
   it('compare --rounds without --base', () => expectUsageError(['compare', f, f, '--rounds', '3'], /--rounds repeats the runs of --base REV: without --base nothing is run/));
+  it('compare --quiet without --base', () => expectUsageError(['compare', f, f, '--quiet'], /--quiet silences the progress of --base REV: without --base nothing is run/));
   it('KSMBENCH_EXTRA_VARIANTS naming a missing directory', () => expectUsageError(['run', '--scenario', 'sparse', '--no-timing'], /KSMBENCH_EXTRA_VARIANTS ".*nowhere" is not a readable directory \(ENOENT\)/, { KSMBENCH_EXTRA_VARIANTS: join(tmp, 'nowhere') }));
   it('KSMBENCH_EXTRA_VARIANTS with an unknown axis directory', () => {
     const dir = join(tmp, 'extra-axes');

@@ -2,7 +2,7 @@
 // user's git status, stash list and worktree list exactly as they were — also when interrupted.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,6 +53,79 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
     const r = ksmbench(['compare', '--base', 'HEAD~1', '--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing'], { cwd: clone });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\d+ same/);
+    assert.deepEqual(state(clone), before);
+  });
+
+  it('says which commits it compared: the base\'s, and the working tree\'s with its dirty flag (table and JSON)', () => {
+    const baseSha = spawnSync('git', ['rev-parse', 'HEAD~1'], { cwd: clone, encoding: 'utf8' }).stdout.trim();
+    const headSha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: clone, encoding: 'utf8' }).stdout.trim();
+    // the working tree side runs this checkout's own code (ROOT), so its git state is ROOT's
+    const rootCommit = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    const rootDirty = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+    const suite = ['--scenario', 'split-after-merge', '--stack', 'v6.18', '--no-timing'];
+    const r = ksmbench(['compare', '--base', 'HEAD~1', ...suite], { cwd: clone });
+    assert.equal(r.status, 0, r.stderr);
+    const m = /\ncompared: base HEAD~1 = ([0-9a-f]{12}) → head the working tree at ([0-9a-f]{12}) \((clean|dirty: its uncommitted changes were run)\)\n/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.deepEqual([m[1], m[2], m[3] !== 'clean'], [baseSha.slice(0, 12), rootCommit, rootDirty]);
+    const j = ksmbench(['compare', '--base', 'HEAD~1', '--head', 'HEAD', ...suite, '--format', 'json'], { cwd: clone });
+    assert.equal(j.status, 0, j.stderr);
+    const doc = JSON.parse(j.stdout) as { inputs: { role: string; source: string; name: string; commit: string; dirty: boolean }[] };
+    assert.deepEqual(doc.inputs.map((i) => [i.role, i.source, i.name, i.commit, i.dirty]), [
+      ['old', 'revision', 'HEAD~1', baseSha, false],
+      ['new', 'revision', 'HEAD', headSha, false],
+    ]);
+    assert.match(j.stderr, new RegExp(`^ksmbench: compared: base HEAD~1 = ${baseSha.slice(0, 12)} → head HEAD = ${headSha.slice(0, 12)}$`, 'm'), 'on stderr with --format json');
+  });
+
+  it('prints progress on stderr, one line per finished run of either side with an ETA; --quiet: none, the same stdout', () => {
+    const suite = ['--scenario', 'split-after-merge', '--scenario', 'mremap-remerge', '--stack', 'v6.18', '--no-timing'];
+    const loud = ksmbench(['compare', '--base', 'HEAD~1', '--rounds', '2', ...suite], { cwd: clone });
+    assert.equal(loud.status, 0, loud.stderr);
+    const lines = loud.stderr.trimEnd().split('\n').filter((l) => l.startsWith('['));
+    const what = lines.map((l) => /^\[(\d+)\/8\] (.*?) \d+(\.\d)? s(, ETA \d+(\.\d)? s)?$/.exec(l));
+    assert.equal(lines.length, 8, loud.stderr);
+    what.forEach((m, i) => {
+      assert.ok(m, lines[i]);
+      assert.equal(Number(m[1]), i + 1);
+      assert.equal(m[4] !== undefined, i < 7, `an ETA on every line but the last: ${lines[i]}`);
+    });
+    assert.deepEqual(
+      what.map((m) => m![2]),
+      [1, 2].flatMap((r) => ['base HEAD~1', 'head (working tree)'].flatMap((side) => ['split-after-merge', 'mremap-remerge'].map((sc) => `round ${r}/2, ${side}: ${sc} × v6.18`))),
+    );
+    const quiet = ksmbench(['compare', '--base', 'HEAD~1', '--rounds', '2', ...suite, '--quiet'], { cwd: clone });
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /^\[/m);
+    assert.equal(quiet.stdout, loud.stdout);
+  });
+
+  it('a revision that reports no progress per run has its suite counted at once when it ends', () => {
+    // a commit like HEAD whose `run` writes no progress lines for a parent (as before progress
+    // existed), made without moving any ref, index or working tree file
+    const source = readFileSync(join(clone, 'src', 'cli', 'progress.ts'), 'utf8');
+    const silent = source.replace(/if \(mode === 'lines'\) return \([^\n]*\n/, "if (mode === 'lines') return undefined;\n");
+    assert.notEqual(silent, source);
+    const gitIn = (args: string[], input?: string, env: Record<string, string> = {}) => {
+      const r = spawnSync('git', args, { cwd: clone, encoding: 'utf8', input, env: { ...process.env, ...env } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const index = { GIT_INDEX_FILE: join(dirname(clone), 'old.index') };
+    gitIn(['read-tree', 'HEAD'], undefined, index);
+    const blob = gitIn(['hash-object', '-w', '--stdin'], silent);
+    gitIn(['update-index', '--cacheinfo', `100644,${blob},src/cli/progress.ts`], undefined, index);
+    const tree = gitIn(['write-tree'], undefined, index);
+    const who = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+    const old = gitIn(['commit-tree', tree, '-p', 'HEAD', '-m', 'no progress lines'], undefined, who);
+    const before = state(clone);
+    const r = ksmbench(['compare', '--base', old, '--scenario', 'split-after-merge', '--scenario', 'mremap-remerge', '--stack', 'v6.18', '--no-timing'], { cwd: clone });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('['));
+    assert.equal(lines.length, 3, r.stderr);
+    assert.match(lines[0]!, new RegExp(`^\\[2/4\\] base ${old}: the suite, 2 runs counted at its end \\(this revision reports no progress per run\\) \\d+(\\.\\d)? s, ETA `));
+    assert.match(lines[1]!, /^\[3\/4\] head \(working tree\): split-after-merge × v6\.18 /);
+    assert.match(lines[2]!, /^\[4\/4\] head \(working tree\): mremap-remerge × v6\.18 \d+(\.\d)? s$/);
     assert.deepEqual(state(clone), before);
   });
 

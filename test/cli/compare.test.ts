@@ -21,7 +21,7 @@ describe('ksmbench compare', () => {
     const f = runTo(join(tmp, 'a'), ['--scenario', 'split-after-merge', '--stack', 'v6.18', '--stack', 'rmap-v4']);
     const r = ksmbench(['compare', f, '--by', 'stack', '--against', 'v6.18', '--format', 'json']);
     assert.equal(r.status, 1, `rmap-v4 fails the oracle where v6.18 does not: ${r.stderr}`);
-    const diffs = JSON.parse(r.stdout) as { stack: string; against: string; metric: string; old: number; new: number; status: string }[];
+    const diffs = (JSON.parse(r.stdout) as { diffs: { stack: string; against: string; metric: string; old: number; new: number; status: string }[] }).diffs;
     const missed = diffs.find((d) => d.metric === 'rmap_mappings_missed')!;
     assert.deepEqual([missed.stack, missed.against, missed.old, missed.new, missed.status], ['rmap-v4', 'v6.18', 0, 2, 'regressed']);
     assert.equal(diffs.find((d) => d.metric === 'pt_reads')!.status, 'same');
@@ -57,6 +57,15 @@ describe('ksmbench compare', () => {
     assert.equal(csv.status, 0, csv.stderr);
     assert.match(csv.stdout, /^stack,metric,old class,new class,status\n/);
     assert.match(csv.stdout, /\nv6\.18,pt_reads,O\((1|log n)\),O\(n\),CLASS CHANGED \(worse\)\n/);
+    // the reports list the changed classes (with --all every one), each with its direction
+    const md = ksmbench(['compare', json, other, '--format', 'markdown']);
+    assert.equal(md.status, 0, md.stderr);
+    const changed = md.stdout.slice(md.stdout.indexOf('## Changed complexity classes'));
+    assert.match(changed, /\| v6\.18 \| pt_reads \| O\((1|log n)\) \| O\(n\) \| CLASS CHANGED \(worse\) \| worse \|/);
+    assert.doesNotMatch(changed, /\| same \|/);
+    assert.match(ksmbench(['compare', json, other, '--format', 'markdown', '--all']).stdout, /\| same \|  \|/);
+    const html = ksmbench(['compare', json, other, '--format', 'html']);
+    assert.match(html.stdout, /<td><code>pt_reads<\/code><\/td><td>O\((1|log n)\)<\/td><td>O\(n\)<\/td><td class="status">CLASS CHANGED \(worse\)<\/td><td class="worse">worse<\/td>/);
   });
 });
 
@@ -86,7 +95,7 @@ describe('ksmbench compare: a broken variant is never hidden', () => {
     assert.doesNotMatch(r.stdout, /better/);
     const json = ksmbench(['compare', good, bad, '--format', 'json'], { env });
     assert.equal(json.status, 1);
-    const cd = JSON.parse(json.stdout) as { metric: string; status: string }[];
+    const cd = (JSON.parse(json.stdout) as { kind: string; diffs: { metric: string; status: string }[] }).diffs;
     assert.ok(cd.some((d) => d.metric === 'rmap_avc_visits' && d.status === 'invalid'), 'the class change of a broken stack is invalid');
     // and the other way round it is a fix, not a regression
     const back = ksmbench(['compare', bad, good], { env });

@@ -94,7 +94,10 @@ describe('timing compare: each metric its own test or none', () => {
     assert.match(t.stdout, /one process per side/);
     const j = ksmbench(['compare', files[0]!, files[1]!, '--format', 'json']);
     assert.equal(j.status, 0, j.stderr);
-    assert.ok(Array.isArray(JSON.parse(j.stdout)), 'stdout stays data');
+    const doc = JSON.parse(j.stdout) as { format: string; notes: string[]; diffs: unknown[] };
+    assert.equal(doc.format, 'ksmbench-compare/1', 'stdout stays data');
+    assert.ok(Array.isArray(doc.diffs));
+    assert.match(doc.notes[0]!, /^2 timing comparisons/, 'the notes are in the document too');
     assert.match(j.stderr, /^ksmbench: 2 timing comparisons/m);
     assert.match(j.stderr, /one process per side/);
   });

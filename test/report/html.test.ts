@@ -10,6 +10,7 @@ import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configLabel, configOfStack, configOfVariants } from '../../src/harness/config.ts';
 import { RESULTS_FORMAT, type ResultSet, type RunRecord, toRecord } from '../../src/harness/results.ts';
 import { runScenario } from '../../src/harness/run.ts';
+import { timingStats } from '../../src/harness/timing.ts';
 import type { RunConfig } from '../../src/harness/config.ts';
 import { reportCommand } from '../../src/cli/report.ts';
 import { UsageError } from '../../src/cli/errors.ts';
@@ -133,6 +134,61 @@ describe('renderHtml', () => {
   });
 });
 
+describe('time charts show how the samples spread', () => {
+  /** The runs of splitSet, timed: v6.18 with samples 100..140 µs, rmap-v4 200..1000 µs (ksmd a tenth). */
+  function timedSet(keepSamples: boolean): ResultSet {
+    const base = splitSet();
+    const samples = [[100_000, 110_000, 120_000, 130_000, 140_000], [200_000, 210_000, 220_000, 230_000, 1_000_000]];
+    const runs = base.runs.map((r, i) => {
+      const t = timingStats(samples[i]!);
+      const k = timingStats(samples[i]!.map((x) => x / 10));
+      const strip = <T extends { sample_ns?: readonly number[] }>(x: T): T => {
+        if (keepSamples) return x;
+        const { sample_ns: _, ...rest } = x;
+        return rest as T;
+      };
+      return { ...r, timing: { ...strip(t), ksmd: strip(k) } };
+    });
+    return { ...base, runs };
+  }
+
+  it('each time bar has whiskers from the fastest to the slowest sample (or to the top, marked, when far above) and a box over p25–p75', () => {
+    const html = renderHtml(timedSet(true));
+    assertWellFormed(html);
+    const chart = (title: string) => (html.match(/<svg[\s\S]*?<\/svg>/g) ?? []).find((c) => c.includes(title))!;
+    for (const title of ['split-after-merge: median time<', 'split-after-merge: median time of the ksmd ops']) {
+      const svg = chart(title);
+      assert.ok(svg, title);
+      assert.equal(count(svg, /<g class="spread">/g), 2, `${title}: one whisker per stack`);
+      assert.match(svg, /class="spread-note">whiskers: min–max of the samples; box: p25–p75/);
+    }
+    assert.match(chart('split-after-merge: median time<'), /time \(median\) — rmap-v4: 220,000 \(220\.0 µs; min 200\.0 µs · p25 210\.0 µs · p75 230\.0 µs · max 1\.0 ms\)/);
+    assert.match(chart('of the ksmd ops'), /rmap-v4: 22,000 \(22\.0 µs; min 20\.0 µs · p25 21\.0 µs · p75 23\.0 µs · max 100\.0 µs\)/);
+    assert.doesNotMatch(chart('cost counters'), /class="spread"/, 'counters are exact: no whiskers');
+    assert.doesNotMatch(html, /no whiskers/);
+  });
+
+  it('without samples (a result read from CSV) the bars have no whiskers, and the report says why', () => {
+    const html = renderHtml(timedSet(false));
+    assert.doesNotMatch(html, /<g class="spread">/);
+    assert.match(html, /4 timings have no whiskers: the result holds no samples for them \(read from CSV/);
+  });
+
+  it('a sweep\'s time chart has whiskers on each point', () => {
+    const s = sweepSet();
+    const runs = s.runs.map((r, i) => ({ ...r, timing: timingStats([1000 + i, 1100 + i * 10, 1200 + i * 100, 5000]) }));
+    const timed: SweepSet = { ...s, runs, sweep: { ...s.sweep, fits: fitSweep(runs, 'sparse', 'size') } };
+    const out = renderHtml(timed);
+    assertWellFormed(out);
+    const chart = (out.match(/<svg[\s\S]*?<\/svg>/g) ?? []).find((c) => c.includes('time_ns_median vs size'))!;
+    assert.ok(chart, 'a time chart');
+    assert.equal(count(chart, /<g class="spread">/g), runs.length, 'one whisker per point');
+    assert.match(chart, /class="spread-note"/);
+    const pt = (out.match(/<svg[\s\S]*?<\/svg>/g) ?? []).find((c) => c.includes('pt_reads vs size'))!;
+    assert.doesNotMatch(pt, /class="spread"/);
+  });
+});
+
 describe('SVG builders', () => {
   it('lineChartLogLog: one polyline per series, decade ticks, a legend, escaped text', () => {
     const svg = lineChartLogLog(
@@ -172,6 +228,24 @@ describe('SVG builders', () => {
     assert.ok(log.includes('>72.4k</text>') && log.includes('>9,495</text>'), 'value labels');
     assert.ok(log.includes('>y&lt;</text>'), 'escaped bar name');
     assert.doesNotMatch(log, /NaN|Infinity/);
+  });
+
+  it('barChart: a bar\'s spread is drawn as whiskers and a box, inside the axis, noted under the title', () => {
+    const svg = barChart([{ label: 't', bars: [{ name: 'a', value: 100, spread: { min: 50, p25: 90, p75: 120, max: 400 } }, { name: 'b', value: 200 }] }], { title: 'T', yLabel: 'time' });
+    assert.equal(count(svg, /<g class="spread">/g), 1);
+    assert.match(svg, /class="spread-note"/);
+    assert.match(svg, /t — a: 100 \(100; min 50 · p25 90 · p75 120 · max 400\)/);
+    assert.ok(svg.includes('>400</text>'), 'the axis reaches the slowest sample');
+    assert.doesNotMatch(svg, /NaN|Infinity/);
+    assert.doesNotMatch(barChart([{ label: 't', bars: [{ name: 'a', value: 1 }] }], { title: 'T', yLabel: 'y' }), /spread/);
+    // a pause of the machine (a sample 100 times the median) does not flatten the bars: its
+    // whisker ends at the top of the plot with an arrowhead, and the axis stays near the bars
+    const paused = barChart([{ label: 't', bars: [{ name: 'a', value: 100, spread: { min: 90, p25: 95, p75: 110, max: 10_000 } }, { name: 'b', value: 120 }] }], { title: 'T', yLabel: 'time' });
+    assert.equal(count(paused, /<polygon class="beyond"/g), 1);
+    assert.match(paused, /▲ max beyond the axis/);
+    assert.ok(!paused.includes('>10k</text>') && paused.includes('>100</text>'), 'the axis ends near the bars');
+    assert.match(paused, /max 10k\)/, 'the slowest sample is in the tooltip');
+    assert.equal(count(svg, /class="beyond"/g), 0, 'within reach: a cap, no arrowhead');
   });
 
   it('escapeXml escapes the five XML specials', () => {
