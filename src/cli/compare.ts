@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
 import { runSuite } from '../harness/run-suite.ts';
-import { selectSuite } from '../harness/suite.ts';
+import { selectSuite, suiteKey } from '../harness/suite.ts';
 import { CHECKOUT } from '../harness/environment.ts';
 import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, type TimingRule } from '../report/compare.ts';
 import { compareHtml } from '../report/compare-html.ts';
@@ -27,6 +27,7 @@ import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { UsageError } from './errors.ts';
 import { type Progress, progressReporter, QUIET_FLAG } from './progress.ts';
+import { jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
 import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
 import { argvWithout } from './run.ts';
@@ -69,6 +70,9 @@ new side is the current working tree.
                        split-after-merge × v6.18 0.3 s, ETA 2 s"; a live line on a terminal);
                        a revision whose ksmbench reports no progress per run has its whole
                        suite counted at once when it ends. stdout is the same either way
+  --jobs N             with --base: split each side's suite over N processes (the other
+                       revision's own run --jobs N), as run --jobs does; timings of concurrent
+                       jobs share the machine, on both sides alike
   --timeout SECONDS    with --base: stop when one run takes longer (exit 2, one line naming
                        it); the suite at another revision is one unit of SECONDS × its runs
 
@@ -182,7 +186,7 @@ interface SideProgress {
 }
 
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
-async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean, side?: SideProgress): Promise<ResultSet> {
+async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean, jobs: number, side?: SideProgress): Promise<ResultSet> {
   const { values } = parse([...argv], RUN_FLAGS);
   const started = performance.now();
   if (checkout) {
@@ -194,7 +198,7 @@ async function runOnce(cwd: string, checkout: { dir: string; rev: string } | nul
     // counted at once when it ends
     let seen = 0;
     const perRun = side && side.runs !== null ? (what: string, ms: number) => void (seen < side.runs! && (seen++, side.report(`${side.label}: ${what}`, ms))) : undefined;
-    const text = await runJsonIn(checkout.dir, argv, checkout.rev, perRun);
+    const text = await runJsonIn(checkout.dir, jobs > 1 ? [...argv, '--jobs', String(jobs)] : argv, checkout.rev, perRun);
     watchEnd();
     if (side) {
       const ms = performance.now() - started;
@@ -205,7 +209,8 @@ async function runOnce(cwd: string, checkout: { dir: string; rev: string } | nul
   }
   const timing = timed ? timingFlags(values) : null;
   const progress = side && side.runs !== null ? (what: string, ms: number) => side.report(`${side.label}: ${what}`, ms) : undefined;
-  const set = await runSuite(selectSuite(suiteOptions(values)), { timing, dir: cwd, progress });
+  const suite = selectSuite(suiteOptions(values));
+  const set = jobs > 1 ? await runJobs('run', argv, jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : await runSuite(suite, { timing, dir: cwd, progress });
   if (side && side.runs === null) side.report(`${side.label}: the suite`, performance.now() - started);
   return set;
 }
@@ -235,6 +240,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       iterations: { type: 'string' },
       ...TIMEOUT_FLAG,
       ...QUIET_FLAG,
+      ...JOBS_FLAG,
     },
     true,
   );
@@ -248,6 +254,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
   if (values.against !== undefined && values.by === undefined) throw new UsageError('--against names the reference stack of --by stack: give --by stack too');
   if (values.rounds !== undefined && values.base === undefined) throw new UsageError('--rounds repeats the runs of --base REV: without --base nothing is run');
   if (values.quiet && values.base === undefined) throw new UsageError('--quiet silences the progress of --base REV: without --base nothing is run');
+  if (values.jobs !== undefined && values.base === undefined) throw new UsageError('--jobs splits the runs of --base REV over processes: without --base nothing is run');
   const format = compareFormat(values.format);
   const rule: TimingRule = { alpha: floatFlag('alpha', values.alpha, DEFAULT_TIMING_RULE.alpha), threshold: floatFlag('threshold', values.threshold, DEFAULT_TIMING_RULE.threshold) };
   let report: CompareReport;
@@ -277,7 +284,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     if (positionals.length) throw new UsageError('give result files or --base/--head, not both');
     if (values.base === undefined) throw new UsageError('--head needs --base');
     // The suite options go to both sides as they are; --base names a revision here.
-    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout'], ['--all', '-h', '--help', '--quiet']);
+    const pass = argvWithout(argv, ['--base', '--head', '--format', '--by', '--against', '--alpha', '--threshold', '--out', '--rounds', '--timeout', '--jobs'], ['--all', '-h', '--help', '--quiet']);
     const timed = !values['no-timing'];
     const rounds = intFlag('rounds', values.rounds, 1, 1);
     const tooFew = timed ? roundsWarning(rounds, rule.alpha) : null;
@@ -292,6 +299,8 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     // progress on stderr: per finished run over both sides and every round (per suite when
     // this version cannot count the suite's runs)
     const size = suiteSize(pass);
+    // --jobs N: each side's suite split over N processes (a revision's own run --jobs N)
+    const jobs = jobsFlag(values.jobs, size ?? Number.MAX_SAFE_INTEGER, values.shard);
     const progress = progressReporter(rounds * 2 * (size ?? 1), values.quiet === true);
     const olds: ResultSet[] = [];
     const news: ResultSet[] = [];
@@ -300,8 +309,8 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
         for (let r = 0; r < rounds; r++) {
           const round = rounds > 1 ? `round ${r + 1}/${rounds}, ` : '';
           const side = (label: string) => (progress ? { label: `${round}${label}`, runs: size, report: progress } : undefined);
-          olds.push(await runOnce(cwd, baseCheckout, pass, timed, side(`base ${base}`)));
-          news.push(await runOnce(cwd, headCheckout, pass, timed, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
+          olds.push(await runOnce(cwd, baseCheckout, pass, timed, jobs, side(`base ${base}`)));
+          news.push(await runOnce(cwd, headCheckout, pass, timed, jobs, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
         }
       }),
     );

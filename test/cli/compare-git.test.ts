@@ -100,6 +100,21 @@ describe('compare --base (git)', { skip: hasParent ? false : 'the clone has no H
     assert.equal(quiet.stdout, loud.stdout);
   });
 
+  it('--jobs 2 splits each side over two processes: the same comparison as one process', () => {
+    const suite = ['--scenario', 'split-after-merge', '--scenario', 'mremap-remerge', '--stack', 'v6.18', '--stack', 'v6.12', '--no-timing', '--format', 'csv', '--quiet'];
+    const one = ksmbench(['compare', '--base', 'HEAD', ...suite], { cwd: clone });
+    assert.equal(one.status, 0, one.stderr);
+    const two = ksmbench(['compare', '--base', 'HEAD', ...suite, '--jobs', '2'], { cwd: clone });
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(two.stdout, one.stdout);
+    // every metric of the four runs on both sides, each compared
+    const runs = new Set(one.stdout.trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 3).join(',')));
+    assert.equal(runs.size, 4, one.stdout.slice(0, 400));
+    const without = ksmbench(['compare', 'a.json', 'b.json', '--jobs', '2']);
+    assert.equal(without.status, 2);
+    assert.equal(without.stderr.trim(), 'ksmbench: --jobs splits the runs of --base REV over processes: without --base nothing is run');
+  });
+
   it('a revision that reports no progress per run has its suite counted at once when it ends', () => {
     // a commit like HEAD whose `run` writes no progress lines for a parent (as before progress
     // existed), made without moving any ref, index or working tree file
