@@ -47,6 +47,11 @@ const EVIDENCE = {
   smart: 'should_skip_rmap_item and the smart_scan knob (6.12.118 mm/ksm.c:2412; 7.3.4 :2492)',
 } as const;
 
+/** The evidence of a stack from 6.12 on: marked zero pages, keyhole reference, merge order 6.11, smart scan, and `own`. */
+function modernSource(own: Pick<Stack['source'], 'kernel' | 'scanner' | 'rmap' | 'unmerge'>): Stack['source'] {
+  return { ...own, 'zero-pages': EVIDENCE.markedZero, 'stable-ref': EVIDENCE.keyhole, merge: EVIDENCE.merge611, 'smart-scan': EVIDENCE.smart };
+}
+
 export const STACKS: readonly Stack[] = [
   {
     name: 'v6.1',
@@ -76,16 +81,12 @@ export const STACKS: readonly Stack[] = [
     variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: 'Debian linux-source-6.12 6.12.118 (trixie)',
       scanner: `${EVIDENCE.rangeScan}; in 6.12.y from 6.12.59 (Debian changelog 6.12.63-1)`,
       rmap: EVIDENCE.fullRange,
       unmerge: EVIDENCE.perAddressUnmerge,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   },
   {
@@ -96,16 +97,12 @@ export const STACKS: readonly Stack[] = [
     variants: { scanner: 'folio-walk', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: 'mainline 6.17 (no source package left in Debian: commits bracketed by 6.12.118 and 7.2.13)',
       scanner: `${EVIDENCE.perAddressScan}; the range walk reached 6.17.9 (stable announcement)`,
       rmap: EVIDENCE.fullRange,
       unmerge: EVIDENCE.perAddressUnmerge,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   },
   {
@@ -116,16 +113,12 @@ export const STACKS: readonly Stack[] = [
     variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: 'mainline 6.18 (the host kernel of the live checks)',
       scanner: EVIDENCE.rangeScan,
       rmap: EVIDENCE.fullRange,
       unmerge: `${EVIDENCE.perAddressUnmerge}; the range-walk break_ksm series is v6.19`,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   },
   {
@@ -136,16 +129,12 @@ export const STACKS: readonly Stack[] = [
     variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: 'Debian linux-source-7.2 7.2.13 (sid) read; 6.19 – 7.1 bracketed by it (the break_ksm range-walk hotfix was in mm-hotfixes for 6.19-rc, Dec 2025)',
       scanner: EVIDENCE.rangeScan,
       rmap: `${EVIDENCE.fullRange}; unchanged through 7.2.13`,
       unmerge: EVIDENCE.rangeUnmerge,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   },
   {
@@ -156,16 +145,12 @@ export const STACKS: readonly Stack[] = [
     variants: { scanner: 'walk-page-range', rmap: 'linear-page-index', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: 'Debian linux-source-7.3 7.3.4 (trixie-backports)',
       scanner: EVIDENCE.rangeScan,
       rmap: 'anon_rmap_tree_foreach(vmac, anon_vma, index, index) with index = rmap_item->linear_page_index, set in try_to_merge_with_ksm_page, reset in break_cow / remove_node_from_stable_tree / remove_rmap_item_from_tree (7.3.4 mm/ksm.c:3231, :1628, :805, :919, :1073); linear_anon_page_index equals linear_page_index for anonymous VMAs',
       unmerge: EVIDENCE.rangeUnmerge,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   },
   ...seriesStacks(),
@@ -181,16 +166,12 @@ function seriesStacks(): Stack[] {
     variants: { scanner: 'walk-page-range', rmap, unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
     mergeOrder: '6.11',
     smartScan: true,
-    source: {
+    source: modernSource({
       kernel: `the mm tree the series was posted on (${kernel})`,
       scanner: EVIDENCE.rangeScan,
       rmap: rmapSource,
       unmerge: EVIDENCE.rangeUnmerge,
-      'zero-pages': EVIDENCE.markedZero,
-      'stable-ref': EVIDENCE.keyhole,
-      merge: EVIDENCE.merge611,
-      'smart-scan': EVIDENCE.smart,
-    },
+    }),
     ...LP64,
   });
   return [

@@ -5,19 +5,16 @@ import { buildScenario, getScenario } from '../../bench/scenarios/index.ts';
 import { configOfLabel } from '../harness/config.ts';
 import { getVariant } from '../../variants/registry.ts';
 import { AXES } from '../../variants/types.ts';
-import { runSuite } from '../harness/run-suite.ts';
 import { isTimingMetric, parseParamsString, type ResultSet } from '../harness/results.ts';
-import { selectSuite, suiteKey, type Suite, weightOf } from '../harness/suite.ts';
+import { selectSuite, type Suite, weightOf } from '../harness/suite.ts';
 import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
 import { warnProvenance } from '../report/provenance.ts';
 import { UsageError } from './errors.ts';
-import { TIMEOUT_FLAG } from './watchdog.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
-import { progressReporter, QUIET_FLAG } from './progress.ts';
-import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import type { Plan } from './plan.ts';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
@@ -117,12 +114,7 @@ const GATE_FLAGS = {
   baseline: { type: 'string' },
   config: { type: 'string' },
   update: { type: 'boolean' },
-  'no-timing': { type: 'boolean' },
-  time: { type: 'string' },
-  iterations: { type: 'string' },
-  ...TIMEOUT_FLAG,
-  ...JOBS_FLAG,
-  ...QUIET_FLAG,
+  ...RUNNING_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -170,14 +162,10 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
     if (e instanceof GateConfigError) throw new UsageError(e.message);
     throw e;
   }
-  const { suite, timing } = plan;
+  const { suite } = plan;
   const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
   if (values.update) ensureWritableDir(dirname(baselinePath));
-  const progress = progressReporter(suite.runs.length, values.quiet === true);
-  const current =
-    jobs > 1
-      ? await runJobs('gate', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
-      : await runSuite(suite, { timing, dir: cwd, progress });
+  const current = await runPlanned('gate', argv, plan, jobs, cwd, values.quiet === true);
   if (values.update) {
     let previous: ResultSet | null = baseline;
     let unreadable = '';

@@ -10,13 +10,36 @@ import { UsageError } from './errors.ts';
 import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { mergeSets } from './merge.ts';
 import { isWatched } from './watchdog.ts';
-import { type Progress, PROGRESS_ENV, takeProgressLines } from './progress.ts';
+import { type Progress, PROGRESS_ENV, progressReporter, QUIET_FLAG, takeProgressLines } from './progress.ts';
+import { TIMEOUT_FLAG } from './watchdog.ts';
+import { runSuite } from '../harness/run-suite.ts';
+import { suiteKey } from '../harness/suite.ts';
 import { intFlag } from './options.ts';
-import type { PlannedCommand } from './plan.ts';
+import type { Plan, PlannedCommand } from './plan.ts';
 import { argvWithout } from './argv.ts';
 
-/** --jobs N (run, sweep, gate). */
+/** --jobs N (run, sweep, gate, compare --base). */
 export const JOBS_FLAG = { jobs: { type: 'string' } } as const;
+
+/** The flags of a command that runs a suite (run, sweep, gate): timing, a watchdog, jobs and progress. */
+export const RUNNING_FLAGS = {
+  'no-timing': { type: 'boolean' },
+  time: { type: 'string' },
+  iterations: { type: 'string' },
+  ...TIMEOUT_FLAG,
+  ...JOBS_FLAG,
+  ...QUIET_FLAG,
+} as const;
+
+/**
+ * A planned suite run: split over `jobs` processes (each a `_shard` of `command argv`, merged in
+ * the suite's order), or in this process. Progress on stderr unless --quiet.
+ */
+export function runPlanned(command: PlannedCommand, argv: readonly string[], plan: Plan, jobs: number, cwd: string, quiet: boolean): Promise<ResultSet> {
+  const { suite, timing } = plan;
+  const progress = progressReporter(suite.runs.length, quiet);
+  return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress });
+}
 
 /**
  * The number of jobs of --jobs `value` over `runs` runs: an integer ≥ 1 (one line otherwise),

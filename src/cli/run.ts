@@ -1,17 +1,14 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSuite } from '../harness/run-suite.ts';
 import type { ResultSet } from '../harness/results.ts';
-import { selectSuite, suiteKey, weightOf } from '../harness/suite.ts';
+import { selectSuite, weightOf } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { formatFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { present } from './present.ts';
-import { progressReporter, QUIET_FLAG } from './progress.ts';
 import { UsageError } from './errors.ts';
-import { TIMEOUT_FLAG } from './watchdog.ts';
-import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import type { Plan } from './plan.ts';
 
 export { argvWithout } from './argv.ts';
@@ -108,12 +105,7 @@ const RUN_FLAGS = {
   ...SUITE_FLAGS,
   ...OUTPUT_FLAGS,
   'no-save': { type: 'boolean' },
-  'no-timing': { type: 'boolean' },
-  time: { type: 'string' },
-  iterations: { type: 'string' },
-  ...TIMEOUT_FLAG,
-  ...JOBS_FLAG,
-  ...QUIET_FLAG,
+  ...RUNNING_FLAGS,
 } as const;
 
 function runPlan(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values']): Plan {
@@ -135,15 +127,11 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   }
   refuseTimingWithNoTiming(values);
   const format = formatFlag(values.format);
-  const { suite, timing } = runPlan(values);
-  const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
+  const plan = runPlan(values);
+  const jobs = jobsFlag(values.jobs, plan.suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const progress = progressReporter(suite.runs.length, values.quiet === true);
-  const set =
-    jobs > 1
-      ? await runJobs('run', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
-      : await runSuite(suite, { timing, dir: cwd, progress });
+  const set = await runPlanned('run', argv, plan, jobs, cwd, values.quiet === true);
   // written first, so the table can say where the problems it does not show are
   const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);
   process.stdout.write(present(set, format ?? 'table', files?.json));

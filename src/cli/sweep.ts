@@ -4,20 +4,17 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configLabel } from '../harness/config.ts';
-import { runSuite } from '../harness/run-suite.ts';
 import type { MetricName } from '../harness/results.ts';
 import { isMetricName } from '../harness/results.ts';
-import { selectSuite, sliceOf, suiteKey, type Suite } from '../harness/suite.ts';
+import { selectSuite, sliceOf, type Suite } from '../harness/suite.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { fitOutcome, fitSweep, MAX_FIT_RMS, MIN_FIT_POINTS, parseSweepParam, type SweepSet } from '../report/sweep.ts';
 import { fmtCoefficient, fmtParamValue } from '../report/html.ts';
 import { renderMarkdown, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
-import { TIMEOUT_FLAG } from './watchdog.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
-import { progressReporter, QUIET_FLAG } from './progress.ts';
 import { resultBase } from './run.ts';
-import { jobArgv, jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
+import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import type { Plan } from './plan.ts';
 
 export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
@@ -53,13 +50,8 @@ const SWEEP_FLAGS = {
   ...SUITE_FLAGS,
   ...OUTPUT_FLAGS,
   metric: { type: 'string', multiple: true },
-  'no-timing': { type: 'boolean' },
   'no-save': { type: 'boolean' },
-  time: { type: 'string' },
-  iterations: { type: 'string' },
-  ...TIMEOUT_FLAG,
-  ...JOBS_FLAG,
-  ...QUIET_FLAG,
+  ...RUNNING_FLAGS,
 } as const;
 
 type SweepValues = ReturnType<typeof parse<typeof SWEEP_FLAGS>>['values'];
@@ -104,15 +96,11 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
     return m;
   });
   const { plan, scenario, range } = sweepPlan(values);
-  const { suite, timing } = plan;
-  const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
+  const jobs = jobsFlag(values.jobs, plan.suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const progress = progressReporter(suite.runs.length, values.quiet === true);
-  const set =
-    jobs > 1
-      ? await runJobs('sweep', jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress)
-      : await runSuite(suite, { timing, dir: cwd, progress });
+  const set = await runPlanned('sweep', argv, plan, jobs, cwd, values.quiet === true);
+  const timing = plan.timing;
   const sweep: SweepSet = { ...set, sweep: { scenario, param: range.param, values: range.values, fits: fitSweep(set.runs, scenario, range.param) } };
   process.stdout.write(presentSweep(sweep, format ?? 'table', metrics.length ? metrics : defaultMetrics(timing !== null)));
   if (!values['no-save']) {
