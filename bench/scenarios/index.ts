@@ -2,6 +2,9 @@
 import type { Scenario } from '../format.ts';
 import { recordParams, resolveParams } from '../params.ts';
 import { cowChurn } from './cow-churn.ts';
+import { dontneedReclaim } from './dontneed-reclaim.ts';
+import { forkAfterMunmap } from './fork-after-munmap.ts';
+import { mremapMulti } from './mremap-multi.ts';
 import { exitFree } from './exit-free.ts';
 import { forkFanout } from './fork-fanout.ts';
 import { guests } from './guests.ts';
@@ -28,6 +31,9 @@ export const SCENARIOS: readonly BuiltinScenario[] = [
   thpMixed,
   exitFree,
   mergeFailure,
+  mremapMulti,
+  dontneedReclaim,
+  forkAfterMunmap,
 ];
 
 export class UnknownScenarioError extends Error {}
