@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ABIS, type Abi } from '../src/ksm/rmap-item.ts';
+import { KSM_ATTRS, KSM_STAT_LINES, sysfsAttr } from '../src/ksm/sysfs-attrs.ts';
 import { parseSizePages, SizeError } from './sizes.ts';
 
 export type { Abi };
@@ -37,7 +38,10 @@ export type Op =
   | { op: 'ksmd'; full_scans?: number; batches?: number }
   | { op: 'rmap_walk'; what: 'all-ksm' }
   | { op: 'inject'; fail: 'second-merge' | 'stable-insert'; count?: number }
-  | { op: 'expect'; sysfs?: Record<string, number>; proc?: string; stat?: Record<string, number> };
+  | { op: 'expect'; sysfs?: Record<string, SysfsValue>; proc?: string; stat?: Record<string, SysfsValue> };
+
+/** A value written to, or expected of, a sysfs file or a ksm_stat line: text, or a number standing for its decimal text. */
+export type SysfsValue = number | string;
 
 export type Advice = 'mergeable' | 'unmergeable' | 'dontneed' | 'hugepage' | 'nohugepage';
 export const ADVICES: readonly Advice[] = ['mergeable', 'unmergeable', 'dontneed', 'hugepage', 'nohugepage'];
@@ -50,7 +54,7 @@ export interface Scenario {
   readonly abi?: Abi;
   readonly stack?: string;
   readonly seed?: number;
-  readonly sysfs?: Readonly<Record<string, number>>;
+  readonly sysfs?: Readonly<Record<string, SysfsValue>>;
   /**
    * ksmd's own time per batch in milliseconds (default 0): the model's clock (jiffies, in ms)
    * advances by it plus sleep_millisecs per wake-up, as a kernel's jiffies advance by the
@@ -136,6 +140,35 @@ export const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly stri
 };
 export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'ksmd_batch_ms', 'params', 'ops'];
 
+/**
+ * A write to /sys/kernel/mm/ksm: a file of some kernel version that is writable, and a string
+ * or a number (its decimal text). Whether the machine's kernel has the file, and whether its
+ * store takes the text, is known when the scenario runs (src/ksm/sysfs.ts write_sysfs).
+ */
+function sysfsWrite(where: string, name: string, v: unknown): void {
+  const a = sysfsAttr(name);
+  if (!a) fail(where, `unknown ksm sysfs knob "${name}" (accepted: ${WRITABLE.join(', ')})`);
+  if (a.parser === null) fail(where, `"${name}" is a read-only file of /sys/kernel/mm/ksm (accepted knobs: ${WRITABLE.join(', ')})`);
+  if (typeof v !== 'string' && !(typeof v === 'number' && Number.isFinite(v))) fail(where, `knob "${name}" must be a string or a number, the text written (got ${JSON.stringify(v)})`);
+}
+
+const WRITABLE = KSM_ATTRS.filter((a) => a.parser !== null).map((a) => a.name);
+
+function sysfsExpect(where: string, name: string, v: unknown): void {
+  if (!sysfsAttr(name)) fail(where, `unknown sysfs value "${name}"`);
+  if (typeof v !== 'string' && typeof v !== 'number') fail(where, `"sysfs.${name}" must be a number or a string (got ${JSON.stringify(v)})`);
+  if (name === 'advisor_mode' && !['none', 'scan-time', '[none] scan-time', 'none [scan-time]'].includes(String(v))) {
+    fail(where, `"sysfs.advisor_mode" ${JSON.stringify(v)} is not a mode (accepted: "none", "scan-time", or the file's text "[none] scan-time", "none [scan-time]")`);
+  }
+}
+
+function statExpect(where: string, name: string, v: unknown): void {
+  const line = KSM_STAT_LINES.find((l) => l.name === name);
+  if (!line) fail(where, `unknown ksm_stat value "${name}" (accepted: ${KSM_STAT_LINES.map((l) => l.name).join(', ')})`);
+  if (line.kind === 'yes-no' && v !== 'yes' && v !== 'no') fail(where, `"stat.${name}" must be "yes" or "no" (got ${JSON.stringify(v)})`);
+  if (line.kind === 'number' && typeof v !== 'number' && typeof v !== 'string') fail(where, `"stat.${name}" must be a number (got ${JSON.stringify(v)})`);
+}
+
 /** Check one op; throws a ScenarioError naming the op index, the field and what is accepted. */
 function validateOp(i: number, raw: unknown): Op {
   const where = `ops[${i}]`;
@@ -194,17 +227,14 @@ function validateOp(i: number, raw: unknown): Op {
       count(w, raw, 'count', 1);
       break;
     case 'sysfs':
-      for (const [k, v] of Object.entries(raw)) {
-        if (k === 'op') continue;
-        if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(w, `knob "${k}" must be a non-negative integer (got ${JSON.stringify(v)})`);
-      }
+      for (const [k, v] of Object.entries(raw)) if (k !== 'op') sysfsWrite(w, k, v);
       break;
     case 'expect':
       for (const key of ['sysfs', 'stat'] as const) {
         const block = raw[key];
         if (block === undefined) continue;
-        if (!isObj(block)) fail(w, `"${key}" must be an object of name: number`);
-        for (const [k, v] of Object.entries(block)) if (typeof v !== 'number') fail(w, `"${key}.${k}" must be a number (got ${JSON.stringify(v)})`);
+        if (!isObj(block)) fail(w, `"${key}" must be an object of name: value (a number or a string)`);
+        for (const [k, v] of Object.entries(block)) (key === 'sysfs' ? sysfsExpect : statExpect)(w, k, v);
       }
       if (raw.stat !== undefined) str(w, raw, 'proc');
       break;
@@ -229,10 +259,8 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
     fail(where, `"seed" ${JSON.stringify(raw.seed)} is not a non-negative integer`);
   }
   if (raw.sysfs !== undefined) {
-    if (!isObj(raw.sysfs)) fail(where, '"sysfs" must be an object of knob: number');
-    for (const [k, v] of Object.entries(raw.sysfs)) {
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(where, `sysfs "${k}" must be a non-negative integer (got ${JSON.stringify(v)})`);
-    }
+    if (!isObj(raw.sysfs)) fail(where, '"sysfs" must be an object of knob: value (a number or a string)');
+    for (const [k, v] of Object.entries(raw.sysfs)) sysfsWrite(`${where} sysfs`, k, v);
   }
   if (!Array.isArray(raw.ops) || raw.ops.length === 0) fail(where, '"ops" must be a non-empty array');
   raw.ops.forEach((op, i) => validateOp(i, op));

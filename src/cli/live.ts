@@ -4,7 +4,7 @@ import { readScenarioFile, type Scenario } from '../../bench/format.ts';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
-import { read_ksm_stat, read_sysfs } from '../ksm/sysfs.ts';
+import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
 import { liveScript, liveUnavailable, runLive } from '../live/kernel.ts';
 import { renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
@@ -44,11 +44,12 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const mm = sim.ksm.machine.mms[0];
   if (!mm) throw new UsageError(`scenario "${s.name}" has no process`);
   const live = runLive(script.lines, s.sysfs ?? {}, intFlag('timeout', values.timeout, 180, 1) * 1000);
-  const simStat = read_ksm_stat(sim.ksm, mm) as unknown as Record<string, number>;
+  // the lines the simulated kernel prints (the stack's version) against those this kernel prints
+  const simStat: Record<string, string> = Object.fromEntries(ksm_stat_lines(sim.ksm, mm));
   const simSys = read_sysfs(sim.ksm) as unknown as Record<string, number>;
   const rows: string[][] = [];
   let differ = 0;
-  const row = (what: string, a: number | undefined, b: number | undefined): void => {
+  const row = (what: string, a: number | string | undefined, b: number | string | undefined): void => {
     const same = a === b;
     if (!same) differ++;
     rows.push([what, String(a ?? '-'), String(b ?? '-'), same ? 'same' : 'DIFFERENT']);

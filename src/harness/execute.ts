@@ -11,7 +11,9 @@ import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../ksm/mm-slots.t
 import { rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
 import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
 import type { Ksm } from '../ksm/state.ts';
-import { read_ksm_stat, read_sysfs, refresh_sysfs_counters, SysfsError, write_sysfs } from '../ksm/sysfs.ts';
+import { ksmStatMissing, sysfsMissing } from '../ksm/sysfs-attrs.ts';
+import { isMissingFile, ksm_stat_lines, refresh_sysfs_counters, SysfsError, sysfs_files, sysfsMatches, sysfsText, write_sysfs } from '../ksm/sysfs.ts';
+import { KSM_ADVISOR_NONE, KSM_RUN_UNMERGE } from '../ksm/state.ts';
 import { type Counters, snapshotCounters } from '../mm/counters.ts';
 import { isMappingKind, PT_PTE, PTE_KSM_PLACED_ZERO } from '../mm/pgtable.ts';
 import { Machine } from '../mm/machine.ts';
@@ -79,6 +81,7 @@ class Run {
       mergeOrder: config.mergeOrder,
       knobs: { run: 1, smart_scan: config.smartScan ? 1 : 0 },
     });
+    this.checkFiles(scenario);
     for (const [k, v] of Object.entries(scenario.sysfs ?? {})) this.sysfs(`scenario sysfs`, k, v);
     this.ksm.batchMs = scenario.ksmd_batch_ms ?? 0;
     this.invariants = opts.invariants ?? 'op';
@@ -126,11 +129,36 @@ class Run {
     return [r.start + from, pages];
   }
 
+  /**
+   * Every sysfs file and ksm_stat line the scenario writes or expects exists on the machine's
+   * kernel: one that does not is bad input, found before the first op runs.
+   */
+  checkFiles(scenario: Scenario): void {
+    const k = this.m.kernel;
+    const check = (where: string, why: string | null): void => {
+      if (why) throw new ScenarioError(`${where}: ${why}`);
+    };
+    for (const name of Object.keys(scenario.sysfs ?? {})) check('scenario sysfs', sysfsMissing(name, k));
+    scenario.ops.forEach((op, i) => {
+      const where = `ops[${i}] (${op.op})`;
+      if (op.op === 'sysfs') for (const name of Object.keys(op)) if (name !== 'op') check(where, sysfsMissing(name, k));
+      if (op.op === 'expect') {
+        for (const name of Object.keys(op.sysfs ?? {})) check(where, sysfsMissing(name, k));
+        for (const name of Object.keys(op.stat ?? {})) check(where, ksmStatMissing(name, k));
+      }
+    });
+  }
+
+  /**
+   * A write the kernel refuses (a store's EINVAL, ERANGE or EBUSY, run=2's unmerge error) is bad
+   * input too: every correct variant refuses it alike, and the op would not do what it says.
+   * The message says which: a file that is not there, or the store's errno.
+   */
   sysfs(where: string, knob: string, value: unknown): void {
     try {
-      write_sysfs(this.ksm, knob, value as number);
+      write_sysfs(this.ksm, knob, value as number | string);
     } catch (e) {
-      if (e instanceof SysfsError) throw new ScenarioError(`${where}: ${e.message}`);
+      if (e instanceof SysfsError) throw new ScenarioError(`${where}: ${e.message}${isMissingFile(e) ? '' : ' — the kernel refuses the write'}`);
       throw e;
     }
   }
@@ -154,6 +182,11 @@ class Run {
   }
 
   ksmd(where: string, o: { full_scans?: number; batches?: number }): void {
+    if (this.ksm.knobs.advisor_mode !== KSM_ADVISOR_NONE) {
+      throw new ScenarioError(
+        `${where}: advisor_mode is scan-time: the advisor retunes pages_to_scan from the wall-clock time of each full scan and ksmd's CPU time, which the model does not have (accepted: write advisor_mode "none" before running ksmd)`,
+      );
+    }
     const scan = this.ksm.ksm_scan;
     const after = (): void => {
       if (this.invariants === 'batch') this.checkInvariants(`after a ksmd batch (${where})`);
@@ -270,7 +303,7 @@ class Run {
         for (const [k, v] of Object.entries(op)) {
           if (k === 'op') continue;
           this.sysfs(where, k, v);
-          if (k === 'run' && v === 2) for (const mm of this.procs.values()) this.checkUnmerged(where, mm, 0, this.m.userLimit);
+          if (k === 'run' && this.ksm.knobs.run === KSM_RUN_UNMERGE) for (const mm of this.procs.values()) this.checkUnmerged(where, mm, 0, this.m.userLimit);
         }
         return;
       }
@@ -290,16 +323,24 @@ class Run {
         else this.ksm.inject.stableInsert += op.count ?? 1;
         return;
       case 'expect': {
-        const s = read_sysfs(this.ksm) as unknown as Record<string, number>;
+        // the files and lines as the machine's kernel shows them (checkFiles: all exist)
+        const show = (want: number | string, got: string): [string, string] => (typeof want === 'number' ? [String(want), got] : [JSON.stringify(want), JSON.stringify(got)]);
+        const files = sysfs_files(this.ksm);
         for (const [k, want] of Object.entries(op.sysfs ?? {})) {
-          if (!(k in s)) throw new ScenarioError(`${where}: unknown sysfs value "${k}"`);
-          if (s[k] !== want) this.problem(`${where}: expected ${k} ${want}, got ${s[k]}`);
+          const got = files[k]!;
+          if (!sysfsMatches(k, want, got)) {
+            const [w, g] = show(want, got);
+            this.problem(`${where}: expected ${k} ${w}, got ${g}`);
+          }
         }
         if (op.stat) {
-          const st = read_ksm_stat(this.ksm, this.proc(where, op.proc!)) as unknown as Record<string, number>;
+          const st = new Map(ksm_stat_lines(this.ksm, this.proc(where, op.proc!)));
           for (const [k, want] of Object.entries(op.stat)) {
-            if (!(k in st)) throw new ScenarioError(`${where}: unknown ksm_stat value "${k}"`);
-            if (st[k] !== want) this.problem(`${where}: expected ${op.proc} ${k} ${want}, got ${st[k]}`);
+            const got = st.get(k)!;
+            if (sysfsText(want) !== got) {
+              const [w, g] = show(want, got);
+              this.problem(`${where}: expected ${op.proc} ${k} ${w}, got ${g}`);
+            }
           }
         }
         return;

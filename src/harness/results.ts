@@ -5,7 +5,7 @@ import type { Abi } from '../ksm/variant-api.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import type { ScenarioRun } from './run.ts';
 import type { Environment } from './environment.ts';
-import type { Op, ScenarioSource } from '../../bench/format.ts';
+import type { Op, ScenarioSource, SysfsValue } from '../../bench/format.ts';
 import type { VariantSource } from '../../variants/registry.ts';
 
 export const RESULTS_FORMAT = 'ksmbench-results/1';
@@ -43,7 +43,7 @@ export type KsmdTimingName = (typeof KSMD_TIMING_NAMES)[number];
 export interface ScenarioFileRecord extends ScenarioSource {
   readonly ops: readonly Op[];
   /** The file's top-level "sysfs" knobs, written before the first op (absent when it has none). */
-  readonly sysfs?: Readonly<Record<string, number>>;
+  readonly sysfs?: Readonly<Record<string, SysfsValue>>;
 }
 
 export interface RunRecord {

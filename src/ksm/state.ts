@@ -46,7 +46,15 @@ export const KSM_RUN_STOP = 0;
 export const KSM_RUN_MERGE = 1;
 export const KSM_RUN_UNMERGE = 2;
 
-/** The writable /sys/kernel/mm/ksm knobs (kernel/scan.md §4.1, §8) with their defaults. */
+/** ksm_advisor: KSM_ADVISOR_NONE (0) or KSM_ADVISOR_SCAN_TIME (1). */
+export const KSM_ADVISOR_NONE = 0;
+export const KSM_ADVISOR_SCAN_TIME = 1;
+
+/**
+ * The writable /sys/kernel/mm/ksm knobs (kernel/scan.md §4.1, §8) with their defaults, in the
+ * kernel variables' C types: unsigned int and int as numbers, the advisor's unsigned longs as
+ * bigints (kstrtoul takes any 64-bit value and no check bounds them).
+ */
 export interface KsmKnobs {
   run: number;
   pages_to_scan: number;
@@ -57,31 +65,35 @@ export interface KsmKnobs {
   merge_across_nodes: number;
   stable_node_chains_prune_millisecs: number;
   /**
-   * The advisor (~6.8). Only advisor_mode none (0) is modelled: the scan-time advisor retunes
+   * The advisor (~6.8): KSM_ADVISOR_NONE or KSM_ADVISOR_SCAN_TIME. Writing the mode is modelled
+   * (set_advisor_defaults); running ksmd under scan-time is not: that advisor retunes
    * pages_to_scan from wall-clock scan times and ksmd's CPU time, which an exact model has not.
    */
   advisor_mode: number;
   advisor_max_cpu: number;
-  advisor_min_pages_to_scan: number;
-  advisor_max_pages_to_scan: number;
-  advisor_target_scan_time: number;
+  advisor_min_pages_to_scan: bigint;
+  advisor_max_pages_to_scan: bigint;
+  advisor_target_scan_time: bigint;
 }
+
+/** DEFAULT_PAGES_TO_SCAN (mm/ksm.c) */
+export const DEFAULT_PAGES_TO_SCAN = 100;
 
 export function defaultKnobs(): KsmKnobs {
   return {
     run: KSM_RUN_STOP,
-    pages_to_scan: 100,
+    pages_to_scan: DEFAULT_PAGES_TO_SCAN,
     sleep_millisecs: 20,
     max_page_sharing: 256,
     use_zero_pages: 0,
     smart_scan: 1,
     merge_across_nodes: 1,
     stable_node_chains_prune_millisecs: 2000,
-    advisor_mode: 0,
+    advisor_mode: KSM_ADVISOR_NONE,
     advisor_max_cpu: 70,
-    advisor_min_pages_to_scan: 500,
-    advisor_max_pages_to_scan: 30000,
-    advisor_target_scan_time: 200,
+    advisor_min_pages_to_scan: 500n,
+    advisor_max_pages_to_scan: 30000n,
+    advisor_target_scan_time: 200n,
   };
 }
 

@@ -30,7 +30,18 @@ export function readKnob(name: string): number {
   }
 }
 
-function writeKnob(name: string, value: number): void {
+/** A file's text as the kernel shows it, trimmed; advisor_mode's selected mode ("[none] scan-time" → "none"). */
+export function readKnobText(name: string): string {
+  let text: string;
+  try {
+    text = readFileSync(join(KSM, name), 'utf8').trim();
+  } catch (e) {
+    throw knobError(name, e, 'read');
+  }
+  return /\[([^\]]*)\]/.exec(text)?.[1] ?? text;
+}
+
+function writeKnob(name: string, value: number | string): void {
   try {
     writeFileSync(join(KSM, name), `${value}\n`);
   } catch (e) {
@@ -79,8 +90,8 @@ export function driver(): string {
 }
 
 /** Set knobs for the duration of fn, then put back every value it changed (also on SIGINT/SIGTERM). */
-export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => T): T {
-  const saved = new Map<string, number>();
+export function withKnobs<T>(knobs: Readonly<Record<string, number | string>>, fn: () => T): T {
+  const saved = new Map<string, string>();
   /** Put every saved knob back (run first: ksmd stops before the others change); the ones that failed. */
   const restore = (): string[] => {
     const failed: string[] = [];
@@ -111,7 +122,7 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number>>, fn: () => 
   try {
     // run last: the other knobs are in place before ksmd starts
     for (const [k, v] of Object.entries(knobs).sort(([a], [b]) => (a === 'run' ? 1 : b === 'run' ? -1 : 0))) {
-      saved.set(k, readKnob(k));
+      saved.set(k, readKnobText(k));
       writeKnob(k, v);
     }
     result = fn();
@@ -211,8 +222,8 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
 }
 
 export interface LiveResult {
-  /** /proc/self/ksm_stat of the process at the end. */
-  readonly stat: Readonly<Record<string, number>>;
+  /** /proc/self/ksm_stat of the process at the end: every line the kernel prints, name → value text ("yes"/"no" for 6.14+'s two). */
+  readonly stat: Readonly<Record<string, string>>;
   /** /sys/kernel/mm/ksm counters at the end, while the process still lives. */
   readonly sysfs: Readonly<Record<string, number>>;
 }
@@ -225,7 +236,7 @@ const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_
  * simulator; a batch covers a whole pass (pages_to_scan ≥ the pages) and the 50 ms sleep after
  * it leaves the driver time to stop ksmd exactly at the end of a pass.
  */
-export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number>>, timeoutMs = 180_000): LiveResult {
+export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number | string>>, timeoutMs = 180_000): LiveResult {
   const bin = driver();
   const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
   const input = [...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
@@ -241,11 +252,12 @@ export function runLive(lines: readonly string[], sysfs: Readonly<Record<string,
     throw new LiveError(`the replay on the kernel did not finish within ${Math.round(timeoutMs / 1000)} s (stopped; knobs restored)`);
   }
   if (r.status !== 0) throw new LiveError(`the replay on the kernel failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  const stat: Record<string, number> = {};
+  const stat: Record<string, string> = {};
   const sys: Record<string, number> = {};
   for (const line of r.stdout.trim().split('\n')) {
     const [kind, name, value] = line.split(' ') as [string, string, string];
-    (kind === 'stat' ? stat : sys)[name] = Number(value);
+    if (kind === 'stat') stat[name] = value;
+    else sys[name] = Number(value);
   }
   return { stat, sysfs: sys };
 }

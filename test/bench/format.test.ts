@@ -44,7 +44,13 @@ describe('scenario files', () => {
     ['fractional count', { ...base, ops: [{ op: 'ksmd', full_scans: 1.5 }] }, /"full_scans" must be an integer ≥ 1 \(got 1.5\)/],
     ['bad content', { ...base, ops: [{ op: 'fill', proc: 'p', region: 'a', content: 'same' }] }, /"content" "same" is not a content/],
     ['bad paging', { ...base, paging: 3 }, /"paging" 3 is not 4 or 5/],
-    ['bad sysfs', { ...base, sysfs: { run: -1 } }, /sysfs "run" must be a non-negative integer \(got -1\)/],
+    // validateScenario (bench/format.ts sysfsWrite / sysfsExpect / statExpect): the value's type and the name, in any version
+    ['bad sysfs', { ...base, sysfs: { run: true } }, /sysfs: knob "run" must be a string or a number, the text written \(got true\)/],
+    ['unknown sysfs knob', { ...base, ops: [{ op: 'sysfs', pages_to_scn: 1 }] }, /ops\[0\] \(sysfs\): unknown ksm sysfs knob "pages_to_scn" \(accepted: sleep_millisecs, pages_to_scan, run,/],
+    ['read-only sysfs', { ...base, ops: [{ op: 'sysfs', pages_shared: 0 }] }, /ops\[0\] \(sysfs\): "pages_shared" is a read-only file of \/sys\/kernel\/mm\/ksm/],
+    ['bad yes-no stat', { ...base, ops: [{ op: 'expect', proc: 'p', stat: { ksm_merge_any: 1 } }] }, /"stat.ksm_merge_any" must be "yes" or "no" \(got 1\)/],
+    ['unknown stat', { ...base, ops: [{ op: 'expect', proc: 'p', stat: { ksm_merge: 'yes' } }] }, /unknown ksm_stat value "ksm_merge" \(accepted: ksm_rmap_items, ksm_zero_pages/],
+    ['bad advisor mode', { ...base, ops: [{ op: 'expect', sysfs: { advisor_mode: 0 } }] }, /"sysfs.advisor_mode" 0 is not a mode/],
   ];
   for (const [what, raw, re] of bad) {
     it(`rejects ${what} with one line naming it`, () => {

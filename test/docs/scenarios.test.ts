@@ -9,6 +9,7 @@ import { checkOps, OP_FIELDS, OP_NAMES, SCENARIO_FIELDS, validateScenario } from
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
 import { addressSpace } from '../../src/harness/run-suite.ts';
+import { KSM_STAT_NAMES } from '../../src/ksm/sysfs-attrs.ts';
 import { KNOB_NAMES, SYSFS_COUNTERS } from '../../src/ksm/sysfs.ts';
 import { RUN_HELP } from '../../src/cli/run.ts';
 
@@ -41,7 +42,7 @@ describe('docs/scenarios.md', () => {
     for (const k of KNOB_NAMES) assert.ok(sysfs.includes(`| \`${k}\` |`), `knob ${k} is not in the sysfs table`);
     const expect = section('expect') ?? '';
     for (const c of SYSFS_COUNTERS) assert.ok(expect.includes(`\`${c}\``), `sysfs counter ${c} is not named under expect`);
-    for (const s of ['ksm_rmap_items', 'ksm_zero_pages', 'ksm_merging_pages', 'ksm_process_profit']) assert.ok(expect.includes(`\`${s}\``), s);
+    for (const s of KSM_STAT_NAMES) assert.ok(expect.includes(`| \`${s}\` |`), `ksm_stat line ${s} is not in the expect section's table`);
   });
 
   it('documents the units: pages, every size suffix, hex addresses and content ids', () => {

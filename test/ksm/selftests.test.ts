@@ -253,7 +253,7 @@ describe('run = 2 (unmerge_and_remove_all_rmap_items)', () => {
 
   it('rejects run values above 2 naming the value', () => {
     const w = world();
-    assert.throws(() => write_sysfs(w.ksm, 'run', 4), /run: 4 is invalid/);
-    assert.throws(() => write_sysfs(w.ksm, 'max_page_sharing', 1), /max_page_sharing: 1/);
+    assert.throws(() => write_sysfs(w.ksm, 'run', 4), /run: writing "4" fails with -EINVAL \(run_store: 4 > KSM_RUN_UNMERGE\)/);
+    assert.throws(() => write_sysfs(w.ksm, 'max_page_sharing', 1), /max_page_sharing: writing "1" fails with -EINVAL/);
   });
 });

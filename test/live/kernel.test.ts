@@ -9,7 +9,7 @@ import { type Op, type Scenario, validateScenario } from '../../bench/format.ts'
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
-import { read_ksm_stat, read_sysfs } from '../../src/ksm/sysfs.ts';
+import { ksm_stat_lines, read_sysfs } from '../../src/ksm/sysfs.ts';
 import { liveScript, liveUnavailable, readKnob, runLive } from '../../src/live/kernel.ts';
 
 const why = liveUnavailable();
@@ -65,7 +65,8 @@ describe('the simulator against the real kernel', { skip: why ?? false }, () => 
       const sim = executeScenario(s, configOfStack('v6.18'));
       assert.deepEqual(sim.problems, []);
       const mm = sim.ksm.machine.mms[0]!; // the one process
-      const simStat = read_ksm_stat(sim.ksm, mm);
+      // every line the host prints (6.18: with ksm_merge_any / ksm_mergeable) against the v6.18 model's
+      const simStat = Object.fromEntries(ksm_stat_lines(sim.ksm, mm));
       const simSys = read_sysfs(sim.ksm);
       const live = runLive(script.lines, s.sysfs ?? {});
       assert.deepEqual(

@@ -9,7 +9,8 @@
 //   mremap <region> <from> <pages> <to>      move pages to page offset <to> of the region (MREMAP_FIXED)
 //   scans <n>                                run=1, wait until full_scans grew by n, run=0 (60 s limit):
 //                                            ksmd stops between ops, as in the simulator
-//   stat                                     print "stat <name> <value>" for /proc/self/ksm_stat
+//   stat                                     print "stat <name> <value>" for every line of /proc/self/ksm_stat
+//                                            (the colon of "ksm_merge_any: yes" dropped)
 //   sysfs <name>                             print "sysfs <name> <value>"
 // Exit 0 on success, 1 on an error (message on stderr).
 #define _GNU_SOURCE
@@ -102,11 +103,16 @@ int main(void) {
 			}
 			write_run("0");
 		} else if (!strcmp(op, "stat")) {
+			/* every line as the kernel prints it: "name value" or "name: value" (6.14+ yes/no lines) */
 			FILE *f = fopen("/proc/self/ksm_stat", "r");
-			char name[64];
-			long v;
+			char l[256], name[64], value[64];
 			if (!f) { perror("ksm-live: /proc/self/ksm_stat"); return 1; }
-			while (fscanf(f, "%63[^ ] %ld\n", name, &v) == 2) printf("stat %s %ld\n", name, v);
+			while (fgets(l, sizeof l, f)) {
+				if (sscanf(l, "%63s %63s", name, value) != 2) continue;
+				size_t n = strlen(name);
+				if (n && name[n - 1] == ':') name[n - 1] = 0;
+				printf("stat %s %s\n", name, value);
+			}
 			fclose(f);
 		} else if (!strcmp(op, "sysfs") && sscanf(line, "%*s %63s", a) == 1) {
 			char path[128];
