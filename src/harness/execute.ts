@@ -150,16 +150,18 @@ class Run {
   }
 
   /**
-   * A write the kernel refuses (a store's EINVAL, ERANGE or EBUSY, run=2's unmerge error) is bad
-   * input too: every correct variant refuses it alike, and the op would not do what it says.
-   * The message says which: a file that is not there, or the store's errno.
+   * A write to a file the kernel does not have (or a read-only one) is bad input. A value the
+   * kernel refuses (a store's EINVAL, ERANGE or EBUSY, run=2's unmerge error) fails as the
+   * write(2) would: an op error (syscalls_failed, op_errors) naming the store and its errno, and
+   * the run goes on, as a system call the kernel refuses does.
    */
   sysfs(where: string, knob: string, value: unknown): void {
     try {
       write_sysfs(this.ksm, knob, value as number | string);
     } catch (e) {
-      if (e instanceof SysfsError) throw new ScenarioError(`${where}: ${e.message}${isMissingFile(e) ? '' : ' — the kernel refuses the write'}`);
-      throw e;
+      if (!(e instanceof SysfsError)) throw e;
+      if (isMissingFile(e)) throw new ScenarioError(`${where}: ${e.message}`);
+      this.opFailed(`${where}: ${e.message}`);
     }
   }
 
