@@ -13,6 +13,7 @@ const REQUIRED: Record<string, string[]> = {
   unmerge: ['per-address', 'range-walk'],
   'zero-pages': ['legacy', 'marked'],
   'stable-ref': ['page-ref', 'keyhole'],
+  'split-zeropage': ['none', 'remap', 'skip-ksm-mergeable', 'underused-gated'],
 };
 
 describe('variant registry', () => {
