@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync,
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { COUNTER_NAMES, type Counters, newCounters } from '../mm/counters.ts';
+import { COUNTER_NAMES, COUNTERS_ADDED_LATER, type Counters, newCounters } from '../mm/counters.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import {
   CSV_COLUMNS,
@@ -114,6 +114,7 @@ function readJson(path: string, text: string): ResultSet {
     must(typeof r.scenario === 'string' && typeof r.stack === 'string' && typeof r.params === 'string', path, `runs[${i}] lacks scenario/params/stack`);
     must(typeof r.variants === 'object' && r.variants !== null, path, `runs[${i}] has no variants`);
     must(typeof r.counters === 'object' && r.counters !== null, path, `runs[${i}] has no counters`);
+    for (const c of COUNTERS_ADDED_LATER) if (r.counters[c] === undefined) (r.counters as Record<string, number>)[c] = 0; // not measured yet when written
     for (const c of COUNTER_NAMES) must(Number.isFinite(r.counters[c]), path, `runs[${i}].counters.${c} is not a number`);
     const v = r.verdict as Partial<RunRecord['verdict']> | undefined;
     must(typeof v?.ok === 'boolean' && Array.isArray(v.problems) && Array.isArray(v.knownWrong), path, `runs[${i}].verdict lacks ok/problems/knownWrong`);

@@ -96,3 +96,15 @@ describe('stacks', () => {
     assert.ok(STACKS.every((s) => s.variants['stable-ref'] === 'keyhole'));
   });
 });
+
+describe('split-zeropage in the stacks', () => {
+  it('every stack runs the split-zeropage variant its kernel has (src/mm/kernel.ts split_remaps_zero_subpages: none before 6.12, remap from it)', async () => {
+    const { STACKS } = await import('../../variants/stacks.ts');
+    const { mmHas, parseKernelVersion } = await import('../../src/mm/kernel.ts');
+    for (const s of STACKS) {
+      assert.equal(s.variants['split-zeropage'], mmHas(parseKernelVersion(s.kernel), 'split_remaps_zero_subpages') ? 'remap' : 'none', s.name);
+      assert.ok(s.source['split-zeropage'].length > 0 && s.source.thp.length > 0, s.name);
+      assert.equal(s.thp.enabled, 'always', `${s.name}: the kernel default (mm/Kconfig TRANSPARENT_HUGEPAGE_ALWAYS)`);
+    }
+  });
+});
