@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ABIS, type Abi } from '../src/ksm/rmap-item.ts';
 import { KSM_ATTRS, KSM_STAT_LINES, sysfsAttr } from '../src/ksm/sysfs-attrs.ts';
+import { THP_ENABLED, type ThpEnabled } from '../src/mm/machine.ts';
 import { parseSizePages, SizeError } from './sizes.ts';
 
 export type { Abi };
@@ -56,6 +57,12 @@ export interface Scenario {
   readonly seed?: number;
   readonly sysfs?: Readonly<Record<string, SysfsValue>>;
   /**
+   * /sys/kernel/mm/transparent_hugepage knobs for the run's machine (each field optional; the
+   * stack's defaults fill the rest): enabled always|madvise|never, use_zero_page 0|1,
+   * shrink_underused 0|1.
+   */
+  readonly thp?: ScenarioThp;
+  /**
    * ksmd's own time per batch in milliseconds (default 0): the model's clock (jiffies, in ms)
    * advances by it plus sleep_millisecs per wake-up, as a kernel's jiffies advance by the
    * batch's CPU time plus the sleep; stable_node chain pruning follows that clock.
@@ -66,6 +73,13 @@ export interface Scenario {
   readonly ops: readonly Op[];
   /** Where a scenario file was read from (set by readScenarioFile; not a field of the file). */
   readonly source?: ScenarioSource;
+}
+
+/** A scenario's "thp" field. */
+export interface ScenarioThp {
+  readonly enabled?: ThpEnabled;
+  readonly use_zero_page?: 0 | 1;
+  readonly shrink_underused?: 0 | 1;
 }
 
 /** A scenario file as read: the path given, the absolute path and the sha256 of its bytes. */
@@ -138,7 +152,20 @@ export const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly stri
   inject: ['fail', 'count'],
   expect: ['sysfs', 'proc', 'stat'],
 };
-export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'ksmd_batch_ms', 'params', 'ops'];
+export const SCENARIO_FIELDS = ['name', 'description', 'paging', 'abi', 'stack', 'seed', 'sysfs', 'thp', 'ksmd_batch_ms', 'params', 'ops'];
+const THP_FIELDS = ['enabled', 'use_zero_page', 'shrink_underused'];
+
+/** Check a scenario's "thp" field: one line naming the field and what is accepted. */
+function validateThp(where: string, t: unknown): void {
+  if (!isObj(t)) fail(where, `"thp" must be an object like {"enabled": "always", "use_zero_page": 1} (got ${JSON.stringify(t)})`);
+  for (const k of Object.keys(t)) if (!THP_FIELDS.includes(k)) fail(where, `unknown field "thp.${k}" (accepted: ${THP_FIELDS.join(', ')})`);
+  if (t.enabled !== undefined && !(THP_ENABLED as readonly unknown[]).includes(t.enabled)) {
+    fail(where, `"thp.enabled" ${JSON.stringify(t.enabled)} is not one of ${THP_ENABLED.join(', ')}`);
+  }
+  for (const k of ['use_zero_page', 'shrink_underused']) {
+    if (t[k] !== undefined && t[k] !== 0 && t[k] !== 1) fail(where, `"thp.${k}" ${JSON.stringify(t[k])} is not 0 or 1`);
+  }
+}
 
 /**
  * A write to /sys/kernel/mm/ksm: a file of some kernel version that is writable, and a string
@@ -262,6 +289,7 @@ export function validateScenario(raw: unknown, where = 'scenario'): Scenario {
     if (!isObj(raw.sysfs)) fail(where, '"sysfs" must be an object of knob: value (a number or a string)');
     for (const [k, v] of Object.entries(raw.sysfs)) sysfsWrite(`${where} sysfs`, k, v);
   }
+  if (raw.thp !== undefined) validateThp(where, raw.thp);
   if (!Array.isArray(raw.ops) || raw.ops.length === 0) fail(where, '"ops" must be a non-empty array');
   raw.ops.forEach((op, i) => validateOp(i, op));
   return raw as unknown as Scenario;

@@ -2,6 +2,7 @@
 // implies (merge order, paging levels, ABI, smart scan). Which patch landed when:
 // kernel/scan.md §0 and kernel/rmap.md §3.1.
 import type { Abi, KsmPolicy } from '../src/ksm/variant-api.ts';
+import { THP_KERNEL_DEFAULTS, type ThpKnobs } from '../src/mm/machine.ts';
 import { getVariant } from './registry.ts';
 import type { Axis } from './types.ts';
 
@@ -20,14 +21,21 @@ export interface Stack {
   readonly abi: Abi;
   /** Knobs the kernel did not have are pinned off (smart scan arrived ~6.7). */
   readonly smartScan: boolean;
+  /** The THP knobs the machine boots with (a scenario's "thp" field overrides them). */
+  readonly thp: ThpKnobs;
   /**
-   * The evidence of each choice: per axis (and "kernel", "merge", "smart-scan"), the source
+   * The evidence of each choice: per axis (and "kernel", "merge", "smart-scan", "thp"), the source
    * file:function:line of the version read, or the commit and release it landed in.
    */
-  readonly source: Readonly<Record<Axis | 'kernel' | 'merge' | 'smart-scan', string>>;
+  readonly source: Readonly<Record<Axis | 'kernel' | 'merge' | 'smart-scan' | 'thp', string>>;
 }
 
-const LP64: Pick<Stack, 'paging' | 'abi'> = { paging: 4, abi: 'lp64-le' };
+/**
+ * Every stack boots with the kernel's THP defaults: enabled=always (mm/Kconfig's default choice
+ * TRANSPARENT_HUGEPAGE_ALWAYS, 7.3.4 mm/Kconfig:855; the same default in 6.1 and 6.12),
+ * use_zero_page=1, shrink_underused=1 (6.12+; 6.1 has no such knob, and nothing reads it there).
+ */
+const LP64: Pick<Stack, 'paging' | 'abi' | 'thp'> = { paging: 4, abi: 'lp64-le', thp: THP_KERNEL_DEFAULTS };
 
 /** Evidence shared by several stacks (Debian linux-source packages: 6.1.192, 6.12.118, 7.2.13, 7.3.4). */
 const EVIDENCE = {
@@ -45,11 +53,14 @@ const EVIDENCE = {
   merge611: 'cmp_and_merge_page: checksum first, then the zero page, then the stable tree (6.12.118 mm/ksm.c:2257, :2263, :2268; 7.3.4 :2315)',
   noSmart: 'no age / remaining_skips in ksm_rmap_item, no smart_scan knob (6.1.192 mm/ksm.c:194-212)',
   smart: 'should_skip_rmap_item and the smart_scan knob (6.12.118 mm/ksm.c:2412; 7.3.4 :2492)',
+  noSplitZero: 'no try_to_map_unused_to_zeropage / RMP_USE_SHARED_ZEROPAGE in 6.1.192 mm/ (b1f202060afe is v6.12)',
+  splitZero: 'remap_page(folio, nr, PageAnon(head) ? RMP_USE_SHARED_ZEROPAGE : 0) in __split_huge_page (b1f202060afe, v6.12; 6.12.118 mm/huge_memory.c:3403, mm/migrate.c:241-277; 7.2.13 __folio_split :4208-4211; 7.3.4 :4290-4293)',
+  thp: 'enabled=always (mm/Kconfig default TRANSPARENT_HUGEPAGE_ALWAYS, 7.3.4 :855), use_zero_page=1 (mm/huge_memory.c default flags, 6.1.192 :59-68, 7.3.4 :61-70), shrink_underused=1 (split_underused_thp, 7.3.4 mm/huge_memory.c:79)',
 } as const;
 
 /** The evidence of a stack from 6.12 on: marked zero pages, keyhole reference, merge order 6.11, smart scan, and `own`. */
 function modernSource(own: Pick<Stack['source'], 'kernel' | 'scanner' | 'rmap' | 'unmerge'>): Stack['source'] {
-  return { ...own, 'zero-pages': EVIDENCE.markedZero, 'stable-ref': EVIDENCE.keyhole, merge: EVIDENCE.merge611, 'smart-scan': EVIDENCE.smart };
+  return { ...own, 'zero-pages': EVIDENCE.markedZero, 'stable-ref': EVIDENCE.keyhole, merge: EVIDENCE.merge611, 'smart-scan': EVIDENCE.smart, 'split-zeropage': EVIDENCE.splitZero, thp: EVIDENCE.thp };
 }
 
 export const STACKS: readonly Stack[] = [
@@ -58,7 +69,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 6.1 before the range-walk backport (Dec 2022): per-address scan (follow_page), stable tree searched before the checksum, KSM zero pages unmarked, no smart scan; ksm_fork keeps the parent\'s counts. 6.1.161+ (Debian 6.1.192) has the range-walk scan: --base v6.1 --variant scanner=walk-page-range',
     kernel: '6.1.0',
     covers: '6.1.0–6.1.160',
-    variants: { scanner: 'folio-walk', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'legacy', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'folio-walk', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'legacy', 'stable-ref': 'keyhole', 'split-zeropage': 'none' },
     mergeOrder: '6.1',
     smartScan: false,
     source: {
@@ -70,6 +81,8 @@ export const STACKS: readonly Stack[] = [
       'stable-ref': EVIDENCE.keyhole,
       merge: EVIDENCE.merge61,
       'smart-scan': EVIDENCE.noSmart,
+      'split-zeropage': EVIDENCE.noSplitZero,
+      thp: EVIDENCE.thp,
     },
     ...LP64,
   },
@@ -78,7 +91,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 6.12.y as shipped today (Debian trixie 6.12.118): range-walk scan (backported in 6.12.59), per-address unmerge, marked zero pages, smart scan. 6.12.0–6.12.58 scanned per address: --base v6.12 --variant scanner=folio-walk',
     kernel: '6.12.59',
     covers: '6.12.59–6.12.118+',
-    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -94,7 +107,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 6.17 before the range-walk backport (Sep 2025): folio_walk scan, checksum first, marked zero pages, smart scan, multi-VMA mremap. 6.17.9+ has the range-walk scan: --base v6.17 --variant scanner=walk-page-range',
     kernel: '6.17.0',
     covers: '6.17.0–6.17.8',
-    variants: { scanner: 'folio-walk', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'folio-walk', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -110,7 +123,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 6.18 (Nov 2025): + range-walk scan (seed 004, f5548c318d65)',
     kernel: '6.18',
     covers: '6.18.x',
-    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -126,7 +139,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 6.19 (Feb 2026): + range-walk break_ksm (unmerge); also stands for 7.0 – 7.2, whose KSM and mm paths modelled here are the same',
     kernel: '6.19',
     covers: '6.19.x–7.2.x',
-    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -142,7 +155,7 @@ export const STACKS: readonly Stack[] = [
     description: 'Linux 7.3 (Oct 2026): + the merged rmap index series (rmap_walk_ksm and collect_procs_ksm query the page\'s linear_anon_page_index)',
     kernel: '7.3',
     covers: '7.3.x',
-    variants: { scanner: 'walk-page-range', rmap: 'linear-page-index', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'walk-page-range', rmap: 'linear-page-index', unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -163,7 +176,7 @@ function seriesStacks(): Stack[] {
     description,
     kernel,
     covers,
-    variants: { scanner: 'walk-page-range', rmap, unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole' },
+    variants: { scanner: 'walk-page-range', rmap, unmerge: 'range-walk', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' },
     mergeOrder: '6.11',
     smartScan: true,
     source: modernSource({
@@ -198,5 +211,6 @@ export function policyOf(ids: Readonly<Record<Axis, string>>): KsmPolicy {
     unmerge: getVariant('unmerge', ids.unmerge).policy,
     zeroPages: getVariant('zero-pages', ids['zero-pages']).policy,
     stableRef: getVariant('stable-ref', ids['stable-ref']).policy,
+    splitZeroPage: getVariant('split-zeropage', ids['split-zeropage']).policy,
   };
 }

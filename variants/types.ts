@@ -1,8 +1,8 @@
 // What a variant is: one version of one mechanism (DESIGN.md §4), with its provenance and the
 // functions its patch changes.
-import type { RmapPolicy, ScannerPolicy, StableRefPolicy, UnmergePolicy, ZeroPagePolicy } from '../src/ksm/variant-api.ts';
+import type { RmapPolicy, ScannerPolicy, SplitZeroPagePolicy, StableRefPolicy, UnmergePolicy, ZeroPagePolicy } from '../src/ksm/variant-api.ts';
 
-export const AXES = ['scanner', 'rmap', 'unmerge', 'zero-pages', 'stable-ref'] as const;
+export const AXES = ['scanner', 'rmap', 'unmerge', 'zero-pages', 'stable-ref', 'split-zeropage'] as const;
 export type Axis = (typeof AXES)[number];
 
 export interface VariantMeta {
@@ -30,6 +30,7 @@ interface PolicyOfAxis {
   unmerge: UnmergePolicy;
   'zero-pages': ZeroPagePolicy;
   'stable-ref': StableRefPolicy;
+  'split-zeropage': SplitZeroPagePolicy;
 }
 
 export type VariantOf<A extends Axis> = VariantMeta & { readonly axis: A; readonly policy: PolicyOfAxis[A] };

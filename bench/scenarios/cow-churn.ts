@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const cowChurn: BuiltinScenario = {
   name: 'cow-churn',
@@ -29,6 +29,6 @@ export const cowChurn: BuiltinScenario = {
       ops.push({ op: 'ksmd', full_scans: 2 });
     }
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

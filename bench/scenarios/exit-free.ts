@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const exitFree: BuiltinScenario = {
   name: 'exit-free',
@@ -30,6 +30,6 @@ export const exitFree: BuiltinScenario = {
     for (let i = 0; i < n; i++) ops.push({ op: 'exit', proc: `p${i}` });
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'expect', sysfs: { pages_shared: 0, pages_sharing: 0 } });
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

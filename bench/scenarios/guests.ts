@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num, ParamError } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const guests: BuiltinScenario = {
   name: 'guests',
@@ -36,6 +36,6 @@ export const guests: BuiltinScenario = {
       ops.push({ op: 'ksmd', full_scans: 1 });
       if (vol > 0) for (let g = 0; g < n; g++) ops.push({ op: 'write', proc: `guest${g}`, region: 'ram', from: pages - vol, pages: vol, content: 'unique' });
     }
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

@@ -13,6 +13,7 @@ import { mremapRemerge } from './mremap-remerge.ts';
 import { sparse } from './sparse.ts';
 import { splitAfterMerge } from './split-after-merge.ts';
 import { thpMixed } from './thp-mixed.ts';
+import { thpZero } from './thp-zero.ts';
 import type { BuiltinScenario } from './types.ts';
 import { unmergeSparse } from './unmerge-sparse.ts';
 import { vmaSplit } from './vma-split.ts';
@@ -29,6 +30,7 @@ export const SCENARIOS: readonly BuiltinScenario[] = [
   zeroPages,
   unmergeSparse,
   thpMixed,
+  thpZero,
   exitFree,
   mergeFailure,
   mremapMulti,

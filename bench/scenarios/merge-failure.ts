@@ -1,7 +1,7 @@
 import { ABIS, type Abi } from '../../src/ksm/rmap-item.ts';
 import type { Op } from '../format.ts';
 import { num, text } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const mergeFailure: BuiltinScenario = {
   name: 'merge-failure',
@@ -32,6 +32,6 @@ export const mergeFailure: BuiltinScenario = {
     ops.push({ op: 'ksmd', full_scans: num(p, 'full_scans') });
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
     const abi = text(p, 'abi') as Abi;
-    return { abi, ops };
+    return { thp: THP_MADVISE, abi, ops };
   },
 };

@@ -1,5 +1,5 @@
 import type { Op } from '../format.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const mremapRemerge: BuiltinScenario = {
   name: 'mremap-remerge',
@@ -21,6 +21,6 @@ export const mremapRemerge: BuiltinScenario = {
       { op: 'expect', sysfs: { pages_shared: 1, pages_sharing: 1 } },
       { op: 'rmap_walk', what: 'all-ksm' },
     ];
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const sparse: BuiltinScenario = {
   name: 'sparse',
@@ -20,6 +20,6 @@ export const sparse: BuiltinScenario = {
       { op: 'madvise', proc: 'p0', region: 'area', advice: 'mergeable' },
       { op: 'ksmd', full_scans: num(p, 'full_scans') },
     ];
-    return { paging: p.paging === '5' ? 5 : 4, ops };
+    return { thp: THP_MADVISE, paging: p.paging === '5' ? 5 : 4, ops };
   },
 };

@@ -1,5 +1,5 @@
 import type { Op } from '../format.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const splitAfterMerge: BuiltinScenario = {
   name: 'split-after-merge',
@@ -20,6 +20,6 @@ export const splitAfterMerge: BuiltinScenario = {
       { op: 'mprotect', proc: 'p0', region: 'a', from: 0, pages: 2, prot: 'r' },
       { op: 'rmap_walk', what: 'all-ksm' },
     ];
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const thpMixed: BuiltinScenario = {
   name: 'thp-mixed',
@@ -26,6 +26,6 @@ export const thpMixed: BuiltinScenario = {
       { op: 'ksmd', full_scans: 3 },
       { op: 'rmap_walk', what: 'all-ksm' },
     ];
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

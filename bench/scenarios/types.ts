@@ -1,6 +1,6 @@
 // A built-in scenario: a seeded, parameterised builder of an op list, with the real situation
 // it models and the patch it illuminates.
-import type { Scenario } from '../format.ts';
+import type { Scenario, ScenarioThp } from '../format.ts';
 import type { ParamSpecs, ParamValues } from '../params.ts';
 
 export interface BuiltinScenario {
@@ -16,3 +16,11 @@ export interface BuiltinScenario {
   readonly weight?: number;
   build(p: ParamValues, seed: number): Omit<Scenario, 'name' | 'params' | 'seed'>;
 }
+
+/**
+ * The THP setting of the scenarios written before THP was a knob: they were designed (and their
+ * baseline made) under madvise semantics — THPs only where an mmap asks for MADV_HUGEPAGE —, as
+ * this project's host runs. They pin it, so a stack's kernel default (always) does not turn
+ * their ordinary regions into THPs; a scenario about THP policy says its own.
+ */
+export const THP_MADVISE: ScenarioThp = { enabled: 'madvise' };

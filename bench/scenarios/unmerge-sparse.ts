@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num, ParamError } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const unmergeSparse: BuiltinScenario = {
   name: 'unmerge-sparse',
@@ -22,6 +22,6 @@ export const unmergeSparse: BuiltinScenario = {
     ops.push({ op: 'madvise', proc: 'p0', region: 'area', advice: 'mergeable' });
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'madvise', proc: 'p0', region: 'area', advice: 'unmergeable' });
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

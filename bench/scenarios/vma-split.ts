@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num, ParamError } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 import { DEFAULT_MAX_MAP_COUNT } from '../../src/mm/vma.ts';
 
 export const vmaSplit: BuiltinScenario = {
@@ -46,6 +46,6 @@ export const vmaSplit: BuiltinScenario = {
     }
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
-    return { ops };
+    return { thp: THP_MADVISE, ops };
   },
 };

@@ -1,6 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
-import type { BuiltinScenario } from './types.ts';
+import { type BuiltinScenario, THP_MADVISE } from './types.ts';
 
 export const zeroPages: BuiltinScenario = {
   name: 'zero-pages',
@@ -24,6 +24,6 @@ export const zeroPages: BuiltinScenario = {
       // does not have (~6.5), so the scenario runs on every stack.
       { op: 'madvise', proc: 'p0', region: 'a', advice: 'unmergeable' },
     ];
-    return { sysfs: { use_zero_pages: 1 }, ops };
+    return { thp: THP_MADVISE, sysfs: { use_zero_pages: 1 }, ops };
   },
 };

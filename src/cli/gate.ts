@@ -71,6 +71,7 @@ export function suiteOfBaseline(set: ResultSet, path: string): Suite {
     for (const axis of AXES) {
       const id = r.variants[axis];
       if (id === config.variants[axis]) continue;
+      if (!id) continue; // a baseline written before the axis existed (no column, no key): nothing recorded to contradict
       let known = true;
       try {
         getVariant(axis, id ?? '');

@@ -5,7 +5,7 @@ import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
 import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
-import { liveScript, liveUnavailable, runLive } from '../live/kernel.ts';
+import { asOnHost, liveScript, liveUnavailable, runLive } from '../live/kernel.ts';
 import { renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, paramsFlag, parse } from './options.ts';
@@ -40,7 +40,9 @@ export async function liveCommand(argv: string[]): Promise<number> {
   if ('why' in script) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${script.why}`);
   const why = liveUnavailable();
   if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
-  const sim = executeScenario(s, configOfStack(values.stack ?? 'v6.18'));
+  const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
+  if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
+  const sim = executeScenario(onHost, configOfStack(values.stack ?? 'v6.18'));
   const mm = sim.ksm.machine.mms[0];
   if (!mm) throw new UsageError(`scenario "${s.name}" has no process`);
   const live = runLive(script.lines, s.sysfs ?? {}, intFlag('timeout', values.timeout, 180, 1) * 1000);

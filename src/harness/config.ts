@@ -1,6 +1,8 @@
 // What one run is: the engine configuration a stack or a variant combination stands for.
 import type { Abi, KsmPolicy } from '../ksm/variant-api.ts';
 import { type KernelVersion, parseKernelVersion } from '../mm/kernel.ts';
+import type { ThpKnobs } from '../mm/machine.ts';
+import type { Scenario } from '../../bench/format.ts';
 import { getStack, policyOf, type MergeOrder } from '../../variants/stacks.ts';
 import { UnknownVariantError } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
@@ -18,6 +20,24 @@ export interface RunConfig {
   readonly smartScan: boolean;
   /** The kernel whose mm the run follows (the stack's, or the base stack's for a variant matrix). */
   readonly kernel: KernelVersion;
+  /** The THP knobs the stack boots with (a scenario's "thp" field overrides them: thpOfRun). */
+  readonly thp: ThpKnobs;
+}
+
+/** The THP knobs a run's machine has: the stack's, with the scenario's "thp" field over them. */
+export function thpOfRun(scenario: Pick<Scenario, 'thp'>, config: Pick<RunConfig, 'thp'>): ThpKnobs {
+  const t = scenario.thp;
+  if (!t) return config.thp;
+  return {
+    enabled: t.enabled ?? config.thp.enabled,
+    use_zero_page: t.use_zero_page === undefined ? config.thp.use_zero_page : t.use_zero_page === 1,
+    shrink_underused: t.shrink_underused === undefined ? config.thp.shrink_underused : t.shrink_underused === 1,
+  };
+}
+
+/** The THP knobs as results record them: "enabled=always;shrink_underused=1;use_zero_page=1". */
+export function thpText(t: ThpKnobs): string {
+  return `enabled=${t.enabled};shrink_underused=${t.shrink_underused ? 1 : 0};use_zero_page=${t.use_zero_page ? 1 : 0}`;
 }
 
 /** A stack's configuration (paging and ABI may be overridden by the scenario). */
@@ -33,6 +53,7 @@ export function configOfStack(name: string, override: { paging?: 4 | 5; abi?: Ab
     abi: override.abi ?? s.abi,
     smartScan: s.smartScan,
     kernel: parseKernelVersion(s.kernel),
+    thp: s.thp,
   };
 }
 

@@ -23,7 +23,7 @@ import { mm_alloc } from '../mm/mm.ts';
 import { MmErrno } from '../mm/vma.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed, madvise_flags, MmError } from '../mm/mmap.ts';
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
-import type { RunConfig } from './config.ts';
+import { type RunConfig, thpOfRun } from './config.ts';
 import { contentFor, UNIQUE_CONTENT_FIRST } from './content.ts';
 
 export type InvariantCheck = 'batch' | 'op' | 'end' | 'none';
@@ -74,7 +74,7 @@ class Run {
   constructor(scenario: Scenario, config: RunConfig, opts: ExecuteOptions) {
     const paging = scenario.paging ?? config.paging;
     const abi = scenario.abi ?? config.abi;
-    this.m = new Machine(paging, { bits32: abi === 'ilp32-le', kernel: config.kernel });
+    this.m = new Machine(paging, { bits32: abi === 'ilp32-le', kernel: config.kernel, thp: thpOfRun(scenario, config) });
     this.ksm = createKsm(this.m, {
       policy: config.policy,
       abi,

@@ -4,6 +4,7 @@ import { COUNTER_NAMES, type CounterName, type Counters, TIMING_NAMES } from '..
 import type { Abi } from '../ksm/variant-api.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import type { ScenarioRun } from './run.ts';
+import { thpOfRun, thpText } from './config.ts';
 import type { Environment } from './environment.ts';
 import type { Op, ScenarioSource, SysfsValue } from '../../bench/format.ts';
 import type { VariantSource } from '../../variants/registry.ts';
@@ -57,6 +58,11 @@ export interface RunRecord {
   readonly mergeOrder: string;
   readonly paging: number;
   readonly abi: Abi;
+  /**
+   * The THP knobs the run's machine had (the stack's, under the scenario's "thp" field), as
+   * "enabled=…;shrink_underused=0|1;use_zero_page=0|1"; "" in files written before it was recorded.
+   */
+  readonly thp: string;
   readonly counters: Counters;
   readonly verdict: { readonly ok: boolean; readonly problems: readonly string[]; readonly knownWrong: readonly string[] };
   readonly timing: Timing | null;
@@ -144,6 +150,7 @@ export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
     mergeOrder: run.config.mergeOrder,
     paging: run.scenario.paging ?? run.config.paging,
     abi: run.scenario.abi ?? run.config.abi,
+    thp: thpText(thpOfRun(run.scenario, run.config)),
     counters: run.counters,
     verdict: { ok: run.verdict.ok, problems: [...run.verdict.problems], knownWrong: [...run.verdict.knownWrong] },
     timing,
@@ -189,6 +196,7 @@ export const CSV_COLUMNS = [
   'merge_order',
   'paging',
   'abi',
+  'thp',
   'metric',
   'value',
   'unit',
@@ -212,9 +220,11 @@ export function toRows(set: ResultSet): CsvRow[] {
         unmerge: r.variants.unmerge,
         zero_pages: r.variants['zero-pages'],
         stable_ref: r.variants['stable-ref'],
+        split_zeropage: r.variants['split-zeropage'],
         merge_order: r.mergeOrder,
         paging: r.paging,
         abi: r.abi,
+        thp: r.thp,
         metric,
         value,
         unit: unitOf(metric),

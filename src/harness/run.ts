@@ -5,7 +5,7 @@ import type { Scenario } from '../../bench/format.ts';
 import { getVariant, outOfTreeSource, type VariantSource } from '../../variants/registry.ts';
 import { AXES, type Axis } from '../../variants/types.ts';
 import type { Counters } from '../mm/counters.ts';
-import { configLabel, configOfVariants, type RunConfig } from './config.ts';
+import { configLabel, configOfVariants, type RunConfig, thpText } from './config.ts';
 import { type ExecuteOptions, executeScenario, type RunResult } from './execute.ts';
 
 export interface Verdict {
@@ -58,7 +58,7 @@ type Digest = RunResult['scanDigest'];
 export type DigestCache = WeakMap<Scenario, Map<string, Digest>>;
 
 function digestKey(config: RunConfig, opts: ExecuteOptions): string {
-  return [...AXES.map((a) => config.variants[a]), config.mergeOrder, config.paging, config.abi, config.smartScan, kernelVersionText(config.kernel), opts.seed ?? ''].join('|');
+  return [...AXES.map((a) => config.variants[a]), config.mergeOrder, config.paging, config.abi, config.smartScan, kernelVersionText(config.kernel), thpText(config.thp), opts.seed ?? ''].join('|');
 }
 
 /** Run one scenario on one configuration, with every check of the oracle. */

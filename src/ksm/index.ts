@@ -23,6 +23,7 @@ export function createKsm(machine: Machine, opts: KsmOptions): Ksm {
   ksm.mergeOrder = opts.mergeOrder ?? '6.11';
   Object.assign(ksm.knobs, opts.knobs);
   machine.hooks = ksmHooks(ksm);
+  machine.splitZeroPage = opts.policy.splitZeroPage;
   return ksm;
 }
 

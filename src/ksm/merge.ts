@@ -95,6 +95,7 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
     replace_pte_folio(vma.mm, pte, kpage.folio, 0, zp.ksm_zero_pte_dirty ? ZERO_PTE_DIRTY : ZERO_PTE);
     pt.setBit(pte, PTE_KSM_PLACED_ZERO, true);
     ksm.zeroPagesPlaced++;
+    ksm.merges++;
     if (zp.counts_zero_pages) {
       ksm.counters.ksm_zero_pages++; // ksm_map_zero_page
       vma.mm.ksm_zero_pages++;

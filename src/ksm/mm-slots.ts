@@ -21,7 +21,7 @@ import {
 } from '../mm/vma.ts';
 import { NULL_ITEM } from './rmap-item.ts';
 import { slot_insert_before, slot_unlink } from './scan.ts';
-import { KSM_RUN_UNMERGE, type Ksm, type KsmMmSlot } from './state.ts';
+import { KSM_RUN_MERGE, KSM_RUN_UNMERGE, type Ksm, type KsmMmSlot } from './state.ts';
 import {
   is_stable_node_chain,
   type KsmStableNode,
@@ -145,6 +145,8 @@ export function ksmHooks(ksm: Ksm): KsmHooks {
       ksm_madvise(ksm, vma, start, end, MADV_UNMERGEABLE, vma.vm_flags);
     },
     ksm_folio_freed: (folio) => ksm_folio_freed(ksm, folio), // model-only: keeps the chain summary of stable_node_dup exact
+    // ksm_is_running() (Tighten control over zero-page remapping v1 1/3): ksm_run & KSM_RUN_MERGE
+    ksm_is_running: () => (ksm.knobs.run & KSM_RUN_MERGE) !== 0,
   };
 }
 

@@ -2,6 +2,7 @@
 // from the engine at exactly the places the patch touches. The engine ships the mainline
 // (v6.18) behaviour for each; variants (variants/) supply the other patch versions.
 import type { Folio } from '../mm/folio.ts';
+import type { SplitZeroPagePolicy } from '../mm/machine.ts';
 import type { EntryPointer } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import type { KsmStableNode } from './stable-node.ts';
@@ -67,10 +68,14 @@ export interface StableRefPolicy {
   on_hlist_empty?(ksm: Ksm, node: KsmStableNode, folio: Folio): void;
 }
 
+export type { SplitZeroPagePolicy };
+
 export interface KsmPolicy {
   scanner: ScannerPolicy;
   rmap: RmapPolicy;
   unmerge: UnmergePolicy;
   zeroPages: ZeroPagePolicy;
   stableRef: StableRefPolicy;
+  /** What a THP split (KSM's split_huge_page among others) does with zero-filled subpages; mm applies it. */
+  splitZeroPage: SplitZeroPagePolicy;
 }

@@ -219,10 +219,17 @@ export function ksmd_should_run(ksm: Ksm): boolean {
 export function ksmd_batch(ksm: Ksm): boolean {
   const ran = ksmd_should_run(ksm);
   if (ran) {
+    const c = ksm.counters;
     const pass = ksm.ksm_scan.seqnr;
+    const remapped = c.split_zero_remapped;
+    const merges = ksm.merges;
     sample_lifetime(ksm, pass);
     ksm_do_scan(ksm, ksm.knobs.pages_to_scan);
     sample_lifetime(ksm, pass);
+    // per batch: what splits freed beside pages_to_scan, and whether anything merged
+    c.ksmd_batches++;
+    c.split_zero_remapped_batch_max = Math.max(c.split_zero_remapped_batch_max, c.split_zero_remapped - remapped);
+    if (ksm.merges === merges) c.ksmd_batches_no_merge++;
   }
   ksm.jiffies += Math.max(1, (ran ? ksm.batchMs : 0) + ksm.knobs.sleep_millisecs);
   return ran;

@@ -144,6 +144,8 @@ export class Ksm implements HandleRegistry {
   readonly scanDigest = { count: 0, h1: 0x811c9dc5, h2: 0x01000193 };
   /** Zero pages replace_page has placed (model-only: lets the invariant checker skip its page-table scan while none ever was). */
   zeroPagesPlaced = 0;
+  /** Mappings merged so far: stable_tree_append calls plus zero-page merges (model-only: the per-batch progress test). */
+  merges = 0;
   /**
    * Model-only: stable_node_dup may answer from a chain's summary instead of walking its dups
    * (same result and effects; tests switch it off to compare with the literal walk).

@@ -392,6 +392,7 @@ export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableN
   if (items.hlist_next(item)) ksm.counters.pages_sharing++;
   else ksm.counters.pages_shared++;
   items.mm(item).ksm_merging_pages++;
+  ksm.merges++;
 }
 
 /**
@@ -432,7 +433,10 @@ export function unstable_tree_search_insert(
   while (cur) {
     const tree_item = cur;
     const tree_page = get_mergeable_page(ksm, tree_item);
-    if (!tree_page) return null;
+    if (!tree_page) {
+      ksm.counters.unstable_search_aborts++; // the page at the tree item's address went away: the whole search gives up
+      return null;
+    }
     if (tree_page.folio === page.folio && tree_page.index === page.index) {
       folio_put(ksm.machine, tree_page.folio); // don't substitute a ksm page for a forked page
       return null;

@@ -5,6 +5,8 @@ export type { Folio, Folios, PageRef } from '../mm/folio.ts';
 export type { EntryPointer, PageTables, PtePointer } from '../mm/pgtable.ts';
 export { NULL_PTR } from '../mm/pgtable.ts';
 export type { VmAreaStruct } from '../mm/vma.ts';
+export type { Machine } from '../mm/machine.ts';
+export { VM_MERGEABLE } from '../mm/vm-flags.ts';
 export type { MmWalk, MmWalkOps } from '../mm/pagewalk.ts';
 export type { FolioWalk } from '../mm/folio-walk.ts';
 export type {
@@ -12,6 +14,7 @@ export type {
   KsmPolicy,
   RmapPolicy,
   ScanLookup,
+  SplitZeroPagePolicy,
   ScannerPolicy,
   StableRefPolicy,
   UnmergePolicy,

@@ -8,11 +8,46 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Content, Scenario } from '../../bench/format.ts';
+import type { Content, Scenario, ScenarioThp } from '../../bench/format.ts';
+import type { ThpEnabled } from '../mm/machine.ts';
 import { contentFor, UNIQUE_CONTENT_FIRST } from '../harness/content.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
 
 const KSM = '/sys/kernel/mm/ksm';
+const THP = '/sys/kernel/mm/transparent_hugepage';
+
+/** The host's THP knobs (enabled shows "always [madvise] never"), or null where THP is unavailable. */
+export function hostThp(): ScenarioThp | null {
+  try {
+    const enabled = /\[(always|madvise|never)\]/.exec(readFileSync(join(THP, 'enabled'), 'utf8'))?.[1] as ThpEnabled | undefined;
+    if (!enabled) return null;
+    const bit = (name: string): 0 | 1 | undefined => {
+      try {
+        return readFileSync(join(THP, name), 'utf8').trim() === '1' ? 1 : 0;
+      } catch {
+        return undefined; // a kernel without the knob (shrink_underused: before 6.12)
+      }
+    };
+    const use_zero_page = bit('use_zero_page');
+    const shrink_underused = bit('shrink_underused');
+    return { enabled, ...(use_zero_page === undefined ? {} : { use_zero_page }), ...(shrink_underused === undefined ? {} : { shrink_underused }) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The scenario as the host will run it: the replay does not change the host's THP knobs, so the
+ * simulator takes them too. A scenario that asks for other THP knobs cannot be compared here.
+ */
+export function asOnHost(s: Scenario, host: ScenarioThp | null = hostThp()): Scenario | { why: string } {
+  if (!host) return s.thp ? { why: `THP is not available here (${THP}), the scenario sets "thp"` } : s;
+  for (const [k, v] of Object.entries(s.thp ?? {})) {
+    const h = (host as Record<string, unknown>)[k];
+    if (h !== v) return { why: `the scenario wants thp.${k}=${String(v)}, this host has ${String(h)} (the replay does not change ${THP})` };
+  }
+  return { ...s, thp: { ...host, ...s.thp } };
+}
 
 /** The kernel refused or failed the replay (memory, limits): an environment error. */
 export class LiveError extends Error {}
@@ -173,7 +208,7 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
     }
     switch (op.op) {
       case 'mmap':
-        if (op.at !== undefined || op.thp) return { why: `${where}: fixed placement and THP are not replayed` };
+        if (op.at !== undefined || op.thp) return { why: `${where}: fixed placement and MADV_HUGEPAGE are not replayed` };
         pagesOf.set(op.region, parseSizePages(op.size));
         lines.push(`mmap ${op.region} ${parseSizePages(op.size)}${op.noreserve ? ' noreserve' : ''}`);
         break;

@@ -44,6 +44,13 @@ export const COUNTER_NAMES = [
   // unmerge
   'unmerge_pt_reads',
   'unmerge_breaks',
+  // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
+  'split_zero_checks',
+  'split_zero_remapped',
+  'split_zero_remapped_batch_max',
+  'unstable_search_aborts',
+  'ksmd_batches',
+  'ksmd_batches_no_merge',
   // overlay and lifetime
   'stale_overlay_reads',
   'pages_wrongly_skipped',
@@ -54,6 +61,7 @@ export const COUNTER_NAMES = [
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
+
 /** A plain record of every counter: what results, snapshots and tests hold. */
 export type Counters = Record<CounterName, number>;
 

@@ -80,6 +80,15 @@ export const MM_BEHAVIOURS = {
    * zero-page PTEs and copies one page.
    */
   huge_zero_wp_allocates_thp: (k: KernelVersion) => kernelAtLeast(k, '6.13'),
+  /**
+   * mm/huge_memory.c: __split_huge_page (6.12) / __folio_split (7.x) — every successful split of
+   * an anon large folio remaps its zero-filled subpages to the shared zero page
+   * (remap_page(…, RMP_USE_SHARED_ZEROPAGE / TTU_USE_SHARED_ZEROPAGE) → remove_migration_pte →
+   * try_to_map_unused_to_zeropage; b1f202060afe, v6.12; 6.12.118 mm/huge_memory.c:3403,
+   * mm/migrate.c:241-277; 7.3.4 :4290-4293). 6.1.192 has no such code. The split-zeropage
+   * variant axis says what a stack does; this is the default of a machine without one.
+   */
+  split_remaps_zero_subpages: (k: KernelVersion) => kernelAtLeast(k, '6.12'),
 } as const;
 
 export type MmBehaviour = keyof typeof MM_BEHAVIOURS;

@@ -21,7 +21,8 @@ import {
   PTE_WRITE,
 } from './pgtable.ts';
 import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte, set_pte_at } from './rmap.ts';
-import { __split_huge_pmd, thpRangeFor } from './thp.ts';
+import { __split_huge_pmd, is_huge_zero_pmd, thp_vma_allowable_pmd, thp_vma_suitable_pmd } from './thp.ts';
+import { mmHas } from './kernel.ts';
 import { ENTRY_SPAN, HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, type TableLevel, tableIndex } from './units.ts';
 import { VM_READ, VM_WRITE } from './vm-flags.ts';
 import { type VmAreaStruct, vma_lookup, vma_next, vma_prev } from './vma.ts';
@@ -43,24 +44,36 @@ export type VmFault = 'ok' | 'sigsegv';
 /** mm/memory.c: handle_mm_fault → __handle_mm_fault / handle_pte_fault. */
 export function handle_mm_fault(vma: VmAreaStruct, vpn: number, flags: FaultFlags): VmFault {
   const mm = vma.mm;
-  const pt = mm.machine.pt;
-  const folios = mm.machine.folios;
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
   if (vpn < vma.vm_start || vpn >= vma.vm_end) return 'sigsegv';
   const pmd = entryPointer(mm, vpn, PMD_LEVEL, true);
   const pmdKind = pt.kind[pmd]!;
-  if (pmdKind === PT_NONE) {
-    const thpBase = flags.write ? thpRangeFor(vma, vpn) : null;
-    if (thpBase !== null) return do_huge_pmd_anonymous_page(vma, pmd, thpBase);
+  // (FAULT_FLAG_UNSHARE only ever comes for a present page: break_ksm faults where it found one)
+  if (pmdKind === PT_NONE && !flags.unshare && thp_vma_allowable_pmd(vma)) {
+    // create_huge_pmd → do_huge_pmd_anonymous_page; VM_FAULT_FALLBACK goes on to the PTE level
+    const r = do_huge_pmd_anonymous_page(vma, pmd, vpn, flags.write === true);
+    if (r !== 'fallback') return r;
   } else if (pmdKind === PT_PMD_LEAF) {
-    if (!flags.write && !flags.unshare) return 'ok';
-    // mm/huge_memory.c: do_huge_pmd_wp_page — reuse an exclusive THP, else split and COW a page.
-    const folio = pt.val[pmd]!;
-    if (!folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
-      if (flags.write) pt.bits[pmd] = pt.bits[pmd]! | PTE_WRITE | PTE_DIRTY;
-      return 'ok';
+    if (!flags.write && !flags.unshare) return 'ok'; // huge_pmd_set_accessed
+    if (is_huge_zero_pmd(machine, pmd)) {
+      // wp_huge_pmd → do_huge_pmd_wp_page: if (is_huge_zero_pmd(orig_pmd)) — 6.13+ (1ced09e0331f)
+      // do_huge_zero_wp_pmd maps a fresh THP (7.3.4 mm/huge_memory.c:2179-2187); 6.12 and earlier
+      // `goto fallback` (6.12.118 :1830, 6.1.192 :1338): __split_huge_pmd into zero-page PTEs,
+      // VM_FAULT_FALLBACK, and handle_pte_fault copies the one page written (wp_page_copy).
+      if (mmHas(machine.kernel, 'huge_zero_wp_allocates_thp')) return do_huge_zero_wp_pmd(vma, pmd);
+      __split_huge_pmd(mm, pmd);
+    } else {
+      // mm/huge_memory.c: do_huge_pmd_wp_page — reuse an exclusive THP, else split and COW a page.
+      const folio = pt.val[pmd]!;
+      if (!folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
+        if (flags.write) pt.bits[pmd] = pt.bits[pmd]! | PTE_WRITE | PTE_DIRTY;
+        return 'ok';
+      }
+      __split_huge_pmd(mm, pmd);
     }
-    __split_huge_pmd(mm, pmd);
-  } else if (pmdKind !== PT_TABLE) {
+  } else if (pmdKind !== PT_TABLE && pmdKind !== PT_NONE) {
     return 'sigsegv';
   }
   const pte = entryPointer(mm, vpn, PTE_LEVEL, true);
@@ -107,17 +120,49 @@ function do_anonymous_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, wr
   return 'ok';
 }
 
-/** mm/huge_memory.c: do_huge_pmd_anonymous_page — a write fault fills the whole 2 MiB with a THP. */
-function do_huge_pmd_anonymous_page(vma: VmAreaStruct, pmd: EntryPointer, base: number): VmFault {
-  const mm = vma.mm;
-  const machine = mm.machine;
+/**
+ * mm/huge_memory.c: do_huge_pmd_anonymous_page (7.3.4 :1562-1617, 6.12.118 :1324, 6.1.192 :798)
+ * — VM_FAULT_FALLBACK unless the 2 MiB around the address lies in the VMA
+ * (thp_vma_suitable_order); vmf_anon_prepare; a read fault maps the huge zero PMD when
+ * use_zero_page is set (set_huge_zero_folio: pmd_mkspecial, read-only); otherwise
+ * __do_huge_pmd_anonymous_page fills the whole 2 MiB with a fresh THP.
+ */
+function do_huge_pmd_anonymous_page(vma: VmAreaStruct, pmd: EntryPointer, vpn: number, write: boolean): VmFault | 'fallback' {
+  const machine = vma.mm.machine;
+  const haddr = thp_vma_suitable_pmd(vma, vpn);
+  if (haddr === null) return 'fallback';
+  prepare_anon_vma(vma); // vmf_anon_prepare
+  if (!write && machine.thp.use_zero_page) {
+    // mm_get_huge_zero_folio, set_huge_zero_folio (the huge zero page is not in any rmap)
+    machine.pt.set(pmd, PT_PMD_LEAF, machine.hugeZeroFolio(), 0, PTE_SPECIAL);
+    return 'ok';
+  }
+  map_anon_folio_pmd(vma, pmd, haddr);
+  return 'ok';
+}
+
+/**
+ * mm/huge_memory.c: do_huge_zero_wp_pmd (v6.13+, 7.3.4 :2135-2165) — a write (or unshare) fault
+ * on the huge zero PMD: allocate a THP and map it in the zero PMD's place
+ * (pmdp_huge_clear_flush, map_anon_folio_pmd_pf). Allocation never fails in the model.
+ */
+function do_huge_zero_wp_pmd(vma: VmAreaStruct, pmd: EntryPointer): VmFault {
+  const pt = vma.mm.machine.pt;
+  const haddr = pt.vpnOf(pmd);
+  pt.clear(pmd); // pmdp_huge_clear_flush (nothing in the rmap to drop)
+  map_anon_folio_pmd(vma, pmd, haddr);
+  return 'ok';
+}
+
+/** vma_alloc_anon_folio_pmd + map_anon_folio_pmd_pf: a zeroed THP, writable and dirty, in the rmap. */
+function map_anon_folio_pmd(vma: VmAreaStruct, pmd: EntryPointer, haddr: number): void {
+  const machine = vma.mm.machine;
   prepare_anon_vma(vma);
   const folio = machine.allocFolio(9, 0);
-  folio_add_new_anon_rmap(machine, folio, vma, base);
+  folio_add_new_anon_rmap(machine, folio, vma, haddr);
   machine.pt.set(pmd, PT_PMD_LEAF, folio, 0, PTE_WRITE | PTE_DIRTY);
   addMapping(machine, folio, pmd);
   folio_put(machine, folio);
-  return 'ok';
 }
 
 /** mm/memory.c: do_swap_page — bring the content back in a fresh page. */

@@ -184,6 +184,7 @@ function readCsv(path: string, text: string): ResultSet {
           mergeOrder: row.merge_order ?? '',
           paging: Number(row.paging ?? 4),
           abi: (row.abi ?? 'lp64-le') as Abi,
+          thp: row.thp ?? '',
         },
         counters: newCounters(),
         ok: 1,

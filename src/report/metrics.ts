@@ -52,6 +52,21 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   rmap_mappings_missed: { meaning: 'mappings the rmap walks missed (correctness: 0 when correct)', direction: COST },
   unmerge_pt_reads: { meaning: 'page-table entries read by unmerge (break_ksm, MADV_UNMERGEABLE, run=2)', direction: COST },
   unmerge_breaks: { meaning: 'KSM pages unmerged (copied back) by unmerge', direction: STATE },
+  split_zero_checks: {
+    meaning: 'subpages a THP split compared with the zero page (try_to_map_unused_to_zeropage: pages_identical), in whatever context split (KSM, fault)',
+    direction: COST,
+  },
+  split_zero_remapped: {
+    meaning: 'zero-filled subpages a THP split remapped to the shared zero page (b1f202060afe, 6.12+): clean special PTEs, not KSM zero pages; each page is freed once nobody else holds it, outside KSM\'s pages_to_scan and use_zero_pages',
+    direction: STATE,
+  },
+  split_zero_remapped_batch_max: { meaning: 'the most subpages remapped to the zero page by splits within one ksmd batch (memory freed beyond pages_to_scan)', direction: STATE },
+  unstable_search_aborts: {
+    meaning: 'unstable_tree_search_insert calls that gave up because get_mergeable_page found no anon page at a tree item\'s address (freed, zero-remapped or unmapped since insertion): the scanned page is neither merged nor inserted',
+    direction: COST,
+  },
+  ksmd_batches: { meaning: 'ksmd wake-ups that scanned (ksm_do_scan batches of up to pages_to_scan pages)', direction: STATE },
+  ksmd_batches_no_merge: { meaning: 'of those, batches that merged nothing (no stable_tree_append and no zero-page merge: no merge progress)', direction: STATE },
   stale_overlay_reads: { meaning: 'smart-scan state read from bytes a stored index left behind (correctness: 0 when correct)', direction: COST },
   pages_wrongly_skipped: { meaning: 'pages smart scan skipped because of stale state (correctness: 0 when correct)', direction: COST },
   freed_pages_pinned: { meaning: 'peak number of freed pages kept alive only by their stable node', direction: COST },

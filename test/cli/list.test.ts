@@ -49,7 +49,7 @@ describe('ksmbench list, --version and help', () => {
     assert.ok(!/scanner=/.test(r.stdout), 'only the rmap axis');
     const bad = ksmbench(['list', 'variants', 'rmapp']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /unknown axis "rmapp" \(accepted: scanner, rmap, unmerge, zero-pages, stable-ref\)/);
+    assert.match(bad.stderr, /unknown axis "rmapp" \(accepted: scanner, rmap, unmerge, zero-pages, stable-ref, split-zeropage\)/);
     // the overview still lists kinds together
     assert.equal(ksmbench(['list', 'stacks', 'metrics']).status, 0);
   });

@@ -203,7 +203,8 @@ export function checkPages(machine: Machine, mms: readonly MmStruct[], seen: Set
       }
       assert.equal(entry.special, folio.zeroPage, `${where}: special bit vs zero page`);
       if (folio.zeroPage) {
-        assert.equal(folio.pfn, machine.zeroFolio, `${where}: a foreign zero page`);
+        // the huge zero folio at a PMD leaf (mm_get_huge_zero_folio), ZERO_PAGE(0) at a PTE
+        assert.equal(folio.pfn, entry.kind === 'pmd-leaf' ? machine.hugeZeroFolio() : machine.zeroFolio, `${where}: a foreign zero page`);
         assert.equal(entry.writable, false, `${where}: writable zero-page PTE`);
         continue;
       }

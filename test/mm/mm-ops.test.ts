@@ -11,6 +11,7 @@ import { parseKernelVersion } from '../../src/mm/kernel.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
 import { split_folio } from '../../src/mm/thp.ts';
+import { SPLIT_KEEPS_ZERO } from '../../src/mm/machine.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed } from '../../src/mm/mmap.ts';
 import { type EntryView, entryView, type FolioView, folioView } from '../../src/mm/inspect.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
@@ -583,8 +584,9 @@ describe('THP', () => {
     assert.equal(countTables(mm), 0);
   });
 
-  it('split_folio of a half-unmapped THP frees the parts nothing maps (__split_huge_page)', () => {
+  it('split_folio of a half-unmapped THP frees the parts nothing maps (__split_huge_page, 6.1: no zero remap)', () => {
     const { machine, mm } = space();
+    machine.splitZeroPage = SPLIT_KEEPS_ZERO; // 6.1.192 __split_huge_page: remap_page(folio, nr) without RMP_USE_SHARED_ZEROPAGE
     const s = do_mmap(mm, 512, { hugepage: true });
     write_page(mm, s + 300, 4);
     madvise_dontneed(mm, s, 256);
@@ -598,6 +600,27 @@ describe('THP', () => {
     machine.folios.refcount[parts[300]!] = fv(parts[300]!).refcount - 1; // folio_put
     checkAll(machine, [mm]);
     assert.equal(read_page(mm, s + 300), 4);
+  });
+
+  it('split_folio on 6.12+ remaps the zero-filled mapped parts to the shared zero page and frees them (remap_page(…, RMP_USE_SHARED_ZEROPAGE) → try_to_map_unused_to_zeropage)', () => {
+    // 6.12.118 mm/huge_memory.c:__split_huge_page:3403, mm/migrate.c:try_to_map_unused_to_zeropage:241-277
+    const { machine, mm } = space();
+    const s = do_mmap(mm, 512, { hugepage: true });
+    write_page(mm, s + 300, 4);
+    madvise_dontneed(mm, s, 256);
+    const f = folioAt(mm, s + 300);
+    machine.folios.refcount[f] = fv(f).refcount + 1; // the caller's reference (ksmd's folio_get)
+    const parts = split_folio(mm, { folio: f, index: 300 })!;
+    // 256 unmapped parts freed as before, 255 zero-filled mapped parts remapped and freed; page 300 (content 4) stays
+    assert.deepEqual([parts.filter((p) => fv(p).freed).length, machine.allocatedPages], [511, 1]);
+    assert.deepEqual([machine.counters.split_zero_checks, machine.counters.split_zero_remapped], [256, 255]);
+    assert.deepEqual(pte(mm, s + 301), { ...pte(mm, s + 301), kind: 'pte', special: true, writable: false, dirty: false });
+    assert.equal(folioAt(mm, s + 301), machine.zeroFolio);
+    assert.deepEqual([fv(parts[300]!).refcount, fv(parts[300]!).maps.length], [2, 1]);
+    machine.folios.refcount[parts[300]!] = fv(parts[300]!).refcount - 1; // folio_put
+    checkAll(machine, [mm]);
+    assert.equal(read_page(mm, s + 300), 4);
+    assert.equal(read_page(mm, s + 301), 0);
   });
 
   it('regression (the model once differed from the kernel): mprotect(r) of part of a PMD-mapped THP splits the PMD: the read-only part never becomes writable', () => {

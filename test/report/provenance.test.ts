@@ -9,7 +9,7 @@ import type { ResultSet, RunRecord, ScenarioFileRecord } from '../../src/harness
 import { provenanceWarnings } from '../../src/report/provenance.ts';
 
 const env = { node: '', os: '', cpu: '', cpus: 0, ksmbench: '', git: { commit: 'c0ffee', branch: '', dirty: false } };
-const variants = { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole' } as const;
+const variants = { scanner: 'walk-page-range', rmap: 'full-range', unmerge: 'per-address', 'zero-pages': 'marked', 'stable-ref': 'keyhole', 'split-zeropage': 'remap' } as const;
 const rec = (stack: string, extra: Partial<RunRecord> = {}): RunRecord => ({
   scenario: 'ten',
   params: '',
@@ -19,6 +19,7 @@ const rec = (stack: string, extra: Partial<RunRecord> = {}): RunRecord => ({
   mergeOrder: '6.11',
   paging: 4,
   abi: 'lp64-le',
+  thp: '',
   counters: newCounters(),
   verdict: { ok: true, problems: [], knownWrong: [] },
   timing: null,

@@ -9,7 +9,7 @@ import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../../src/ksm/mm-
 import { ksmd_batch } from '../../src/ksm/scan.ts';
 import type { Ksm } from '../../src/ksm/state.ts';
 import { type KsmStat, read_ksm_stat, read_sysfs, type SysfsValues } from '../../src/ksm/sysfs.ts';
-import { Machine } from '../../src/mm/machine.ts';
+import { Machine, type ThpKnobs } from '../../src/mm/machine.ts';
 import { write_page } from '../../src/mm/memory.ts';
 import { type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
 import { parseKernelVersion } from '../../src/mm/kernel.ts';
@@ -38,6 +38,8 @@ export type WorldOptions = Omit<KsmOptions, 'policy'> & {
   bits32?: boolean;
   /** The kernel whose mm the machine follows (default: src/mm/kernel.ts DEFAULT_KERNEL). */
   kernel?: string;
+  /** The THP knobs (default: the machine's, madvise). */
+  thp?: ThpKnobs;
 };
 
 /** The v6.17 mainline policy: per-address scan and unmerge, full-range rmap, marked zero pages, keyhole. */
@@ -46,8 +48,8 @@ export function mainlinePolicy(): KsmPolicy {
 }
 
 export function world(opts: WorldOptions = {}): World {
-  const m = new Machine(opts.levels ?? 4, { bits32: opts.bits32 ?? false, ...(opts.kernel ? { kernel: parseKernelVersion(opts.kernel) } : {}) });
-  const { kernel: _kernel, ...ksmOpts } = opts;
+  const m = new Machine(opts.levels ?? 4, { bits32: opts.bits32 ?? false, ...(opts.kernel ? { kernel: parseKernelVersion(opts.kernel) } : {}), ...(opts.thp ? { thp: opts.thp } : {}) });
+  const { kernel: _kernel, thp: _thp, ...ksmOpts } = opts;
   const ksm = createKsm(m, { ...ksmOpts, policy: { ...mainlinePolicy(), ...opts.policy }, knobs: { run: 1, ...opts.knobs } });
   const checkAfterBatch = (): void => {
     assert.deepEqual(checkInvariants(ksm), [], `invariants after batch (full_scans ${ksm.ksm_scan.seqnr})`);

@@ -13,6 +13,7 @@ const REQUIRED: Record<string, string[]> = {
   unmerge: ['per-address', 'range-walk'],
   'zero-pages': ['legacy', 'marked'],
   'stable-ref': ['page-ref', 'keyhole'],
+  'split-zeropage': ['none', 'remap', 'skip-ksm-mergeable', 'underused-gated'],
 };
 
 describe('variant registry', () => {
@@ -93,5 +94,17 @@ describe('stacks', () => {
     assert.equal(getStack('v6.1').mergeOrder, '6.1');
     assert.equal(getStack('v6.18').mergeOrder, '6.11');
     assert.ok(STACKS.every((s) => s.variants['stable-ref'] === 'keyhole'));
+  });
+});
+
+describe('split-zeropage in the stacks', () => {
+  it('every stack runs the split-zeropage variant its kernel has (src/mm/kernel.ts split_remaps_zero_subpages: none before 6.12, remap from it)', async () => {
+    const { STACKS } = await import('../../variants/stacks.ts');
+    const { mmHas, parseKernelVersion } = await import('../../src/mm/kernel.ts');
+    for (const s of STACKS) {
+      assert.equal(s.variants['split-zeropage'], mmHas(parseKernelVersion(s.kernel), 'split_remaps_zero_subpages') ? 'remap' : 'none', s.name);
+      assert.ok(s.source['split-zeropage'].length > 0 && s.source.thp.length > 0, s.name);
+      assert.equal(s.thp.enabled, 'always', `${s.name}: the kernel default (mm/Kconfig TRANSPARENT_HUGEPAGE_ALWAYS)`);
+    }
   });
 });
