@@ -29,10 +29,10 @@ describe('shardOf', () => {
     assert.deepEqual([weight('vma-split'), weight('guests'), weight('sparse')], [14, 12, 1]);
     const loadsOf = (n: number) =>
       Array.from({ length: n }, (_, k) => selectSuite({ ...base, shard: { k: k + 1, n } }).runs.reduce((sum, r) => sum + weight(r.scenario.name), 0));
-    // 130 runs (10 stacks × 13 scenarios) of total weight 370 split as evenly as the weights allow
-    assert.deepEqual(loadsOf(2), [185, 185]);
-    assert.deepEqual(loadsOf(3), [124, 123, 123]);
-    assert.deepEqual(loadsOf(4), [93, 93, 92, 92]);
+    // 160 runs (10 stacks × 16 scenarios) of total weight 400 split as evenly as the weights allow
+    assert.deepEqual(loadsOf(2), [200, 200]);
+    assert.deepEqual(loadsOf(3), [134, 133, 133]);
+    assert.deepEqual(loadsOf(4), [100, 100, 100, 100]);
   });
 });
 
