@@ -3,8 +3,9 @@
 // an idle KSM (no other user whose pages would mix into the global counters). Every knob it
 // writes is restored, also when the process is interrupted, and the stable nodes its own
 // process leaves behind are removed (run=2: KSM was idle before, nobody else's pages are there).
+// All of it happens under an exclusive flock of one well-known file (KSM_LOCK).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,13 @@ export function liveUnavailable(): string | null {
     return `${KSM}/run is not writable (not root)`;
   }
   if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no C compiler (cc)';
+  if (spawnSync('flock', ['--version'], { stdio: 'ignore' }).status !== 0) return 'no flock(1) to take the host KSM lock';
+  // another ksmbench using KSM now holds the lock: wait for it, then look
+  return withKsmLock(() => ksmBusy());
+}
+
+/** Why the host's KSM is in use by someone else (run != 0, or KSM pages), or null when idle. */
+function ksmBusy(): string | null {
   try {
     if (readKnob('run') !== 0) return 'KSM is already running here (run != 0): another user';
     for (const busy of ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages']) {
@@ -105,6 +113,30 @@ export function liveUnavailable(): string | null {
     throw e;
   }
   return null;
+}
+
+/**
+ * The one well-known file every ksmbench process that touches the host's KSM locks (flock,
+ * exclusive) for as long as it does: parallel tests, `live` runs and anyone else's checkout never
+ * share /sys/kernel/mm/ksm.
+ */
+export const KSM_LOCK = '/run/lock/ksmbench-ksm.lock';
+
+/**
+ * `fn` with the host's KSM to this process: flock(LOCK_EX) on KSM_LOCK, waiting up to
+ * `waitSeconds`, released when fn returns or throws. flock(1) locks the open file description
+ * this process holds (passed as its fd 3), so the lock outlives the flock command and ends when
+ * the descriptor is closed (or the process dies).
+ */
+export function withKsmLock<T>(fn: () => T, waitSeconds = 900): T {
+  const fd = openSync(KSM_LOCK, 'a', 0o666);
+  try {
+    const r = spawnSync('flock', ['--exclusive', '--wait', String(waitSeconds), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd], encoding: 'utf8' });
+    if (r.status !== 0) throw new LiveError(`could not lock ${KSM_LOCK} within ${waitSeconds} s: another process holds the host's KSM${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
+    return fn();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 let built: string | null = null;
@@ -275,13 +307,18 @@ export function runLive(lines: readonly string[], sysfs: Readonly<Record<string,
   const bin = driver();
   const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
   const input = [...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
-  const r = withKnobs(knobs, () => {
-    const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: timeoutMs });
-    // The driver's KSM pages went with it, but under the keyhole their stable nodes and the
-    // counters linger until something touches them: run=2 removes them (KSM was idle before,
-    // liveUnavailable() checked), so KSM is left as idle as it was found.
-    writeKnob('run', 2);
-    return out;
+  const r = withKsmLock(() => {
+    // under the lock: nobody else's pages may mix into the global counters
+    const busy = ksmBusy();
+    if (busy) throw new LiveError(busy);
+    return withKnobs(knobs, () => {
+      const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: timeoutMs });
+      // The driver's KSM pages went with it, but under the keyhole their stable nodes and the
+      // counters linger until something touches them: run=2 removes them (KSM was idle before,
+      // checked under the lock), so KSM is left as idle as it was found.
+      writeKnob('run', 2);
+      return out;
+    });
   });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     throw new LiveError(`the replay on the kernel did not finish within ${Math.round(timeoutMs / 1000)} s (stopped; knobs restored)`);

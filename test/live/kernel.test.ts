@@ -3,6 +3,7 @@
 // ksm_stat and the same global counters. Skipped cleanly where KSM, root or cc is missing, or
 // where KSM is already in use; every knob written is restored.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type Op, type Scenario, validateScenario } from '../../bench/format.ts';
@@ -10,7 +11,7 @@ import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
 import { ksm_stat_lines, read_sysfs } from '../../src/ksm/sysfs.ts';
-import { asOnHost, liveScript, liveUnavailable, readKnob, runLive } from '../../src/live/kernel.ts';
+import { asOnHost, KSM_LOCK, liveScript, liveUnavailable, readKnob, runLive } from '../../src/live/kernel.ts';
 
 const why = liveUnavailable();
 
@@ -102,5 +103,21 @@ describe('liveScript (the driver script of a scenario)', () => {
       { op: 'fork', proc: 'p0', child: 'c' },
     ]);
     assert.deepEqual(liveScript(s), { why: 'ops[1] (fork): not replayed' });
+  });
+});
+
+describe('the host KSM lock', { skip: why ?? false }, () => {
+  it('a replay waits for the lock another process holds on the well-known file, then runs', () => {
+    // another holder: flock(1) keeps KSM_LOCK for 2 s in a child of its own
+    const holder = spawn('flock', ['--exclusive', KSM_LOCK, 'sleep', '2'], { stdio: 'ignore' });
+    const started = Date.now();
+    // give the holder time to take it
+    spawnSync('sleep', ['0.3']);
+    const r = runLive(['mmap a 4', 'madvise a 0 4 mergeable'], {});
+    const waited = Date.now() - started;
+    holder.kill();
+    assert.ok(waited >= 1500, `runLive waited ${waited} ms for the lock`);
+    assert.equal(r.sysfs.pages_shared, 0);
+    assert.equal(readKnob('run'), 0, 'run restored');
   });
 });
