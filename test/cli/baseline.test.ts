@@ -7,5 +7,5 @@ import { ksmbench } from '../support/cli.ts';
 it('ksmbench gate passes against the committed baseline', () => {
   const r = ksmbench(['gate']);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^## ksmbench gate: PASS\n\nCompared 84 runs with `results\/baseline.csv`; 3 known correctness failure\(s\) unchanged\./);
+  assert.match(r.stdout, /^## ksmbench gate: PASS\n\nCompared 160 runs with `results\/baseline.csv`; 5 known correctness failure\(s\) unchanged\./);
 });
