@@ -1,6 +1,7 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
 import { HPAGE_PMD_NR } from '../../src/mm/units.ts';
+import { mergedRegion } from './merged-region.ts';
 import type { BuiltinScenario } from './types.ts';
 
 export const dontneedReclaim: BuiltinScenario = {
@@ -15,12 +16,7 @@ export const dontneedReclaim: BuiltinScenario = {
   },
   build(p) {
     const chunks = num(p, 'chunks');
-    const ops: Op[] = [
-      { op: 'mmap', proc: 'p0', region: 'a', size: chunks * HPAGE_PMD_NR },
-      { op: 'fill', proc: 'p0', region: 'a', content: 0x33 },
-      { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
-      { op: 'ksmd', full_scans: 2 },
-    ];
+    const ops: Op[] = mergedRegion(chunks * HPAGE_PMD_NR, 0x33);
     for (let c = 1; c < chunks; c += 2) ops.push({ op: 'madvise', proc: 'p0', region: 'a', from: c * HPAGE_PMD_NR, pages: HPAGE_PMD_NR, advice: 'dontneed' });
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'madvise', proc: 'p0', region: 'a', advice: 'unmergeable' });

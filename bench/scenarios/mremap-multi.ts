@@ -1,5 +1,6 @@
 import type { Op } from '../format.ts';
 import { num } from '../params.ts';
+import { mergedRegion } from './merged-region.ts';
 import type { BuiltinScenario } from './types.ts';
 
 export const mremapMulti: BuiltinScenario = {
@@ -16,10 +17,7 @@ export const mremapMulti: BuiltinScenario = {
     const pages = num(p, 'pages');
     const third = Math.floor(pages / 3);
     const ops: Op[] = [
-      { op: 'mmap', proc: 'p0', region: 'a', size: pages },
-      { op: 'fill', proc: 'p0', region: 'a', content: 0x5a },
-      { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
-      { op: 'ksmd', full_scans: 2 },
+      ...mergedRegion(pages, 0x5a),
       { op: 'mprotect', proc: 'p0', region: 'a', from: third, pages: third, prot: 'r' },
       { op: 'mremap', proc: 'p0', region: 'a', to: { at: '1TiB' } },
       { op: 'ksmd', full_scans: 2 },
