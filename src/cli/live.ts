@@ -5,7 +5,7 @@ import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
 import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
-import { asOnHost, liveScript, liveUnavailable, runLive } from '../live/kernel.ts';
+import { asOnHost, type LiveResult, liveScript, liveUnavailable, NoThpError, runLive } from '../live/kernel.ts';
 import { renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, paramsFlag, parse } from './options.ts';
@@ -14,8 +14,11 @@ export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [-
 
 Replay a one-process scenario on this machine's kernel (/sys/kernel/mm/ksm, through
 tools/live/ksm-live.c) and on the simulator (default stack v6.18), and print the per-process
-ksm_stat and the global counters of both. Ops replayed: mmap, fill/write, madvise
-mergeable/unmergeable, mprotect, mremap, munmap, ksmd full_scans (rmap walks are not observable). Needs Linux with KSM, root, cc, and an
+ksm_stat and the global counters of both. Ops replayed: mmap (2 MiB aligned when a multiple
+of 2 MiB; "thp": MADV_HUGEPAGE), fill/write, madvise mergeable/unmergeable/hugepage/nohugepage,
+mprotect, mremap, munmap, ksmd full_scans (rmap walks are not observable). The host's THP
+knobs are the simulator's; the THPs the fills fault in are checked (smaps) before ksmd runs,
+and a host that did not give them (fragmentation) is a "cannot run here". Needs Linux with KSM, root, cc, and an
 idle KSM; every knob it writes is put back, and the stable nodes its process leaves are removed.
   --timeout S   stop the replay after S seconds (default 180)
 Exit 0 when both agree, 1 when they differ, 2 when it cannot run here (or timed out).
@@ -42,10 +45,19 @@ export async function liveCommand(argv: string[]): Promise<number> {
   if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
   const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
   if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
+  // the script again under the host's THP setting (which regions fault in THPs, which the driver checks)
+  const hostScript = liveScript(onHost);
+  if ('why' in hostScript) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostScript.why}`);
   const sim = executeScenario(onHost, configOfStack(values.stack ?? 'v6.18'));
   const mm = sim.ksm.machine.mms[0];
   if (!mm) throw new UsageError(`scenario "${s.name}" has no process`);
-  const live = runLive(script.lines, s.sysfs ?? {}, intFlag('timeout', values.timeout, 180, 1) * 1000);
+  let live: LiveResult;
+  try {
+    live = runLive(hostScript.lines, s.sysfs ?? {}, intFlag('timeout', values.timeout, 180, 1) * 1000);
+  } catch (e) {
+    if (e instanceof NoThpError) throw new UsageError(`scenario "${s.name}" cannot be compared on this host now: ${e.message}`);
+    throw e;
+  }
   // the lines the simulated kernel prints (the stack's version) against those this kernel prints
   const simStat: Record<string, string> = Object.fromEntries(ksm_stat_lines(sim.ksm, mm));
   const simSys = read_sysfs(sim.ksm) as unknown as Record<string, number>;

@@ -52,6 +52,8 @@ export function asOnHost(s: Scenario, host: ScenarioThp | null = hostThp()): Sce
 
 /** The kernel refused or failed the replay (memory, limits): an environment error. */
 export class LiveError extends Error {}
+/** The kernel did not give the THPs the scenario faults in (fragmentation, THP limits): nothing to compare. */
+export class NoThpError extends LiveError {}
 const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
 
 function knobError(name: string, e: unknown, what: string): LiveError {
@@ -223,34 +225,87 @@ function fillLines(region: string, proc: string, from: number, pages: number, c:
   return out;
 }
 
+/** 2 MiB in pages: a PMD-mapped THP. */
+const HPAGE_PAGES = 512;
+
+/** What liveScript knows of a region's 2 MiB chunks, to say how many THPs its first touches fault in. */
+interface RegionThp {
+  readonly pages: number;
+  /** Chunks whose every page is under MADV_HUGEPAGE (or any chunk, with THP enabled=always and no MADV_NOHUGEPAGE). */
+  readonly huge: Set<number>;
+  /** Chunks already touched: faulted in (a THP if huge then), later touches fault nothing new. */
+  readonly touched: Set<number>;
+  /** THPs faulted in by the fills so far. */
+  thps: number;
+}
+
 /**
  * The driver script for a scenario, or a reason it cannot be replayed: one process, and the
- * ops mmap, fill/write, madvise (un)mergeable, mprotect, mremap, munmap, ksmd full_scans.
+ * ops mmap (MADV_HUGEPAGE with "thp"), fill/write, madvise (un)mergeable / (no)hugepage,
+ * mprotect, mremap, munmap, ksmd full_scans. With the scenario's THP setting (s.thp.enabled,
+ * the simulator's default madvise when absent; pass asOnHost's scenario for the host's), a
+ * region mapped without "thp" gets MADV_NOHUGEPAGE unless enabled=always. Where the fills fault
+ * in THPs, a "thp" line before the first ksmd op has the driver check (smaps AnonHugePages) that
+ * the kernel really gave them (exit 3 otherwise: runLive throws NoThpError); THP faults it cannot
+ * verify so (after ksmd ran, or after a VMA change of the region) are refused.
  */
 export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
   const lines: string[] = [];
   const unique = { next: UNIQUE_CONTENT_FIRST };
   let proc: string | null = null;
   const pagesOf = new Map<string, number>();
+  const enabled = s.thp?.enabled ?? 'madvise';
+  const thpOf = new Map<string, RegionThp>();
+  let scanned = false;
+  /** The 2 MiB chunks lying whole in [from, from + pages) of a region, or touching it. */
+  const chunks = (r: RegionThp, from: number, pages: number, whole: boolean): number[] => {
+    const out: number[] = [];
+    for (let c = Math.floor(from / HPAGE_PAGES); c * HPAGE_PAGES < from + pages && (c + 1) * HPAGE_PAGES <= r.pages; c++) {
+      if (!whole || (c * HPAGE_PAGES >= from && (c + 1) * HPAGE_PAGES <= from + pages)) out.push(c);
+    }
+    return out;
+  };
   for (const [i, op] of s.ops.entries()) {
     const where = `ops[${i}] (${op.op})`;
     if ('proc' in op && typeof op.proc === 'string') {
       if (proc !== null && op.proc !== proc) return { why: `${where}: more than one process` };
       proc = op.proc;
     }
+    // a VMA change of a region with THPs before the check would change what the check counts
+    const changesThps = (region: string): boolean => !scanned && (thpOf.get(region)?.thps ?? 0) > 0;
     switch (op.op) {
-      case 'mmap':
-        if (op.at !== undefined || op.thp) return { why: `${where}: fixed placement and MADV_HUGEPAGE are not replayed` };
-        pagesOf.set(op.region, parseSizePages(op.size));
-        lines.push(`mmap ${op.region} ${parseSizePages(op.size)}${op.noreserve ? ' noreserve' : ''}`);
+      case 'mmap': {
+        if (op.at !== undefined) return { why: `${where}: fixed placement is not replayed` };
+        const pages = parseSizePages(op.size);
+        pagesOf.set(op.region, pages);
+        // the driver places a multiple of 2 MiB 2 MiB aligned, as thp_get_unmapped_area does
+        const r: RegionThp = { pages, huge: new Set(), touched: new Set(), thps: 0 };
+        const huge = enabled !== 'never' && (op.thp === true || enabled === 'always');
+        if (huge && pages % HPAGE_PAGES === 0) for (let c = 0; c < pages / HPAGE_PAGES; c++) r.huge.add(c);
+        thpOf.set(op.region, r);
+        const advice = op.thp ? ' thp' : enabled === 'always' ? ' default' : '';
+        lines.push(`mmap ${op.region} ${pages}${op.noreserve ? ' noreserve' : ''}${advice}`);
         break;
+      }
       case 'fill':
       case 'write': {
         const from = op.from ?? 0;
-        lines.push(...fillLines(op.region, op.proc, from, op.pages ?? pagesOf.get(op.region)! - from, op.content, s.seed ?? 1, unique));
+        const pages = op.pages ?? pagesOf.get(op.region)! - from;
+        const r = thpOf.get(op.region);
+        if (r) {
+          for (const c of chunks(r, from, pages, false)) {
+            if (r.touched.has(c)) continue;
+            r.touched.add(c);
+            if (!r.huge.has(c)) continue;
+            if (scanned) return { why: `${where}: faults in a THP after ksmd ran, which the driver does not verify` };
+            r.thps++;
+          }
+        }
+        lines.push(...fillLines(op.region, op.proc, from, pages, op.content, s.seed ?? 1, unique));
         break;
       }
       case 'mprotect': {
+        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
         const from = op.from ?? 0;
         const pages = op.pages ?? pagesOf.get(op.region)! - from;
         if (op.every) for (let p = from; p < from + pages; p += op.every) lines.push(`mprotect ${op.region} ${p} 1 ${op.prot}`);
@@ -259,23 +314,34 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
       }
       case 'mremap': {
         if (typeof op.to !== 'number') return { why: `${where}: an absolute destination is not replayed` };
+        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
         const from = op.from ?? 0;
         lines.push(`mremap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${op.to}`);
         break;
       }
       case 'munmap': {
+        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
         const from = op.from ?? 0;
         lines.push(`munmap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from}`);
         break;
       }
       case 'madvise': {
-        if (op.advice !== 'mergeable' && op.advice !== 'unmergeable') return { why: `${where}: ${op.advice} is not replayed` };
+        if (op.advice === 'dontneed') return { why: `${where}: ${op.advice} is not replayed` };
         const from = op.from ?? 0;
-        lines.push(`madvise ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${op.advice}`);
+        const pages = op.pages ?? pagesOf.get(op.region)! - from;
+        const r = thpOf.get(op.region);
+        if (r && op.advice === 'hugepage' && enabled !== 'never') for (const c of chunks(r, from, pages, true)) r.huge.add(c);
+        if (r && op.advice === 'nohugepage') for (const c of chunks(r, from, pages, false)) r.huge.delete(c);
+        if ((op.advice === 'hugepage' || op.advice === 'nohugepage') && changesThps(op.region)) {
+          return { why: `${where}: changes a region holding THPs before they are verified` };
+        }
+        lines.push(`madvise ${op.region} ${from} ${pages} ${op.advice}`);
         break;
       }
       case 'ksmd':
         if (op.full_scans === undefined) return { why: `${where}: batches are not replayed (wake-ups are not observable)` };
+        if (!scanned) for (const [region, r] of thpOf) if (r.thps > 0) lines.push(`thp ${region} ${r.thps}`);
+        scanned = true;
         lines.push(`scans ${op.full_scans}`);
         break;
       case 'expect':
@@ -291,11 +357,13 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
 export interface LiveResult {
   /** /proc/self/ksm_stat of the process at the end: every line the kernel prints, name → value text ("yes"/"no" for 6.14+'s two). */
   readonly stat: Readonly<Record<string, string>>;
-  /** /sys/kernel/mm/ksm counters at the end, while the process still lives. */
+  /** /sys/kernel/mm/ksm counters at the end, while the process still lives (full_scans: those of the replay). */
   readonly sysfs: Readonly<Record<string, number>>;
+  /** AnonHugePages (kB) of each region the script checked, before the first ksmd op. */
+  readonly thp: Readonly<Record<string, number>>;
 }
 
-const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_pages', 'stable_node_chains', 'stable_node_dups'];
+const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'pages_volatile', 'ksm_zero_pages', 'stable_node_chains', 'stable_node_dups', 'full_scans'];
 
 /**
  * Replay a script on the real kernel with the scenario's sysfs knobs. The driver starts ksmd
@@ -306,7 +374,8 @@ const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'ksm_zero_
 export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number | string>>, timeoutMs = 180_000): LiveResult {
   const bin = driver();
   const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
-  const input = [...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
+  // full_scans counts since boot: read before and after, the result is the replay's
+  const input = ['sysfs full_scans', ...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
   const r = withKsmLock(() => {
     // under the lock: nobody else's pages may mix into the global counters
     const busy = ksmBusy();
@@ -323,13 +392,17 @@ export function runLive(lines: readonly string[], sysfs: Readonly<Record<string,
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     throw new LiveError(`the replay on the kernel did not finish within ${Math.round(timeoutMs / 1000)} s (stopped; knobs restored)`);
   }
+  if (r.status === 3) throw new NoThpError(`the kernel did not give the THPs the scenario faults in, nothing to compare: ${r.stderr.trim().replace(/^ksm-live: /, '')}`);
   if (r.status !== 0) throw new LiveError(`the replay on the kernel failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
   const stat: Record<string, string> = {};
   const sys: Record<string, number> = {};
+  const thp: Record<string, number> = {};
   for (const line of r.stdout.trim().split('\n')) {
     const [kind, name, value] = line.split(' ') as [string, string, string];
     if (kind === 'stat') stat[name] = value;
-    else sys[name] = Number(value);
+    else if (kind === 'thp') thp[name] = Number(value);
+    else if (name === 'full_scans' && !('full_scans' in sys)) sys.full_scans = -Number(value);
+    else sys[name] = Number(value) + (name === 'full_scans' ? (sys.full_scans ?? 0) : 0);
   }
-  return { stat, sysfs: sys };
+  return { stat, sysfs: sys, thp };
 }

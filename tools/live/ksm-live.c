@@ -1,9 +1,12 @@
 // ksm-live: replays a small line-based op script on the real kernel, so ksmbench can compare
 // the simulator's counters with what mm/ksm.c does. One process, private anonymous memory,
-// no THP (MADV_NOHUGEPAGE, as the selftests do). Ops, one per line:
-//   mmap <region> <pages> [noreserve]
+// no THP (MADV_NOHUGEPAGE, as the selftests do) unless a region asks for it. Ops, one per line:
+//   mmap <region> <pages> [noreserve] [thp|default]
+//                                            a multiple of 2 MiB is placed 2 MiB aligned (as
+//                                            thp_get_unmapped_area does); right after the mmap
+//                                            MADV_NOHUGEPAGE, or MADV_HUGEPAGE (thp), or neither (default)
 //   fill <region> <from> <pages> <content>   content 0 = all zeroes; else the id in every 8 bytes
-//   madvise <region> <from> <pages> mergeable|unmergeable
+//   madvise <region> <from> <pages> mergeable|unmergeable|hugepage|nohugepage
 //   mprotect <region> <from> <pages> r|rw|none
 //   munmap <region> <from> <pages>
 //   mremap <region> <from> <pages> <to>      move pages to page offset <to> of the region (MREMAP_FIXED)
@@ -12,7 +15,9 @@
 //   stat                                     print "stat <name> <value>" for every line of /proc/self/ksm_stat
 //                                            (the colon of "ksm_merge_any: yes" dropped)
 //   sysfs <name>                             print "sysfs <name> <value>"
-// Exit 0 on success, 1 on an error (message on stderr).
+//   thp <region> <min>                       print "thp <region> <kB>": AnonHugePages of the region's
+//                                            mappings (/proc/self/smaps); exit 3 when below <min> THPs
+// Exit 0 on success, 1 on an error, 3 when the kernel did not give the THPs asked for (message on stderr).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -24,6 +29,7 @@
 #include <unistd.h>
 
 #define MAX_REGIONS 64
+#define PMD_BYTES (2UL << 20)
 static struct { char name[64]; char *base; long pages; } regions[MAX_REGIONS];
 static int nregions;
 static long page_size;
@@ -48,6 +54,22 @@ static long read_long(const char *path) {
 	return v;
 }
 
+/* AnonHugePages (kB) of the mappings of /proc/self/smaps inside [lo, hi) */
+static long anon_huge_kb(uintptr_t lo, uintptr_t hi) {
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char l[512];
+	long total = 0, kb;
+	int inside = 0;
+	if (!f) { perror("ksm-live: /proc/self/smaps"); exit(1); }
+	while (fgets(l, sizeof l, f)) {
+		unsigned long s, e;
+		if (sscanf(l, "%lx-%lx ", &s, &e) == 2) inside = s >= lo && e <= hi;
+		else if (inside && sscanf(l, "AnonHugePages: %ld kB", &kb) == 1) total += kb;
+	}
+	fclose(f);
+	return total;
+}
+
 int main(void) {
 	char line[512];
 	page_size = sysconf(_SC_PAGESIZE);
@@ -57,11 +79,30 @@ int main(void) {
 		unsigned long long c = 0;
 		if (sscanf(line, "%31s", op) != 1) continue;
 		if (!strcmp(op, "mmap") && sscanf(line, "%*s %63s %ld", a, &x) == 2) {
-			int flags = MAP_PRIVATE | MAP_ANONYMOUS | (strstr(line, "noreserve") ? MAP_NORESERVE : 0);
+			int noreserve = 0, advice = MADV_NOHUGEPAGE;
+			char w1[32] = "", w2[32] = "";
+			sscanf(line, "%*s %*s %*s %31s %31s", w1, w2);
+			for (char *w = w1; w; w = w == w1 ? w2 : NULL) {
+				if (!*w) continue;
+				if (!strcmp(w, "noreserve")) noreserve = 1;
+				else if (!strcmp(w, "thp")) advice = MADV_HUGEPAGE;
+				else if (!strcmp(w, "default")) advice = -1;
+				else { fprintf(stderr, "ksm-live: bad mmap word %s\n", w); return 1; }
+			}
+			int flags = MAP_PRIVATE | MAP_ANONYMOUS | (noreserve ? MAP_NORESERVE : 0);
 			if (nregions == MAX_REGIONS) { fprintf(stderr, "ksm-live: too many regions\n"); return 1; }
-			char *p = mmap(NULL, x * page_size, PROT_READ | PROT_WRITE, flags, -1, 0);
+			size_t len = x * page_size;
+			int aligned = len % PMD_BYTES == 0;
+			/* a multiple of 2 MiB: reserve 2 MiB more, then unmap the head and tail around the aligned part */
+			char *p = mmap(NULL, aligned ? len + PMD_BYTES : len, PROT_READ | PROT_WRITE, flags, -1, 0);
 			if (p == MAP_FAILED) { perror("ksm-live: mmap"); return 1; }
-			madvise(p, x * page_size, MADV_NOHUGEPAGE);
+			if (aligned) {
+				char *a0 = (char *)(((uintptr_t)p + PMD_BYTES - 1) & ~(uintptr_t)(PMD_BYTES - 1));
+				if (a0 > p) munmap(p, a0 - p);
+				if (a0 + len < p + len + PMD_BYTES) munmap(a0 + len, p + len + PMD_BYTES - (a0 + len));
+				p = a0;
+			}
+			if (advice >= 0 && madvise(p, len, advice)) { perror("ksm-live: madvise (no)hugepage"); return 1; }
 			snprintf(regions[nregions].name, sizeof regions[nregions].name, "%s", a);
 			regions[nregions].base = p;
 			regions[nregions++].pages = x;
@@ -75,7 +116,9 @@ int main(void) {
 		} else if (!strcmp(op, "madvise") && sscanf(line, "%*s %63s %ld %ld %63s", a, &x, &y, b) == 4) {
 			long pages;
 			char *p = region(a, &pages);
-			int advice = !strcmp(b, "mergeable") ? MADV_MERGEABLE : MADV_UNMERGEABLE;
+			int advice = !strcmp(b, "mergeable") ? MADV_MERGEABLE : !strcmp(b, "unmergeable") ? MADV_UNMERGEABLE
+				: !strcmp(b, "hugepage") ? MADV_HUGEPAGE : !strcmp(b, "nohugepage") ? MADV_NOHUGEPAGE : -1;
+			if (advice < 0) { fprintf(stderr, "ksm-live: bad advice %s\n", b); return 1; }
 			if (madvise(p + x * page_size, y * page_size, advice)) { perror("ksm-live: madvise"); return 1; }
 		} else if (!strcmp(op, "mprotect") && sscanf(line, "%*s %63s %ld %ld %63s", a, &x, &y, b) == 4) {
 			long pages;
@@ -118,6 +161,15 @@ int main(void) {
 			char path[128];
 			snprintf(path, sizeof path, "/sys/kernel/mm/ksm/%s", a);
 			printf("sysfs %s %ld\n", a, read_long(path));
+		} else if (!strcmp(op, "thp") && sscanf(line, "%*s %63s %ld", a, &x) == 2) {
+			long pages;
+			char *p = region(a, &pages);
+			long kb = anon_huge_kb((uintptr_t)p, (uintptr_t)(p + pages * page_size));
+			printf("thp %s %ld\n", a, kb);
+			if (kb < x * (long)(PMD_BYTES >> 10)) {
+				fprintf(stderr, "ksm-live: no THP: region %s has %ld kB AnonHugePages, %ld THP(s) of 2 MiB expected (the kernel fell back to small pages: fragmentation or THP limits)\n", a, kb, x);
+				return 3;
+			}
 		} else {
 			fprintf(stderr, "ksm-live: bad line: %s", line);
 			return 1;
