@@ -65,9 +65,12 @@ function write_protect_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef): number 
   if (vpn === null) return -1;
   const pte = pte_mapping(ksm, vma, vpn, page);
   if (pte === NULL_PTR) return -1;
-  const anon_exclusive = folios.mapcount[folio] === 1; // PageAnonExclusive: never shared by fork
+  const anon_exclusive = folios.pageAnonExclusive(folio, page.index); // anon_exclusive = PageAnonExclusive(&folio->page) (7.2.13 mm/ksm.c:1310)
   if ((pt.bits[pte]! & WP_BITS) !== 0 || anon_exclusive) {
     if (folios.mapcount[folio]! + 1 !== folios.refcount[folio]) return -1; // GUP pin or other reference
+    // mm/ksm.c: write_protect_page — if (anon_exclusive && folio_try_share_anon_rmap_pte(folio, &folio->page)) (:1340-1341):
+    // the page is no longer exclusive (the try fails only for a maybe-pinned folio, excluded above)
+    if (anon_exclusive) folios.setPageAnonExclusive(folio, page.index, false);
     pt.setBit(pte, WP_BITS, false);
   }
   return pt.bits[pte]! & WP_BITS;

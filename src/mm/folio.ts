@@ -53,6 +53,15 @@ export class Folios {
   readonly mapping: FolioMappingTarget[] = [];
   /** THP only: the content id of each of its 512 pages. */
   readonly subContents = new Map<Folio, Float64Array>();
+  /**
+   * PageAnonExclusive (PG_anon_exclusive, include/linux/page-flags.h) of page 0 of each folio:
+   * the page is mapped by exactly one process and may be written without a copy. A THP keeps
+   * one per page in subAnonExclusive; while it is PMD-mapped only the head's counts (the kernel
+   * sets and tests PageAnonExclusive(&folio->page) at PMD level).
+   */
+  anonExclusive = new Uint8Array(INITIAL_FOLIOS);
+  /** THP only: PageAnonExclusive of each of its 512 pages. */
+  readonly subAnonExclusive = new Map<Folio, Uint8Array>();
   private capacity = INITIAL_FOLIOS;
   /** The next pfn to hand out. */
   next = 0;
@@ -69,8 +78,12 @@ export class Folios {
     this.mapcount[f] = 0;
     this.mapHead[f] = NULL_PTR;
     this.mapTail[f] = NULL_PTR;
+    this.anonExclusive[f] = 0;
     this.mapping.push(null);
-    if (order !== 0) this.subContents.set(f, new Float64Array(HPAGE_PMD_NR).fill(content));
+    if (order !== 0) {
+      this.subContents.set(f, new Float64Array(HPAGE_PMD_NR).fill(content));
+      this.subAnonExclusive.set(f, new Uint8Array(HPAGE_PMD_NR));
+    }
     return f;
   }
 
@@ -84,6 +97,7 @@ export class Folios {
     this.mapcount = grown(this.mapcount, cap);
     this.mapHead = grown(this.mapHead, cap);
     this.mapTail = grown(this.mapTail, cap);
+    this.anonExclusive = grown(this.anonExclusive, cap);
     this.capacity = cap;
   }
 
@@ -154,6 +168,22 @@ export class Folios {
     }
     const sub = this.subContents.get(f);
     if (sub) sub[i] = content;
+  }
+
+  /** PageAnonExclusive(page): page `i` of the folio. */
+  pageAnonExclusive(f: Folio, i: number): boolean {
+    if (this.order[f] === 0) return this.anonExclusive[f] === 1;
+    return this.subAnonExclusive.get(f)?.[i] === 1;
+  }
+
+  /** SetPageAnonExclusive / ClearPageAnonExclusive on page `i` of the folio. */
+  setPageAnonExclusive(f: Folio, i: number, on: boolean): void {
+    if (this.order[f] === 0) {
+      this.anonExclusive[f] = on ? 1 : 0;
+      return;
+    }
+    const sub = this.subAnonExclusive.get(f);
+    if (sub) sub[i] = on ? 1 : 0;
   }
 
   // ---- the ground truth: the entries that map each folio, in the order they were added ----

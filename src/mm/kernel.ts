@@ -89,6 +89,31 @@ export const MM_BEHAVIOURS = {
    * variant axis says what a stack does; this is the default of a machine without one.
    */
   split_remaps_zero_subpages: (k: KernelVersion) => kernelAtLeast(k, '6.12'),
+  /**
+   * mm/memory.c: wp_can_reuse_anon_folio → __wp_can_reuse_large_anon_folio — a write fault on a
+   * PTE-mapped THP page that is not PageAnonExclusive reuses it when the folio is mapped by this
+   * mm only (no FOLIO_MM_IDS_SHARED_BIT), by more than one entry, and every reference is a
+   * mapping (7.2.13 mm/memory.c:4109-4186; CONFIG_MM_ID, selected by THP). 6.12.118
+   * (:3595-3606) returns false for every large folio. "mm: COW reuse support for PTE-mapped THP
+   * with CONFIG_MM_ID" (posted Aug 2024) was merged for v6.15 — the version is from the series'
+   * history, not from a source here: the sources bound it to (6.12.118, 7.2.13].
+   */
+  wp_reuses_large_anon_folio: (k: KernelVersion) => kernelAtLeast(k, '6.15'),
+  /**
+   * mm/mprotect.c: can_change_pte_writable — a private anon PTE becomes writable on
+   * mprotect(PROT_WRITE) when its page is PageAnonExclusive, clean or dirty (6.12.118 :43-72,
+   * 7.2.13 :61-77). 6.1.192 (:42-73) also requires pte_dirty. Changed in v6.2 ("mm/mprotect:
+   * allow clean exclusive anon pages to be writable"; the sources bound it to (6.1.192, 6.12.118]).
+   */
+  mprotect_writable_clean_anon: (k: KernelVersion) => kernelAtLeast(k, '6.2'),
+  /**
+   * mm/huge_memory.c: change_huge_pmd — MM_CP_TRY_CHANGE_WRITABLE && can_change_pmd_writable
+   * makes an exclusive anon PMD writable on mprotect(PROT_WRITE) (6.12.118 :2377-2378, 7.2.13
+   * :2766-2767). 6.1.192's change_huge_pmd has no such branch: the PMD stays read-only until a
+   * write fault (v6.2, "mm/huge_memory: try avoiding write faults when changing PMD protection";
+   * the sources bound it to (6.1.192, 6.12.118]).
+   */
+  mprotect_writable_pmd: (k: KernelVersion) => kernelAtLeast(k, '6.2'),
 } as const;
 
 export type MmBehaviour = keyof typeof MM_BEHAVIOURS;

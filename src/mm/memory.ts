@@ -2,6 +2,7 @@
 // do, zapping and fork's page-table copy. The model's own bookkeeping: nothing here is charged
 // to the scan counters (the walkers in folio-walk.ts and pagewalk.ts are).
 import { anon_vma_prepare } from './anon-vma.ts';
+import type { Folio } from './folio.ts';
 import { folio_put } from './machine.ts';
 import { entryPointer, lookupEntry, type MmStruct } from './mm.ts';
 import { forEachLeaf } from './leaves.ts';
@@ -65,13 +66,22 @@ export function handle_mm_fault(vma: VmAreaStruct, vpn: number, flags: FaultFlag
       if (mmHas(machine.kernel, 'huge_zero_wp_allocates_thp')) return do_huge_zero_wp_pmd(vma, pmd);
       __split_huge_pmd(mm, pmd);
     } else {
-      // mm/huge_memory.c: do_huge_pmd_wp_page — reuse an exclusive THP, else split and COW a page.
+      // mm/huge_memory.c: do_huge_pmd_wp_page (6.1.192 :1323-1410, 6.12.118 :1818-1903, 7.2.13
+      // :2160-2252) — reuse the THP if its head is PageAnonExclusive, or if the mapping holds its
+      // only reference; else split the PMD and let the PTE fault COW the page.
       const folio = pt.val[pmd]!;
-      if (!folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
+      let reuse = folios.pageAnonExclusive(folio, 0); // if (PageAnonExclusive(page)) goto reuse;
+      if (!reuse && folios.refcount[folio] === 1) {
+        // if (folio_ref_count(folio) == 1) { folio_move_anon_rmap(folio, vma); SetPageAnonExclusive(page); … reuse: }
+        folios.setPageAnonExclusive(folio, 0, true);
+        reuse = true;
+      }
+      if (reuse) {
+        // reuse: if (unlikely(unshare)) return 0; maybe_pmd_mkwrite(pmd_mkdirty(entry), vma)
         if (flags.write) pt.bits[pmd] = pt.bits[pmd]! | PTE_WRITE | PTE_DIRTY;
         return 'ok';
       }
-      __split_huge_pmd(mm, pmd);
+      __split_huge_pmd(mm, pmd); // fallback: __split_huge_pmd(vma, vmf->pmd, vmf->address, false, NULL)
     }
   } else if (pmdKind !== PT_TABLE && pmdKind !== PT_NONE) {
     return 'sigsegv';
@@ -165,7 +175,11 @@ function map_anon_folio_pmd(vma: VmAreaStruct, pmd: EntryPointer, haddr: number)
   folio_put(machine, folio);
 }
 
-/** mm/memory.c: do_swap_page — bring the content back in a fresh page. */
+/**
+ * mm/memory.c: do_swap_page — bring the content back in a fresh page. The model's swap entries
+ * are private to one PTE, so the page comes back exclusive (the kernel's RMAP_EXCLUSIVE when
+ * pte_swp_exclusive or the folio's only reference is ours), through folio_add_new_anon_rmap.
+ */
 function do_swap_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, content: number, write: boolean): VmFault {
   const mm = vma.mm;
   const machine = mm.machine;
@@ -178,14 +192,21 @@ function do_swap_page(vma: VmAreaStruct, vpn: number, pte: EntryPointer, content
   return 'ok';
 }
 
-/** mm/memory.c: do_wp_page — reuse an exclusive anon page, copy anything shared (KSM pages always). */
+/**
+ * mm/memory.c: do_wp_page (7.2.13 :4245-4338, 6.12.118 and 6.1.192 alike for a private
+ * mapping) — reuse an anon page that is PageAnonExclusive or that wp_can_reuse_anon_folio finds
+ * only this mapping holds; copy anything else (KSM pages and the zero page always).
+ */
 function do_wp_page(vma: VmAreaStruct, pte: EntryPointer, unshare: boolean): VmFault {
   const machine = vma.mm.machine;
   const pt = machine.pt;
   const folios = machine.folios;
   const folio = pt.val[pte]!;
-  const special = pt.has(pte, PTE_SPECIAL);
-  if (!special && folios.anon(folio) && !folios.ksm(folio) && folios.order[folio] === 0 && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
+  const page = pt.page[pte]!;
+  const special = pt.has(pte, PTE_SPECIAL); // vm_normal_page returns NULL
+  // if (folio && folio_test_anon(folio) && (PageAnonExclusive(vmf->page) || wp_can_reuse_anon_folio(folio, vma)))
+  if (!special && folios.anon(folio) && (folios.pageAnonExclusive(folio, page) || wp_can_reuse_anon_folio(vma, folio))) {
+    folios.setPageAnonExclusive(folio, page, true); // if (!PageAnonExclusive(vmf->page)) SetPageAnonExclusive(vmf->page);
     // wp_page_reuse (an unshare of an exclusive page has nothing to do)
     if (!unshare) {
       pt.setBit(pte, PTE_WRITE, (vma.vm_flags & VM_WRITE) !== 0);
@@ -195,6 +216,40 @@ function do_wp_page(vma: VmAreaStruct, pte: EntryPointer, unshare: boolean): VmF
   }
   if (!special && !folios.anon(folio)) return 'sigsegv';
   return wp_page_copy(vma, pte, unshare);
+}
+
+/**
+ * mm/memory.c: wp_can_reuse_anon_folio (6.12.118 :3595-3641, 7.2.13 :4182-4221) — a small
+ * folio is reused when it is not KSM and its only reference is this mapping's (the model has no
+ * swap cache or LRU batches); a large one per __wp_can_reuse_large_anon_folio from v6.15, never
+ * before. (folio_move_anon_rmap is not modelled: the folio keeps its anon_vma.)
+ */
+function wp_can_reuse_anon_folio(vma: VmAreaStruct, folio: Folio): boolean {
+  const machine = vma.mm.machine;
+  const folios = machine.folios;
+  if (folios.large(folio)) {
+    // 6.12: if (folio_test_large(folio)) return false;
+    if (!mmHas(machine.kernel, 'wp_reuses_large_anon_folio')) return false;
+    return __wp_can_reuse_large_anon_folio(vma, folio);
+  }
+  // if (folio_test_ksm(folio) || folio_ref_count(folio) > 3) …; if (folio_test_ksm(folio) || folio_ref_count(folio) != 1) return false;
+  return !folios.ksm(folio) && folios.refcount[folio] === 1;
+}
+
+/**
+ * mm/memory.c: __wp_can_reuse_large_anon_folio (7.2.13 :4109-4173). FOLIO_MM_IDS_SHARED_BIT is
+ * read as "some entry mapping the folio is in another mm" (the kernel's two mm-id slots track
+ * exactly that while at most two mms map it).
+ */
+function __wp_can_reuse_large_anon_folio(vma: VmAreaStruct, folio: Folio): boolean {
+  const machine = vma.mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
+  // Let's just free up a large folio if only a single page is mapped.
+  if (folios.mapcount[folio]! <= 1) return false; // folio_large_mapcount(folio) <= 1
+  // if (test_bit(FOLIO_MM_IDS_SHARED_BITNUM, &folio->_mm_ids)) return false;
+  for (const m of folios.mappings(pt, folio)) if (pt.mmIdOf(m) !== vma.mm.id) return false;
+  return folios.mapcount[folio] === folios.refcount[folio]; // folio_large_mapcount(folio) != folio_ref_count(folio) → false
 }
 
 /** mm/memory.c: wp_page_copy — a private copy of the page (a zeroed page for the zero page). */
@@ -305,6 +360,9 @@ function copy_huge_pmd(dstMm: MmStruct, p: EntryPointer, vpn: number): void {
   const pt = machine.pt;
   const d = entryPointer(dstMm, vpn, PMD_LEVEL, true);
   if (pt.kind[p] === PT_PMD_LEAF) {
+    // folio_try_dup_anon_rmap_pmd (include/linux/rmap.h: __folio_try_dup_anon_rmap, PMD level):
+    // ClearPageAnonExclusive(page) on the head (pins, which would make fork copy, are not modelled)
+    machine.folios.setPageAnonExclusive(pt.val[p]!, 0, false);
     pt.setBit(p, PTE_WRITE, false);
     pt.set(d, PT_PMD_LEAF, pt.val[p]!, 0, pt.bits[p]!);
     addMapping(machine, pt.val[p]!, d);
@@ -320,6 +378,10 @@ function copy_pte(dstMm: MmStruct, p: EntryPointer, vpn: number): void {
   if (kind === PT_PTE) {
     // copy_present_pte: a COW mapping write-protects both sides.
     const special = pt.has(p, PTE_SPECIAL);
+    // folio_try_dup_anon_rmap_pte (include/linux/rmap.h: __folio_try_dup_anon_rmap, PTE level):
+    // ClearPageAnonExclusive(page) — neither side may reuse it (pins, which would make fork copy
+    // the page in copy_present_page, are not modelled)
+    if (!special && dstMm.machine.folios.anon(pt.val[p]!)) dstMm.machine.folios.setPageAnonExclusive(pt.val[p]!, pt.page[p]!, false);
     if (!special) pt.setBit(p, PTE_WRITE, false);
     set_pte(dstMm, vpn, pt.val[p]!, pt.page[p]!, { writable: false, dirty: pt.has(p, PTE_DIRTY), special, ksmPlacedZero: pt.has(p, PTE_KSM_PLACED_ZERO) });
   } else if (kind === PT_SWAP || kind === PT_MIGRATION) {

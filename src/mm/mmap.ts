@@ -6,7 +6,7 @@ import { entryPointer, free_pgd_range, type MmStruct, mm_alloc } from './mm.ts';
 import { forEachLeaf } from './leaves.ts';
 import { copy_page_range, zap_page_range } from './memory.ts';
 import { __split_huge_pmd } from './thp.ts';
-import { type EntryPointer, isMappingKind, NULL_PTR, PT_PMD_LEAF, PT_TABLE, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
+import { type EntryPointer, isMappingKind, NULL_PTR, PT_PMD_LEAF, PT_TABLE, PTE_DIRTY, PTE_SPECIAL, PTE_WRITE } from './pgtable.ts';
 import { kernelVersionText, mmHas } from './kernel.ts';
 import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, userSpacePages } from './units.ts';
 import {
@@ -199,17 +199,32 @@ export function do_mprotect(mm: MmStruct, start: number, pages: number, prot: 'r
   const newProt = protFlags(prot);
   const held = madvise_flags(mm, start, pages, newProt, (VM_READ | VM_WRITE) & ~newProt);
   const end = start + pages;
-  const pt = mm.machine.pt;
-  const folios = mm.machine.folios;
+  const machine = mm.machine;
+  const pt = machine.pt;
+  const folios = machine.folios;
+  const cleanToo = mmHas(machine.kernel, 'mprotect_writable_clean_anon');
+  const pmdToo = mmHas(machine.kernel, 'mprotect_writable_pmd');
   for (const vma of held) {
     forEachLeaf(mm, Math.max(start, vma.vm_start), Math.min(end, vma.vm_end), (p) => {
-      if (!isMappingKind(pt.kind[p]!)) return;
+      const kind = pt.kind[p]!;
+      if (!isMappingKind(kind)) return;
       const folio = pt.val[p]!;
-      if ((newProt & VM_WRITE) === 0) pt.setBit(p, PTE_WRITE, false);
-      // MM_CP_TRY_CHANGE_WRITABLE: an exclusive anon page may become writable again at once.
-      else if (!pt.has(p, PTE_SPECIAL) && folios.anon(folio) && !folios.ksm(folio) && folios.mapcount[folio] === 1 && folios.refcount[folio] === 1) {
-        pt.setBit(p, PTE_WRITE, true);
+      if ((newProt & VM_WRITE) === 0) {
+        pt.setBit(p, PTE_WRITE, false);
+        return;
       }
+      if (pt.has(p, PTE_WRITE)) return;
+      // MM_CP_TRY_CHANGE_WRITABLE (private and VM_WRITE, mprotect_fixup): an exclusive anon page
+      // is made writable at once, as its write fault would do without a copy.
+      if (kind === PT_PMD_LEAF) {
+        // mm/huge_memory.c: change_huge_pmd → can_change_pmd_writable (6.2+): PageAnon(page) && PageAnonExclusive(page)
+        if (pmdToo && folios.anon(folio) && folios.pageAnonExclusive(folio, 0)) pt.setBit(p, PTE_WRITE, true);
+        return;
+      }
+      // mm/mprotect.c: change_pte_range → can_change_pte_writable: 6.1 first wants pte_dirty;
+      // vm_normal_page (NULL for the zero page) && PageAnon(page) && PageAnonExclusive(page)
+      if (!cleanToo && !pt.has(p, PTE_DIRTY)) return;
+      if (!pt.has(p, PTE_SPECIAL) && folios.anon(folio) && folios.pageAnonExclusive(folio, pt.page[p]!)) pt.setBit(p, PTE_WRITE, true);
     });
   }
 }

@@ -8,13 +8,19 @@ import { type EntryPointer, isMappingKind, NULL_PTR, PT_NONE, PT_PTE, PT_TABLE, 
 import { PTE_LEVEL } from './units.ts';
 import type { VmAreaStruct } from './vma.ts';
 
-/** mm/rmap.c: folio_add_new_anon_rmap — a fresh anon folio gets its anon_vma and index. */
+/**
+ * mm/rmap.c: folio_add_new_anon_rmap(…, RMAP_EXCLUSIVE) — a fresh anon folio gets its anon_vma
+ * and index, and its first page PageAnonExclusive (a small folio's one page; a PMD-mappable
+ * THP's head, 7.3.4 / 7.2.13 mm/rmap.c:1661-1693). Every caller in the model maps a folio it
+ * just allocated, so every call is exclusive.
+ */
 export function folio_add_new_anon_rmap(machine: Machine, folio: Folio, vma: VmAreaStruct, vpn: number): void {
   if (!vma.anon_vma) throw new Error('folio_add_new_anon_rmap: VMA has no anon_vma');
   const folios = machine.folios;
   folios.setFlag(folio, FOLIO_ANON, true);
   folios.mapping[folio] = vma.anon_vma;
   folios.index[folio] = vpn - vma.vm_start + vma.vm_pgoff; // linear_page_index(vma, vpn)
+  folios.setPageAnonExclusive(folio, 0, true); // mm/rmap.c: folio_add_new_anon_rmap — if (exclusive) SetPageAnonExclusive(&folio->page)
 }
 
 /** Record a mapping in the ground truth; each mapping holds one folio reference. */

@@ -69,6 +69,10 @@ export function __split_huge_pmd(mm: MmStruct, pmd: EntryPointer): void {
   const base = pt.vpnOf(pmd);
   const folio = pt.val[pmd]!;
   const bits = pt.bits[pmd]!;
+  // __split_huge_pmd_locked: anon_exclusive = PageAnonExclusive(page) — the head's, propagated to
+  // every page (7.2.13 mm/huge_memory.c:3286-3295 folio_add_anon_rmap_ptes(…, RMAP_EXCLUSIVE);
+  // 6.1.192 :2206, :2248-2249 SetPageAnonExclusive(page + i))
+  const anon_exclusive = machine.folios.anon(folio) && machine.folios.pageAnonExclusive(folio, 0);
   const ptes = pt.alloc(0, base, mm.id);
   // the leaf's mapping leaves the list before the PMD entry becomes a table pointer
   machine.folios.unlinkMapping(pt, folio, pmd);
@@ -77,6 +81,7 @@ export function __split_huge_pmd(mm: MmStruct, pmd: EntryPointer): void {
     const p = ptes * PTRS_PER_TABLE + i;
     pt.set(p, PT_PTE, folio, i, bits);
     addMapping(machine, folio, p);
+    if (anon_exclusive) machine.folios.setPageAnonExclusive(folio, i, true);
   }
   folio_put(machine, folio); // the leaf's mapping reference (removeMapping without the list entry, unlinked above)
 }
@@ -115,6 +120,10 @@ export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
     folios.flags[part] = folios.flags[folio]!; // anon (a THP is never KSM)
     folios.mapping[part] = folios.mapping[folio] ?? null;
     folios.index[part] = folios.index[folio]! + i;
+    // PG_anon_exclusive goes with each page: unmap_folio → try_to_migrate_one stores it in an
+    // exclusive migration entry and remove_migration_pte maps the part back with RMAP_EXCLUSIVE
+    // (6.12.118 mm/rmap.c:2130, :2226; mm/migrate.c:343-344)
+    folios.setPageAnonExclusive(part, 0, folios.pageAnonExclusive(folio, i));
     parts.push(part);
   }
   // if (!ret && is_anon && !folio_is_device_private(folio)) ttu_flags = TTU_USE_SHARED_ZEROPAGE;
