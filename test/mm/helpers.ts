@@ -223,13 +223,18 @@ export function checkPages(machine: Machine, mms: readonly MmStruct[], seen: Set
       assert.ok(!av.freed, `${where}: folio's anon_vma ${av.id} is freed`);
       const found = [...anon_vma_interval_tree_foreach(av, folio.index + page, folio.index + page)].some((avc) => avc.vma === vma);
       assert.ok(found, `${where}: rmap of pfn ${folio.pfn} via anon_vma ${av.id} at index ${folio.index + page} misses the VMA`);
-      if (entry.writable) {
-        assert.ok((vma.vm_flags & VM_WRITE) !== 0, `${where}: writable entry in a VMA without VM_WRITE`);
+      // PageAnonExclusive of the mapped page (a PMD leaf: the head's)
+      const exclusive = machine.folios.pageAnonExclusive(folio.pfn, entry.kind === 'pmd-leaf' ? 0 : page);
+      // a writable private anon entry maps an exclusive page (mm/memory.c: VM_BUG_ON(pte_write && !PageAnonExclusive) in
+      // wp_page_reuse's callers; 6.1.192 mm/huge_memory.c:3355 for a PMD)
+      if (entry.writable) assert.ok(exclusive, `${where}: writable entry to page ${page} of pfn ${folio.pfn}, which is not PageAnonExclusive`);
+      if (entry.writable || exclusive) {
+        if (entry.writable) assert.ok((vma.vm_flags & VM_WRITE) !== 0, `${where}: writable entry in a VMA without VM_WRITE`);
         // PageAnonExclusive: the page (not the whole folio, which may be PTE-mapped) is mapped once.
         const sharing = folio.maps
           .map((m) => entryView(machine, m))
           .filter((m) => m.kind === 'pmd-leaf' || entry.kind === 'pmd-leaf' || m.page === page).length;
-        assert.equal(sharing, 1, `${where}: writable entry to page ${page} of pfn ${folio.pfn}, which ${sharing} entries map`);
+        assert.equal(sharing, 1, `${where}: ${entry.writable ? 'writable' : 'exclusive'} entry to page ${page} of pfn ${folio.pfn}, which ${sharing} entries map`);
       }
       let list = actual.get(folio.pfn);
       if (!list) actual.set(folio.pfn, (list = []));
