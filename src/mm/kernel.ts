@@ -100,6 +100,14 @@ export const MM_BEHAVIOURS = {
    */
   wp_reuses_large_anon_folio: (k: KernelVersion) => kernelAtLeast(k, '6.15'),
   /**
+   * mm/memory.c: wp_can_reuse_anon_folio — `if (folio_test_large(folio)) return false;`
+   * (6.12.118 :3605-3606; "mm: prohibit the last subpage from reusing the entire large folio",
+   * posted March 2024, merged for v6.10 — from the patch's history; the sources bound it to
+   * (6.1.192, 6.12.118]). 6.1.192 do_wp_page (:3461-3496) applies the small-folio test to a
+   * large folio too: a THP page whose folio has no other reference is reused.
+   */
+  wp_refuses_large_anon_folio: (k: KernelVersion) => kernelAtLeast(k, '6.10'),
+  /**
    * mm/mprotect.c: can_change_pte_writable — a private anon PTE becomes writable on
    * mprotect(PROT_WRITE) when its page is PageAnonExclusive, clean or dirty (6.12.118 :43-72,
    * 7.2.13 :61-77). 6.1.192 (:42-73) also requires pte_dirty. Changed in v6.2 ("mm/mprotect:

@@ -219,18 +219,20 @@ function do_wp_page(vma: VmAreaStruct, pte: EntryPointer, unshare: boolean): VmF
 }
 
 /**
- * mm/memory.c: wp_can_reuse_anon_folio (6.12.118 :3595-3641, 7.2.13 :4182-4221) — a small
- * folio is reused when it is not KSM and its only reference is this mapping's (the model has no
- * swap cache or LRU batches); a large one per __wp_can_reuse_large_anon_folio from v6.15, never
+ * mm/memory.c: wp_can_reuse_anon_folio (6.12.118 :3595-3641, 7.2.13 :4182-4221; 6.1.192
+ * do_wp_page :3461-3496 inline) — a small folio is reused when it is not KSM and its only
+ * reference is this mapping's (the model has no swap cache or LRU batches); a large one per
+ * __wp_can_reuse_large_anon_folio from v6.15, never in 6.10–6.14, by the small-folio test
  * before. (folio_move_anon_rmap is not modelled: the folio keeps its anon_vma.)
  */
 function wp_can_reuse_anon_folio(vma: VmAreaStruct, folio: Folio): boolean {
   const machine = vma.mm.machine;
   const folios = machine.folios;
   if (folios.large(folio)) {
+    // 7.2: if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && folio_test_large(folio)) return __wp_can_reuse_large_anon_folio(folio, vma);
+    if (mmHas(machine.kernel, 'wp_reuses_large_anon_folio')) return __wp_can_reuse_large_anon_folio(vma, folio);
     // 6.12: if (folio_test_large(folio)) return false;
-    if (!mmHas(machine.kernel, 'wp_reuses_large_anon_folio')) return false;
-    return __wp_can_reuse_large_anon_folio(vma, folio);
+    if (mmHas(machine.kernel, 'wp_refuses_large_anon_folio')) return false;
   }
   // if (folio_test_ksm(folio) || folio_ref_count(folio) > 3) …; if (folio_test_ksm(folio) || folio_ref_count(folio) != 1) return false;
   return !folios.ksm(folio) && folios.refcount[folio] === 1;

@@ -12,7 +12,7 @@ import { Machine } from '../../src/mm/machine.ts';
 import { parseKernelVersion } from '../../src/mm/kernel.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { lookupEntry, type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
-import { do_exit, do_fork, do_mmap, do_mprotect } from '../../src/mm/mmap.ts';
+import { do_exit, do_fork, do_mmap, do_mprotect, do_munmap } from '../../src/mm/mmap.ts';
 import { NULL_PTR, PTE_WRITE } from '../../src/mm/pgtable.ts';
 import { checkAnonVmaTrees, checkPages, checkVmas } from './helpers.ts';
 import { world } from '../support/ksm-world.ts';
@@ -190,6 +190,19 @@ describe('write faults on write-protected exclusive pages reuse them (do_wp_page
       const e = entry(mm, s + 10);
       assert.deepEqual([e.folio === f, machine.allocatedPages - allocated, exclusive(mm, s + 10)], [reused, reused ? 0 : 1, true], kernel);
       if (reused) assert.equal(exclusive(mm, s + 11), false, 'SetPageAnonExclusive(vmf->page) marks the written page only');
+      checkAll(machine, [mm]);
+    }
+  });
+
+  it('the last mapped page of a non-exclusive THP: 6.1 reuses it (do_wp_page: folio_ref_count(folio) == 1, no large-folio test), 6.12 copies (wp_can_reuse_anon_folio: if (folio_test_large(folio)) return false), 7.2 copies (__wp_can_reuse_large_anon_folio: folio_large_mapcount(folio) <= 1)', () => {
+    for (const [kernel, reused] of [['6.1', true], ['6.12', false], ['7.2', false]] as const) {
+      const { machine, mm, s, f } = thp(kernel);
+      do_exit(do_fork(mm, 'c')); // folio_try_dup_anon_rmap_pmd cleared the head
+      do_munmap(mm, s + 1, 511); // splits the PMD: no page is exclusive; page 0 alone stays mapped
+      assert.deepEqual([machine.folios.mapcountOf(f), machine.folios.refcountOf(f), exclusive(mm, s)], [1, 1, false], kernel);
+      const allocated = machine.allocatedPages;
+      assert.equal(write_page(mm, s, 7), 'ok');
+      assert.deepEqual([entry(mm, s).folio === f, machine.allocatedPages - allocated, exclusive(mm, s)], [reused, reused ? 0 : 1 - 512, true], kernel);
       checkAll(machine, [mm]);
     }
   });
