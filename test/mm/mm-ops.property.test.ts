@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Folio } from '../../src/mm/folio.ts';
 import { Machine } from '../../src/mm/machine.ts';
+import { parseKernelVersion } from '../../src/mm/kernel.ts';
 import { read_page, write_page } from '../../src/mm/memory.ts';
 import { type MmStruct, mm_alloc } from '../../src/mm/mm.ts';
 import {
@@ -205,8 +206,8 @@ function checkWorld(w: World): void {
   if (w.accounting) checkAnonVmaCounts(mms);
 }
 
-function newWorld(levels: PagingLevels, accounting: boolean): World {
-  const machine = new Machine(levels);
+function newWorld(levels: PagingLevels, accounting: boolean, kernel?: string): World {
+  const machine = new Machine(levels, kernel ? { kernel: parseKernelVersion(kernel) } : {});
   const w: World = { machine, procs: [], seen: new Set(), log: [], names: 0, accounting, guard: new LoopGuard(GUARD_LIMIT) };
   const mm = mm_alloc(machine, `p${w.names++}`);
   guardVmas(mm, w.guard);
@@ -380,8 +381,8 @@ function apply(w: World, op: Op): void {
   }
 }
 
-function runOps(levels: PagingLevels, ops: readonly Op[], accounting = false): void {
-  const w = newWorld(levels, accounting);
+function runOps(levels: PagingLevels, ops: readonly Op[], accounting = false, kernel?: string): void {
+  const w = newWorld(levels, accounting, kernel);
   try {
     for (const op of ops) {
       w.guard.reset();
@@ -391,7 +392,7 @@ function runOps(levels: PagingLevels, ops: readonly Op[], accounting = false): v
     }
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${msg}\n  after (${levels}-level):\n    ${w.log.join('\n    ')}`, { cause: e });
+    throw new Error(`${msg}\n  after (${levels}-level${kernel ? `, kernel ${kernel}` : ''}):\n    ${w.log.join('\n    ')}`, { cause: e });
   }
 }
 
@@ -408,6 +409,15 @@ describe('mm ops: random sequences keep the kernel invariants after every op', (
   it('with THP regions (hugepage mmaps, 2 MiB folios, splits at every boundary): same invariants', () => {
     fc.assert(
       fc.property(levelsArb, fc.array(opArb({ thp: true }), { minLength: 1, maxLength: 30, size: 'max' }), (levels, ops) => runOps(levels, ops)),
+      { numRuns: 200, includeErrorInReport: true },
+    );
+  });
+
+  it('with THP regions on 6.1 and 6.12 (large-folio COW reuse, mprotect write restore and PageAnonExclusive differ by version): same invariants', () => {
+    fc.assert(
+      fc.property(levelsArb, fc.constantFrom('6.1', '6.12'), fc.array(opArb({ thp: true }), { minLength: 1, maxLength: 30, size: 'max' }), (levels, kernel, ops) =>
+        runOps(levels, ops, false, kernel),
+      ),
       { numRuns: 200, includeErrorInReport: true },
     );
   });
