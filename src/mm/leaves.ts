@@ -4,6 +4,18 @@ import type { MmStruct } from './mm.ts';
 import { type EntryPointer, type PageTable, PT_NONE, PT_TABLE } from './pgtable.ts';
 import { ENTRY_SPAN, PTRS_PER_TABLE, type TableLevel, tableIndex } from './units.ts';
 
+/** Called per entry of a table that [start, end) touches: its pointer, the first vpn of its slot and the slot's span. */
+export type SlotVisitor = (p: EntryPointer, slot: number, span: number) => void;
+
+/** Visit each entry of `table` whose slot intersects [start, end), in order (the p?d_addr_end loop). */
+export function forEachSlot(mm: MmStruct, table: PageTable, start: number, end: number, visit: SlotVisitor): void {
+  const pt = mm.machine.pt;
+  const level = pt.level[table]! as TableLevel;
+  const span = ENTRY_SPAN[level]!;
+  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
+  for (let slot = Math.max(start - (start % span), pt.base[table]!); slot < stop; slot += span) visit(table * PTRS_PER_TABLE + tableIndex(slot, level), slot, span);
+}
+
 /** Called with a non-none leaf entry and the first vpn it covers. */
 export type LeafVisitor = (p: EntryPointer, vpn: number) => void;
 
@@ -14,16 +26,12 @@ export function forEachLeaf(mm: MmStruct, start: number, end: number, visit: Lea
 
 function visitTable(mm: MmStruct, table: PageTable, start: number, end: number, visit: LeafVisitor): void {
   const pt = mm.machine.pt;
-  const level = pt.level[table]! as TableLevel;
-  const span = ENTRY_SPAN[level]!;
-  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
-  for (let slot = Math.max(start - (start % span), pt.base[table]!); slot < stop; slot += span) {
-    const p = table * PTRS_PER_TABLE + tableIndex(slot, level);
-    if (pt.kind[p] === PT_NONE) continue;
+  forEachSlot(mm, table, start, end, (p, slot, span) => {
+    if (pt.kind[p] === PT_NONE) return;
     if (pt.kind[p] !== PT_TABLE) {
       visit(p, slot);
-      if (pt.kind[p] !== PT_TABLE) continue; // a split PMD leaf became a table: descend into it
+      if (pt.kind[p] !== PT_TABLE) return; // a split PMD leaf became a table: descend into it
     }
     visitTable(mm, pt.val[p]!, Math.max(start, slot), Math.min(end, slot + span), visit);
-  }
+  });
 }

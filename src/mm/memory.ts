@@ -5,7 +5,7 @@ import { anon_vma_prepare } from './anon-vma.ts';
 import type { Folio } from './folio.ts';
 import { folio_put } from './machine.ts';
 import { entryPointer, lookupEntry, type MmStruct } from './mm.ts';
-import { forEachLeaf } from './leaves.ts';
+import { forEachLeaf, forEachSlot } from './leaves.ts';
 import {
   type EntryPointer,
   NULL_PTR,
@@ -24,7 +24,7 @@ import {
 import { addMapping, clear_entry, folio_add_new_anon_rmap, replace_pte_folio, set_pte, set_pte_at } from './rmap.ts';
 import { __split_huge_pmd, is_huge_zero_pmd, thp_vma_allowable_pmd, thp_vma_suitable_pmd } from './thp.ts';
 import { mmHas } from './kernel.ts';
-import { ENTRY_SPAN, HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, type TableLevel, tableIndex } from './units.ts';
+import { HPAGE_PMD_NR, PMD_LEVEL, PTE_LEVEL, type TableLevel } from './units.ts';
 import { VM_READ, VM_WRITE } from './vm-flags.ts';
 import { type VmAreaStruct, vma_lookup, vma_next, vma_prev } from './vma.ts';
 
@@ -339,12 +339,9 @@ export function copy_page_range(dst: VmAreaStruct, src: VmAreaStruct): void {
 function copy_table_range(dstMm: MmStruct, srcMm: MmStruct, table: PageTable, start: number, end: number): void {
   const pt = srcMm.machine.pt;
   const level = pt.level[table]! as TableLevel;
-  const span = ENTRY_SPAN[level]!;
-  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
-  for (let slot = Math.max(start - (start % span), pt.base[table]!); slot < stop; slot += span) {
-    const p = table * PTRS_PER_TABLE + tableIndex(slot, level);
+  forEachSlot(srcMm, table, start, end, (p, slot, span) => {
     const kind = pt.kind[p]!;
-    if (kind === PT_NONE) continue; // p?d_none_or_clear_bad
+    if (kind === PT_NONE) return; // p?d_none_or_clear_bad
     const vpn = Math.max(start, slot);
     if (level === PTE_LEVEL) copy_pte(dstMm, p, vpn);
     else if (kind !== PT_TABLE) copy_huge_pmd(dstMm, p, vpn); // a PMD leaf, or a swap / migration PMD
@@ -353,7 +350,7 @@ function copy_table_range(dstMm: MmStruct, srcMm: MmStruct, table: PageTable, st
       entryPointer(dstMm, vpn, (level - 1) as TableLevel, true);
       copy_table_range(dstMm, srcMm, pt.val[p]!, vpn, Math.min(end, slot + span));
     }
-  }
+  });
 }
 
 /** mm/huge_memory.c: copy_huge_pmd — the THP COW-shared (write-protected on both sides). */

@@ -1,6 +1,7 @@
 // struct mm_struct and the model's own (uncharged) page-table plumbing: allocating tables on
 // the fault path (pte_alloc & co.), finding the entry that maps a page, and freeing tables no
 // VMA can use any more (mm/memory.c: free_pgd_range).
+import { forEachSlot } from './leaves.ts';
 import type { Machine } from './machine.ts';
 import { type EntryPointer, isMappingKind, NULL_PTR, type PageTable, PT_NONE, PT_TABLE } from './pgtable.ts';
 import { ENTRY_SPAN, MiB, PAGE_SIZE, PTE_LEVEL, PTRS_PER_TABLE, type TableLevel, tableIndex, topLevel } from './units.ts';
@@ -123,13 +124,9 @@ export function free_pgd_range(mm: MmStruct, start: number, end: number, floor: 
 
 function freeTablesIn(mm: MmStruct, table: PageTable, start: number, end: number, floor: number, ceiling: number): void {
   const pt = mm.machine.pt;
-  const level = pt.level[table]! as TableLevel;
-  if (level === PTE_LEVEL) return;
-  const span = ENTRY_SPAN[level]!;
-  const stop = Math.min(end, pt.base[table]! + span * PTRS_PER_TABLE);
-  for (let slotStart = Math.max(start - (start % span), pt.base[table]!); slotStart < stop; slotStart += span) {
-    const p = table * PTRS_PER_TABLE + tableIndex(slotStart, level);
-    if (pt.kind[p] !== PT_TABLE) continue;
+  if (pt.level[table] === PTE_LEVEL) return;
+  forEachSlot(mm, table, start, end, (p, slotStart, span) => {
+    if (pt.kind[p] !== PT_TABLE) return;
     const child = pt.val[p]!;
     if (slotStart >= floor && slotStart + span <= ceiling) {
       pt.clear(p);
@@ -137,7 +134,7 @@ function freeTablesIn(mm: MmStruct, table: PageTable, start: number, end: number
     } else {
       freeTablesIn(mm, child, Math.max(start, slotStart), Math.min(end, slotStart + span), floor, ceiling);
     }
-  }
+  });
 }
 
 /** Give a detached table and every table below it back (their entries are none or tables). */
