@@ -1,8 +1,6 @@
 // ksmbench compare: two result files, two git revisions, or the stacks within one result.
 import { stringify } from 'csv-stringify/sync';
 import { recordKey, type ResultSet } from '../harness/results.ts';
-import { runSuite } from '../harness/run-suite.ts';
-import { selectSuite, suiteKey } from '../harness/suite.ts';
 import { CHECKOUT } from '../harness/environment.ts';
 import { compareByStack, compareSets, compareSweeps, DEFAULT_TIMING_RULE, hasRegression, type MetricDiff, type Replication, roundsWarning, type TimingRule } from '../report/compare.ts';
 import { compareHtml } from '../report/compare-html.ts';
@@ -26,12 +24,14 @@ import { warnProvenance } from '../report/provenance.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { UsageError } from './errors.ts';
-import { type Progress, progressReporter, QUIET_FLAG } from './progress.ts';
-import { jobsFlag, JOBS_FLAG, runJobs } from './jobs.ts';
-import { isWatched, TIMEOUT_FLAG } from './watchdog.ts';
+import { type Progress, progressReporter } from './progress.ts';
+import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
+import { isWatched } from './watchdog.ts';
 import { watchEnd, watchStart } from '../harness/watch.ts';
-import { argvWithout } from './run.ts';
-import { intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
+import { argvWithout } from './argv.ts';
+import { planRun } from './run.ts';
+import type { Plan } from './plan.ts';
+import { intFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, refuseTimingWithNoTiming } from './options.ts';
 import { resolveRev, runJsonIn, withWorktree } from './worktree.ts';
 
 export const COMPARE_HELP = `ksmbench compare OLD NEW [options]
@@ -163,13 +163,10 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
   return { ...first, runs };
 }
 
-/** The suite flags of a run (--base there names a --variant matrix's stack, not a revision). */
-const RUN_FLAGS = { ...SUITE_FLAGS, 'no-timing': { type: 'boolean' }, time: { type: 'string' }, iterations: { type: 'string' } } as const;
-
-/** The number of runs of the suite `argv` selects, or null when this version cannot select it (another revision may). */
-function suiteSize(argv: readonly string[]): number | null {
+/** The plan of `run argv` here, or null when this version cannot select that suite (another revision may). */
+function planHere(argv: readonly string[]): Plan | null {
   try {
-    return selectSuite(suiteOptions(parse([...argv], RUN_FLAGS).values)).runs.length;
+    return planRun([...argv]);
   } catch {
     return null;
   }
@@ -186,13 +183,12 @@ interface SideProgress {
 }
 
 /** One run of the suite: in a worktree's checkout (a child process), or in this tree and process. */
-async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], timed: boolean, jobs: number, side?: SideProgress): Promise<ResultSet> {
-  const { values } = parse([...argv], RUN_FLAGS);
+async function runOnce(cwd: string, checkout: { dir: string; rev: string } | null, argv: readonly string[], plan: Plan | null, jobs: number, side?: SideProgress): Promise<ResultSet> {
   const started = performance.now();
   if (checkout) {
     // another revision's ksmbench reports no runs to a --timeout watchdog: its whole suite is
-    // one unit, with a budget of one timeout per run
-    const n = isWatched() ? selectSuite(suiteOptions(values)).runs.length : 1;
+    // one unit, with a budget of one timeout per run (of the runs this version counts in it)
+    const n = isWatched() ? (plan?.suite.runs.length ?? 1) : 1;
     watchStart(`the suite at ${checkout.rev} (${n} run${n === 1 ? '' : 's'}: ${argv.join(' ')})`, Math.max(1, n));
     // the child reports each finished run, if its revision can; the rest of the suite is
     // counted at once when it ends
@@ -207,10 +203,9 @@ async function runOnce(cwd: string, checkout: { dir: string; rev: string } | nul
     }
     return parseResultJson(`the run at ${checkout.rev}`, text);
   }
-  const timing = timed ? timingFlags(values) : null;
   const progress = side && side.runs !== null ? (what: string, ms: number) => side.report(`${side.label}: ${what}`, ms) : undefined;
-  const suite = selectSuite(suiteOptions(values));
-  const set = jobs > 1 ? await runJobs('run', argv, jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : await runSuite(suite, { timing, dir: cwd, progress });
+  // the working tree runs this version's plan (planRun again when it could not: its error is the answer)
+  const set = await runPlanned('run', argv, plan ?? planRun([...argv]), jobs, cwd, progress);
   if (side && side.runs === null) side.report(`${side.label}: the suite`, performance.now() - started);
   return set;
 }
@@ -235,12 +230,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
       threshold: { type: 'string' },
       head: { type: 'string' },
       rounds: { type: 'string' },
-      'no-timing': { type: 'boolean' },
-      time: { type: 'string' },
-      iterations: { type: 'string' },
-      ...TIMEOUT_FLAG,
-      ...QUIET_FLAG,
-      ...JOBS_FLAG,
+      ...RUNNING_FLAGS,
     },
     true,
   );
@@ -298,7 +288,8 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     const headSha = head !== undefined ? await resolveRev(cwd, head) : null;
     // progress on stderr: per finished run over both sides and every round (per suite when
     // this version cannot count the suite's runs)
-    const size = suiteSize(pass);
+    const plan = planHere(pass);
+    const size = plan?.suite.runs.length ?? null;
     // --jobs N: each side's suite split over N processes (a revision's own run --jobs N)
     const jobs = jobsFlag(values.jobs, size ?? Number.MAX_SAFE_INTEGER, values.shard);
     const progress = progressReporter(rounds * 2 * (size ?? 1), values.quiet === true);
@@ -309,15 +300,15 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
         for (let r = 0; r < rounds; r++) {
           const round = rounds > 1 ? `round ${r + 1}/${rounds}, ` : '';
           const side = (label: string) => (progress ? { label: `${round}${label}`, runs: size, report: progress } : undefined);
-          olds.push(await runOnce(cwd, baseCheckout, pass, timed, jobs, side(`base ${base}`)));
-          news.push(await runOnce(cwd, headCheckout, pass, timed, jobs, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
+          olds.push(await runOnce(cwd, baseCheckout, pass, plan, jobs, side(`base ${base}`)));
+          news.push(await runOnce(cwd, headCheckout, pass, plan, jobs, side(head !== undefined ? `head ${head}` : 'head (working tree)')));
         }
       }),
     );
     const oldSet = roundsOf(olds);
     const newSet = roundsOf(news);
-    warnProvenance(olds[0]!, news[0]!);
     refuseNothingInCommon(`the base ${base}`, oldSet, head !== undefined ? `the head ${head}` : 'the working tree', newSet);
+    warnProvenance(olds[0]!, news[0]!);
     const inputs = [revisionInput('old', base, baseSha, oldSet), head !== undefined && headSha !== null ? revisionInput('new', head, headSha, newSet) : workingTreeInput('new', CHECKOUT.replace(/\/$/, ''), newSet)];
     report = runsCompare('runs', inputs, compareSets(oldSet, newSet, rule), rule, replication);
   } else {

@@ -15,6 +15,7 @@ import { UsageError } from './errors.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
+import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
@@ -74,12 +75,12 @@ export function suiteOfBaseline(set: ResultSet, path: string): Suite {
       if (!id) continue; // a baseline written before the axis existed (no column, no key): nothing recorded to contradict
       let known = true;
       try {
-        getVariant(axis, id ?? '');
+        getVariant(axis, id);
       } catch {
         known = false;
       }
       throw new ResultFileError(
-        `baseline "${path}": run ${r.scenario} × ${r.stack} records ${axis}=${id ?? '(none)'}${known ? '' : ', which is not a variant'}; stack "${r.stack}" runs ${axis}=${config.variants[axis]}`,
+        `baseline "${path}": run ${r.scenario} × ${r.stack} records ${axis}=${id}${known ? '' : ', which is not a variant'}; stack "${r.stack}" runs ${axis}=${config.variants[axis]}`,
       );
     }
     return { scenario: buildScenario(r.scenario, parseParamsString(r.params), r.seed), config };
@@ -166,7 +167,7 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   const { suite } = plan;
   const jobs = jobsFlag(values.jobs, suite.runs.length, values.shard);
   if (values.update) ensureWritableDir(dirname(baselinePath));
-  const current = await runPlanned('gate', argv, plan, jobs, cwd, values.quiet === true);
+  const current = await runPlanned('gate', argv, plan, jobs, cwd, progressReporter(plan.suite.runs.length, values.quiet === true));
   if (values.update) {
     let previous: ResultSet | null = baseline;
     let unreadable = '';

@@ -10,7 +10,7 @@ import { UsageError } from './errors.ts';
 import { WATCH_FD_ENV } from '../harness/watch.ts';
 import { mergeSets } from './merge.ts';
 import { isWatched } from './watchdog.ts';
-import { type Progress, PROGRESS_ENV, progressReporter, QUIET_FLAG, takeProgressLines } from './progress.ts';
+import { type Progress, PROGRESS_ENV, QUIET_FLAG, takeProgressLines } from './progress.ts';
 import { TIMEOUT_FLAG } from './watchdog.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { suiteKey } from '../harness/suite.ts';
@@ -33,11 +33,10 @@ export const RUNNING_FLAGS = {
 
 /**
  * A planned suite run: split over `jobs` processes (each a `_shard` of `command argv`, merged in
- * the suite's order), or in this process. Progress on stderr unless --quiet.
+ * the suite's order), or in this process; `progress` is told of each finished run.
  */
-export function runPlanned(command: PlannedCommand, argv: readonly string[], plan: Plan, jobs: number, cwd: string, quiet: boolean): Promise<ResultSet> {
+export function runPlanned(command: PlannedCommand, argv: readonly string[], plan: Plan, jobs: number, cwd: string, progress: Progress | undefined): Promise<ResultSet> {
   const { suite, timing } = plan;
-  const progress = progressReporter(suite.runs.length, quiet);
   return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress });
 }
 
@@ -56,7 +55,7 @@ export function jobsFlag(value: string | undefined, runs: number, shard: string 
 }
 
 /** The arguments a job gets: the command's own, without what only the parent does (files, format, progress, jobs). */
-export function jobArgv(argv: readonly string[]): string[] {
+function jobArgv(argv: readonly string[]): string[] {
   return argvWithout(argv, ['--jobs', '--out', '--format'], ['--no-save', '--quiet']);
 }
 

@@ -7,11 +7,10 @@ import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
 import { ensureWritableDir, writeResultFiles } from '../report/files.ts';
 import { formatFlag, OUTPUT_FLAGS, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { present } from './present.ts';
-import { UsageError } from './errors.ts';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
+import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
 
-export { argvWithout } from './argv.ts';
 
 export const RUN_HELP = `ksmbench run [options]
 
@@ -131,7 +130,7 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const jobs = jobsFlag(values.jobs, plan.suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runPlanned('run', argv, plan, jobs, cwd, values.quiet === true);
+  const set = await runPlanned('run', argv, plan, jobs, cwd, progressReporter(plan.suite.runs.length, values.quiet === true));
   // written first, so the table can say where the problems it does not show are
   const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);
   process.stdout.write(present(set, format ?? 'table', files?.json));

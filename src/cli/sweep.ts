@@ -15,6 +15,7 @@ import { UsageError } from './errors.ts';
 import { formatFlag, intFlag, OUTPUT_FLAGS, paramsFlag, parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { resultBase } from './run.ts';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
+import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
 
 export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
@@ -99,7 +100,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
   const jobs = jobsFlag(values.jobs, plan.suite.runs.length, values.shard);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runPlanned('sweep', argv, plan, jobs, cwd, values.quiet === true);
+  const set = await runPlanned('sweep', argv, plan, jobs, cwd, progressReporter(plan.suite.runs.length, values.quiet === true));
   const timing = plan.timing;
   const sweep: SweepSet = { ...set, sweep: { scenario, param: range.param, values: range.values, fits: fitSweep(set.runs, scenario, range.param) } };
   process.stdout.write(presentSweep(sweep, format ?? 'table', metrics.length ? metrics : defaultMetrics(timing !== null)));

@@ -99,6 +99,7 @@ describe('compare report', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.ok(r.stdout.startsWith('<!doctype html>'), r.stdout.slice(0, 80));
     assert.equal(r.stderr, '', 'nothing on stderr: the notes are in the page');
+    assert.ok(r.stdout.indexOf('<section id="verdicts">') > 0, 'a verdicts section');
     assert.ok(r.stdout.indexOf('<section id="verdicts">') < r.stdout.indexOf('<section id="changed">'));
     assert.match(r.stdout, /<code>pt_reads<\/code>.*<td class="better">better<\/td>/);
     const json = join(tmp, 'cmp.json');

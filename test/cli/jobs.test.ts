@@ -6,7 +6,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ksmbench } from '../support/cli.ts';
+import { spawn } from 'node:child_process';
+import { ksmbench, ROOT } from '../support/cli.ts';
+import { childrenOf } from '../support/procs.ts';
+
+const BIN = join(ROOT, 'bin', 'ksmbench.mjs');
 
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-jobs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,6 +49,26 @@ describe('--jobs on sweep and gate', () => {
     assert.equal(two.stdout, one.stdout);
     assert.match(one.stdout, /Compared 4 runs/);
     assert.equal(progress(two.stderr).length, 4, two.stderr);
+  });
+
+  it('sweep and gate --jobs 2 really start two _shard workers', async () => {
+    const baseline = join(tmp, 'baseline.csv'); // made by the gate test above
+    for (const cmd of [
+      ['sweep', '--scenario', 'vma-split', '--param', 'pages=400', '--param', 'pieces=2..16:x2', '--stack', 'v6.18', '--stack', 'rmap-v8', '--no-save', '--time', '200', '--iterations', '1'],
+      ['gate', '--baseline', baseline, '--time', '300', '--iterations', '1'],
+    ]) {
+      const parent = spawn(process.execPath, [BIN, ...cmd, '--jobs', '2', '--quiet'], { cwd: tmp, env: { ...process.env, CI: '1' }, stdio: 'ignore' });
+      const closed = new Promise<number | null>((r) => parent.on('close', (code) => r(code)));
+      let most = 0;
+      let done = false;
+      void closed.then(() => (done = true));
+      while (!done) {
+        most = Math.max(most, childrenOf(parent.pid!, '_shard').length);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(await closed, 0, cmd[0]);
+      assert.equal(most, 2, `${cmd[0]}: two _shard workers at once`);
+    }
   });
 
   it('--jobs with --shard is refused on sweep and run', () => {

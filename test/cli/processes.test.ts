@@ -7,27 +7,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
+import { childrenOf } from '../support/procs.ts';
 
 const BIN = join(ROOT, 'bin', 'ksmbench.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-procs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Live (not zombie) children of `pid` whose command line contains `text`. */
-function childrenOf(pid: number, text: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z' || Number(rest[1]) !== pid) continue;
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text)) out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {
