@@ -65,7 +65,7 @@ class Run {
   readonly procs = new Map<string, MmStruct>();
   readonly regions = new Map<string, Region>();
   readonly problems: string[] = [];
-  /** The scenario's system calls the kernel refused, in order (counted in syscalls_failed). */
+  /** The scenario's system calls the kernel refused, in order (their number is syscalls_failed). */
   readonly opErrors: string[] = [];
   readonly invariants: InvariantCheck;
   readonly seed: number;
@@ -90,7 +90,6 @@ class Run {
 
   opFailed(msg: string): void {
     this.opErrors.push(msg);
-    this.m.counters.syscalls_failed++;
   }
 
   problem(msg: string): void {
@@ -396,6 +395,8 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
   });
   if (run.invariants === 'end') run.checkInvariants('at the end');
   refresh_sysfs_counters(run.ksm);
-  const result: RunResult = { counters: snapshotCounters(run.m.counters), problems: run.problems, opErrors: run.opErrors, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  // syscalls_failed is derived: the calls the kernel refused are the run's op errors
+  const counters = { ...snapshotCounters(run.m.counters), syscalls_failed: run.opErrors.length };
+  const result: RunResult = { counters, problems: run.problems, opErrors: run.opErrors, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
   return timeKsmd ? { ...result, ksmdTimeNs: Number(ksmdNs) } : result;
 }

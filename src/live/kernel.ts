@@ -158,13 +158,27 @@ export function driver(): string {
   return bin;
 }
 
+/**
+ * The order knobs are written in: advisor_mode before pages_to_scan (its store resets
+ * pages_to_scan through set_advisor_defaults, and pages_to_scan_store refuses a value while the
+ * advisor is active), run last (the others are in place before ksmd starts).
+ */
+function setRank(knob: string): number {
+  return knob === 'advisor_mode' ? 0 : knob === 'run' ? 2 : 1;
+}
+
+/** The order they are put back in: run first (ksmd stops before the others change), then advisor_mode, then the rest. */
+function restoreRank(knob: string): number {
+  return knob === 'run' ? 0 : knob === 'advisor_mode' ? 1 : 2;
+}
+
 /** Set knobs for the duration of fn, then put back every value it changed (also on SIGINT/SIGTERM). */
 export function withKnobs<T>(knobs: Readonly<Record<string, number | string>>, fn: () => T): T {
   const saved = new Map<string, string>();
   /** Put every saved knob back (run first: ksmd stops before the others change); the ones that failed. */
   const restore = (): string[] => {
     const failed: string[] = [];
-    const order = [...saved].sort(([a], [b]) => (a === 'run' ? -1 : b === 'run' ? 1 : 0));
+    const order = [...saved].sort(([a], [b]) => restoreRank(a) - restoreRank(b));
     for (const [k, v] of order) {
       try {
         writeKnob(k, v);
@@ -190,7 +204,7 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number | string>>, f
   let result: T;
   try {
     // run last: the other knobs are in place before ksmd starts
-    for (const [k, v] of Object.entries(knobs).sort(([a], [b]) => (a === 'run' ? 1 : b === 'run' ? -1 : 0))) {
+    for (const [k, v] of Object.entries(knobs).sort(([a], [b]) => setRank(a) - setRank(b))) {
       saved.set(k, readKnobText(k));
       writeKnob(k, v);
     }

@@ -56,7 +56,8 @@ export const COUNTER_NAMES = [
   'pages_wrongly_skipped',
   'freed_pages_pinned',
   'scans_until_freed',
-  // system calls of the scenario the kernel refused (ENOMEM, EFAULT): outcomes of its mm version
+  // system calls of the scenario the kernel refused (ENOMEM, EFAULT): outcomes of its mm version;
+  // derived when a run ends (the number of its op errors), never incremented
   'syscalls_failed',
 ] as const;
 

@@ -139,6 +139,7 @@ export class Machine {
     folios.setFlag(folio, FOLIO_FREED, true);
     folios.setFlag(folio, FOLIO_KSM | FOLIO_ANON, false);
     folios.mapping[folio] = null;
+    folios.subAnonExclusive.delete(folio); // a freed THP's per-page flags go with it
     this.allocatedPages -= folios.nrPages(folio);
   }
 
