@@ -98,11 +98,18 @@ export function kstrtoul(s: string, longBits: 32 | 64): Parsed<bigint> {
 
 /**
  * lib/kstrtox.c: kstrtobool — only the first character counts: one of y Y t T 1 (true) or
- * n N f F 0 (false), or 'o'/'O' followed by n/N ("on", true) or f/F ("off", false); the rest of
- * the text is ignored ("yes", "1x", "offline" parse). Anything else → -EINVAL.
+ * n N f F 0 (false), from v6.16 also e E (enabled) / d D (disabled) (`enabledDisabled`), or
+ * 'o'/'O' followed by n/N ("on", true) or f/F ("off", false); the rest of the text is ignored
+ * ("yes", "1x", "offline" parse). Anything else → -EINVAL.
  */
-export function kstrtobool(s: string): Parsed<boolean> {
+export function kstrtobool(s: string, enabledDisabled: boolean): Parsed<boolean> {
   switch (s[0]) {
+    case 'e':
+    case 'E':
+      return enabledDisabled ? ok(true) : err('EINVAL');
+    case 'd':
+    case 'D':
+      return enabledDisabled ? ok(false) : err('EINVAL');
     case 'y':
     case 'Y':
     case 't':

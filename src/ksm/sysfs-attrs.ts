@@ -45,7 +45,7 @@ export const KSM_ATTRS: readonly SysfsAttr[] = [
   { name: 'stable_node_chains', since: null, sinceEvidence: OLD, parser: null, accepts: '' },
   { name: 'stable_node_dups', since: null, sinceEvidence: OLD, parser: null, accepts: '' },
   { name: 'stable_node_chains_prune_millisecs', since: null, sinceEvidence: OLD, parser: 'kstrtouint', accepts: '0 … 4294967295', default: '2000' },
-  { name: 'use_zero_pages', since: null, sinceEvidence: OLD, parser: 'kstrtobool', accepts: 'y Y t T 1 n N f F 0 on off (first character; "o" + n/f)', default: '0' },
+  { name: 'use_zero_pages', since: null, sinceEvidence: OLD, parser: 'kstrtobool', accepts: 'y Y t T 1 n N f F 0 on off, from 6.16 also e E / d D (enable, disabled) (first character; "o" + n/f)', default: '0' },
   { name: 'general_profit', since: '6.4', sinceEvidence: `~6.4 (d21077fbc2fc "mm: add new KSM process and sysfs knobs"); ${V612}`, parser: null, accepts: '' },
   { name: 'smart_scan', since: '6.7', sinceEvidence: `~6.7 ("mm/ksm: add smart page scanning"); ${V612}`, parser: 'kstrtobool', accepts: 'as use_zero_pages', default: '1' },
   { name: 'advisor_mode', since: '6.8', sinceEvidence: `~6.8 ("mm/ksm: add ksm advisor"); ${V612}`, parser: 'sysfs_streq', accepts: '"none", "scan-time" (one trailing newline ignored)', default: '[none] scan-time' },

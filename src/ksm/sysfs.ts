@@ -1,5 +1,6 @@
 // /sys/kernel/mm/ksm and /proc/<pid>/ksm_stat (mm/ksm.c *_show / *_store, fs/proc):
 // every counter with its kernel definition, and the knobs with the kernel's validation.
+import { mmHas } from '../mm/kernel.ts';
 import { SYSFS_COUNTER_NAMES } from '../mm/counters.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { PAGE_SIZE } from '../mm/units.ts';
@@ -153,7 +154,7 @@ export function write_sysfs(ksm: Ksm, name: string, value: number | string): voi
     }
     case 'use_zero_pages':
     case 'smart_scan':
-      k[name] = parsed(kstrtobool(text), 'kstrtobool') ? 1 : 0;
+      k[name] = parsed(kstrtobool(text, mmHas(ksm.machine.kernel, 'kstrtobool_enabled_disabled')), 'kstrtobool') ? 1 : 0;
       return;
     case 'merge_across_nodes': {
       const knob = parsed(kstrtoul(text, longBits), 'kstrtoul', true);

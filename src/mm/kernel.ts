@@ -122,6 +122,11 @@ export const MM_BEHAVIOURS = {
    * the sources bound it to (6.1.192, 6.12.118]).
    */
   mprotect_writable_pmd: (k: KernelVersion) => kernelAtLeast(k, '6.2'),
+  /**
+   * lib/kstrtox.c: kstrtobool also takes "e"/"E" (enabled, true) and "d"/"D" (disabled, false)
+   * (ae5b3500856f, v6.16); this host's 6.18 takes "enable" and "disabled" in use_zero_pages.
+   */
+  kstrtobool_enabled_disabled: (k: KernelVersion) => kernelAtLeast(k, '6.16'),
 } as const;
 
 export type MmBehaviour = keyof typeof MM_BEHAVIOURS;

@@ -33,7 +33,7 @@ describe('lib/kstrtox.c', () => {
   });
 
   it('kstrtobool: "o" alone and "" are -EINVAL', () => {
-    assert.deepEqual([kstrtobool('o'), kstrtobool(''), kstrtobool('On')], [{ errno: 'EINVAL' }, { errno: 'EINVAL' }, { value: true }]);
+    assert.deepEqual([kstrtobool('o', true), kstrtobool('', true), kstrtobool('On', true)], [{ errno: 'EINVAL' }, { errno: 'EINVAL' }, { value: true }]);
   });
 });
 
