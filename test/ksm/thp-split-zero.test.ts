@@ -182,3 +182,18 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
     assert.deepEqual(splitRun('skip-ksm-mergeable', C), { counters: kept, allocated: 0 });
   });
 });
+
+describe('skip-ksm-mergeable: its condition (v1 2/3: ksm_is_running() && VM_MERGEABLE)', () => {
+  it('refuses the remap only while KSM runs and only in a VM_MERGEABLE VMA', () => {
+    const refuse = getVariant('split-zeropage', 'skip-ksm-mergeable').policy.refuse_for_vma!;
+    const w = world();
+    const p = w.proc('p0');
+    const merged = w.region(p, 4, () => 1); // MADV_MERGEABLE
+    const plain = do_mmap(p, 4);
+    const vmaAt = (vpn: number) => p.vmas.find((v) => v.vm_start <= vpn && vpn < v.vm_end)!;
+    assert.equal(refuse(w.m, vmaAt(merged)), true, 'run=1, VM_MERGEABLE');
+    assert.equal(refuse(w.m, vmaAt(plain)), false, 'run=1, not VM_MERGEABLE');
+    w.ksm.knobs.run = 0;
+    assert.equal(refuse(w.m, vmaAt(merged)), false, 'run=0: ksm_is_running() is false');
+  });
+});
