@@ -10,7 +10,7 @@ export const dontneedReclaim: BuiltinScenario = {
   situation:
     'A mergeable region of identical pages, merged; then MADV_DONTNEED of every other 2 MiB of it (a guest returning memory); ksmd keeps scanning the region.',
   illuminates:
-    'PT_RECLAIM (6375e95f381e, 6.14): from 6.14 the zap frees each emptied PTE table, so later scans and unmerges read one PMD entry where 6.1–6.13 read a PTE table of none entries — pt_reads and unmerge_pt_reads by stack.',
+    'PT_RECLAIM (6375e95f381e, 6.14): from 6.14 the zap frees each emptied PTE table, so later scans and unmerges read one PMD entry where 6.1–6.13 read a PTE table of none entries — pt_reads and pt_reads_unmerge by stack.',
   params: {
     chunks: { kind: 'int', default: 8, min: 2, max: 4096, description: '2 MiB chunks of the region (every other one is DONTNEED-ed)' },
   },

@@ -9,7 +9,7 @@ export const mremapMulti: BuiltinScenario = {
   situation:
     'A region of identical pages, merged, split into three VMAs by an mprotect(PROT_READ) of its middle third, then mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of the whole region elsewhere; ksmd then scans again and an rmap walk visits every KSM folio.',
   illuminates:
-    'mm by version: before 6.17 vma_to_resize refuses the range (-EFAULT, an op error) and the pages stay merged where they are; from 6.17 remap_move moves each VMA through prep_move_vma, which unmerges it (unmerge_breaks, unmerge_pt_reads), and ksmd merges the pages again at their new addresses.',
+    'mm by version: before 6.17 vma_to_resize refuses the range (-EFAULT, an op error) and the pages stay merged where they are; from 6.17 remap_move moves each VMA through prep_move_vma, which unmerges it (unmerge_breaks, pt_reads_unmerge), and ksmd merges the pages again at their new addresses.',
   params: {
     pages: { kind: 'int', default: 30, min: 3, max: 1 << 20, description: 'pages of the region (a third of them read-only in the middle)' },
   },

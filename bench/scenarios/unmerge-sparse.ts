@@ -7,7 +7,7 @@ export const unmergeSparse: BuiltinScenario = {
   summary: 'MADV_UNMERGEABLE over a huge sparse mapping holding a few KSM pages',
   situation:
     'The follow-up to seed 004 (David Hildenbrand, Oct 2025): unmerging a 32 TiB sparse area with one populated page took 9 minutes, because break_ksm looked up every address.',
-  illuminates: 'the unmerge axis: per-address unmerge_pt_reads grow with the virtual size, range-walk with the populated tables.',
+  illuminates: 'the unmerge axis: per-address pt_reads_unmerge grow with the virtual size, range-walk with the populated tables.',
   params: {
     size: { kind: 'size', default: '32TiB', description: 'size of the mapping' },
     ksm_pages: { kind: 'int', default: 4, min: 1, max: 4096, description: 'KSM pages, each shared by two pages spread over the area' },

@@ -5,7 +5,10 @@ import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
 /** The run table's columns: run --help and the README explain each abbreviation (a test checks). */
-export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'scan/lookup', 'pt/scan', 'locks', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+
+/** The counter columns read as pairs, left-aligned (the others right-aligned from pt_reads on). */
+const LEFT_ALIGNED: ReadonlySet<string> = new Set(['stale/wrong', 'pinned']);
 
 function row(r: RunRecord): string[] {
   const c = r.counters;
@@ -15,12 +18,14 @@ function row(r: RunRecord): string[] {
     r.stack,
     r.verdict.ok ? 'ok' : `FAIL(${r.verdict.problems.length})`,
     fmtInt(c.pt_reads),
-    c.full_scans ? fmtInt(Math.round(c.pt_reads / c.full_scans)) : '-',
+    `${fmtInt(c.pt_reads_scan)}/${fmtInt(c.pt_reads_lookup)}`,
+    c.full_scans ? fmtInt(Math.round(c.pt_reads_scan / c.full_scans)) : '-',
+    fmtInt(c.ptl_locks),
     fmtInt(c.pages_shared),
     fmtInt(c.pages_sharing),
     fmtInt(c.rmap_avc_visits),
     fmtInt(c.rmap_mappings_missed),
-    fmtInt(c.unmerge_pt_reads),
+    fmtInt(c.pt_reads_unmerge),
     `${c.stale_overlay_reads}/${c.pages_wrongly_skipped}`,
     `${c.freed_pages_pinned}/${c.scans_until_freed}`,
     r.timing ? `${fmtNs(r.timing.median_ns)} ±${r.timing.rme_pct}%` : '-',
@@ -79,6 +84,6 @@ export function present(set: ResultSet, format: Format, jsonFile?: string): stri
     case 'markdown':
       return `${renderMarkdown(HEADER, set.runs.map(row))}\n`;
     default:
-      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
+      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && !LEFT_ALIGNED.has(HEADER[c]!))}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
   }
 }

@@ -59,12 +59,15 @@ With no --scenario and no --stack: the default suite (every stack × every built
 The table's columns (every metric: ksmbench list metrics):
   verdict        ok, or FAIL(N): the oracle found N problems (listed under the table, the
                  first five a run; "… and N more" names the result file holding them all)
-  pt_reads       page-table entries read by the ksmd scan (pt_reads)
-  pt/scan        pt_reads per full scan (pt_reads / full_scans)
+  pt_reads       page-table entries read by every KSM path (pt_reads: scan + lookup + merge +
+                 unmerge)
+  scan/lookup    of those, the scanner's (pt_reads_scan) / the tree lookups' (pt_reads_lookup)
+  pt/scan        the scanner's reads per full scan (pt_reads_scan / full_scans)
+  locks          page-table locks taken by every KSM path (ptl_locks)
   shared         pages_shared;  sharing: pages_sharing (the sysfs counters)
   avc_visits     VMAs the anon_vma tree yielded to rmap walks (rmap_avc_visits)
   missed         mappings rmap walks missed (rmap_mappings_missed; 0 when correct)
-  unmerge_reads  page-table entries read by unmerge (unmerge_pt_reads)
+  unmerge_reads  page-table entries read by break_ksm, ksmd's break_cow included (pt_reads_unmerge)
   stale/wrong    stale_overlay_reads / pages_wrongly_skipped (0/0 when correct)
   pinned         freed_pages_pinned / scans_until_freed
   time           median wall time of one execution ± rme of the mean (time_ns_median,

@@ -33,7 +33,7 @@ as if exact (compare says "not compared").
   --param key=lo..hi:xF  the swept parameter (one), e.g. size=1G..32T:x2
   --param key=value      fixed parameters (repeatable)
   --stack / --variant / --base   the configurations (as for run)
-  --metric M             metrics to show (repeatable; default pt_reads, unmerge_pt_reads,
+  --metric M             metrics to show (repeatable; default pt_reads, pt_reads_unmerge,
                          rmap_avc_visits, and time_ns_median when timed)
   --no-timing            counters only (default: timed)
   --time MS / --iterations N     timing budget per run
@@ -112,7 +112,7 @@ export async function sweepCommand(argv: string[], cwd: string): Promise<number>
 }
 
 function defaultMetrics(timed: boolean): MetricName[] {
-  return ['pt_reads', 'unmerge_pt_reads', 'rmap_avc_visits', ...(timed ? (['time_ns_median'] as const) : [])];
+  return ['pt_reads', 'pt_reads_unmerge', 'rmap_avc_visits', ...(timed ? (['time_ns_median'] as const) : [])];
 }
 
 /**

@@ -5,12 +5,12 @@ import type { PageRef } from '../mm/folio.ts';
 import { folio_put } from '../mm/machine.ts';
 import { replace_pte_folio } from '../mm/rmap.ts';
 import { split_folio } from '../mm/thp.ts';
-import { entryPointer } from '../mm/mm.ts';
-import { type EntryPointer, NULL_PTR, PT_PTE, PT_TABLE, PTE_DIRTY, PTE_KSM_PLACED_ZERO, PTE_WRITE } from '../mm/pgtable.ts';
-import { PMD_LEVEL, PTE_LEVEL } from '../mm/units.ts';
+import { page_vma_mapped_walk_one, replace_page_ptep } from '../mm/page-vma-mapped.ts';
+import { ACCOUNT_MERGE, ACCOUNT_UNMERGE_KSMD, NULL_PTR, PT_PTE, PTE_DIRTY, PTE_KSM_PLACED_ZERO, PTE_WRITE } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import { shadow_reset } from './lifetime.ts';
 import { calc_checksum, pages_identical, zero_checksum } from './pages.ts';
+import { break_ksm } from './unmerge.ts';
 import type { KsmRmapItem } from './rmap-item.ts';
 import type { Ksm } from './state.ts';
 import {
@@ -40,14 +40,6 @@ function page_address_in_vma(ksm: Ksm, page: PageRef, vma: VmAreaStruct): number
   return vpn >= vma.vm_start && vpn < vma.vm_end ? vpn : null;
 }
 
-/** The PTE at vpn if it maps exactly this page (page_vma_mapped_walk for one address), or NULL_PTR. */
-function pte_mapping(ksm: Ksm, vma: VmAreaStruct, vpn: number, page: PageRef): EntryPointer {
-  const pt = ksm.machine.pt;
-  const p = entryPointer(vma.mm, vpn, PTE_LEVEL, false);
-  if (p === NULL_PTR || pt.kind[p] !== PT_PTE || pt.val[p] !== page.folio || pt.page[p] !== page.index) return NULL_PTR;
-  return p;
-}
-
 /** The write and dirty bits of a PTE value (what pte_same compares here). */
 const WP_BITS = PTE_WRITE | PTE_DIRTY;
 
@@ -63,7 +55,7 @@ function write_protect_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef): number 
   if (folios.order[folio] !== 0) return -1; // WARN_ON_ONCE(folio_test_large)
   const vpn = page_address_in_vma(ksm, page, vma);
   if (vpn === null) return -1;
-  const pte = pte_mapping(ksm, vma, vpn, page);
+  const pte = page_vma_mapped_walk_one(vma.mm, vpn, folio, page.index); // if (!page_vma_mapped_walk(&pvmw)) goto out
   if (pte === NULL_PTR) return -1;
   const anon_exclusive = folios.pageAnonExclusive(folio, page.index); // anon_exclusive = PageAnonExclusive(&folio->page) (7.2.13 mm/ksm.c:1310)
   if ((pt.bits[pte]! & WP_BITS) !== 0 || anon_exclusive) {
@@ -86,10 +78,10 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
   const pt = ksm.machine.pt;
   const vpn = page_address_in_vma(ksm, page, vma);
   if (vpn === null) return EFAULT;
-  const pmd = entryPointer(vma.mm, vpn, PMD_LEVEL, false);
-  if (pmd === NULL_PTR || pt.kind[pmd] !== PT_TABLE) return EFAULT; // mm_find_pmd / THP
-  const pte = pte_mapping(ksm, vma, vpn, page);
-  if (pte === NULL_PTR || (pt.bits[pte]! & WP_BITS) !== orig_pte) return EFAULT; // !pte_same
+  const pte = replace_page_ptep(vma.mm, vpn); // mm_find_pmd, pmd present and not THP, pte_offset_map_lock, ptep_get
+  if (pte === NULL_PTR) return EFAULT;
+  // !pte_same(ptep_get(ptep), orig_pte): the PTE no longer maps this page with the bits write_protect_page left
+  if (pt.kind[pte] !== PT_PTE || pt.val[pte] !== page.folio || pt.page[pte] !== page.index || (pt.bits[pte]! & WP_BITS) !== orig_pte) return EFAULT;
   if (!ksm.machine.folios.zeroPage(kpage.folio)) {
     replace_pte_folio(vma.mm, pte, kpage.folio, kpage.index, KPAGE_PTE); // mk_pte(kpage, vma->vm_page_prot), write-protected
   } else {
@@ -112,6 +104,17 @@ function replace_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef
  * by the identical kpage. 0 on success, -EFAULT otherwise.
  */
 function try_to_merge_one_page(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef | null): number {
+  const machine = ksm.machine;
+  const prev = machine.account;
+  machine.account = ACCOUNT_MERGE; // its page-table reads and locks are the merge path's
+  try {
+    return try_to_merge_one_page_charged(ksm, vma, page, kpage);
+  } finally {
+    machine.account = prev;
+  }
+}
+
+function try_to_merge_one_page_charged(ksm: Ksm, vma: VmAreaStruct, page: PageRef, kpage: PageRef | null): number {
   const folios = ksm.machine.folios;
   if (kpage && page.folio === kpage.folio && page.index === kpage.index) return 0; // ksm page forked
   if (!folios.anon(page.folio)) return EFAULT;
@@ -159,7 +162,7 @@ export function break_cow(ksm: Ksm, item: KsmRmapItem): void {
   shadow_reset(ksm, item);
   const addr = items.vpn(item);
   const vma = find_mergeable_vma(items.mm(item), addr);
-  if (vma) ksm.policy.unmerge.break_ksm_range(ksm, vma, addr, addr + 1, false);
+  if (vma) break_ksm(ksm, vma, addr, addr + 1, false, ACCOUNT_UNMERGE_KSMD);
 }
 
 /**

@@ -5,7 +5,7 @@ import { mmHas } from '../mm/kernel.ts';
 import type { KsmHooks } from '../mm/machine.ts';
 import type { MmStruct } from '../mm/mm.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
-import type { EntryPointer } from '../mm/pgtable.ts';
+import { ACCOUNT_UNMERGE, type EntryPointer } from '../mm/pgtable.ts';
 import {
   find_vma,
   VM_DONTEXPAND,
@@ -30,6 +30,7 @@ import { folio_set_stable_node, ksm_folio_freed, ksm_get_folio, remove_node_from
 import { free_stable_node_chain } from './stable-node.ts';
 import { folio_put } from '../mm/machine.ts';
 import { rbFirst } from '../mm/rbtree.ts';
+import { break_ksm } from './unmerge.ts';
 
 /** mm/ksm.c: __ksm_enter — a new slot, inserted just behind the cursor (or at the tail while unmerging). */
 export function __ksm_enter(ksm: Ksm, mm: MmStruct): void {
@@ -81,7 +82,7 @@ export function ksm_madvise(ksm: Ksm, vma: VmAreaStruct, start: number, end: num
   }
   if ((vm_flags & VM_MERGEABLE) === 0) return vm_flags; // just ignore the advice
   if (vma.anon_vma) {
-    const err = ksm.policy.unmerge.break_ksm_range(ksm, vma, start, end, true);
+    const err = break_ksm(ksm, vma, start, end, true, ACCOUNT_UNMERGE);
     if (err) return { err };
   }
   return vm_flags & ~VM_MERGEABLE;
@@ -192,7 +193,7 @@ export function unmerge_and_remove_all_rmap_items(ksm: Ksm): number {
     if (!ksm_test_exit(mm)) {
       for (const vma of [...mm.vmas]) {
         if ((vma.vm_flags & VM_MERGEABLE) === 0 || !vma.anon_vma) continue;
-        const err = ksm.policy.unmerge.break_ksm_range(ksm, vma, vma.vm_start, vma.vm_end, false);
+        const err = break_ksm(ksm, vma, vma.vm_start, vma.vm_end, false, ACCOUNT_UNMERGE);
         if (err) {
           ksm.ksm_scan.mm_slot = head;
           return err;

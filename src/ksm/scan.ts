@@ -5,7 +5,8 @@ import type { Folio, PageRef } from '../mm/folio.ts';
 import type { ScanLookup } from './policy.ts';
 import { folio_put } from '../mm/machine.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
-import { find_vma, VM_MERGEABLE } from '../mm/vma.ts';
+import { ACCOUNT_SCAN } from '../mm/pgtable.ts';
+import { find_vma, VM_MERGEABLE, type VmAreaStruct } from '../mm/vma.ts';
 import { digest_scanned, sample_lifetime } from './lifetime.ts';
 import { cmp_and_merge_page } from './merge.ts';
 import { type KsmRmapItem, NULL_ITEM, STABLE_FLAG } from './rmap-item.ts';
@@ -150,7 +151,7 @@ export function scan_get_next_rmap_item(ksm: Ksm, page: PageRef): KsmRmapItem {
       if (!vma.anon_vma) scan.address = vma.vm_end;
       while (scan.address < vma.vm_end) {
         if (ksm_test_exit(mm)) break;
-        const look = ksm.policy.scanner.next_page(ksm, vma, scan.address);
+        const look = next_page(ksm, vma, scan.address);
         scan.address = look.address;
         if (look.folio !== null) {
           page.folio = look.folio;
@@ -188,6 +189,18 @@ export function scan_get_next_rmap_item(ksm: Ksm, page: PageRef): KsmRmapItem {
   ksm.ksm_scan.seqnr++;
   ksm.counters.full_scans = ksm.ksm_scan.seqnr;
   return NULL_ITEM;
+}
+
+/** The scanner variant's lookup of the next page, its reads and locks charged to the scan account. */
+function next_page(ksm: Ksm, vma: VmAreaStruct, address: number): ScanLookup {
+  const machine = ksm.machine;
+  const prev = machine.account;
+  machine.account = ACCOUNT_SCAN;
+  try {
+    return ksm.policy.scanner.next_page(ksm, vma, address);
+  } finally {
+    machine.account = prev;
+  }
 }
 
 /** ksm_do_scan's `page` (the model is single-threaded: one ksmd at a time). */

@@ -6,6 +6,7 @@ import { folio_walk_start, newFolioWalk } from '../mm/folio-walk.ts';
 import { FOLIO_KSM, type Folio, type PageRef } from '../mm/folio.ts';
 import { folio_get, folio_put } from '../mm/machine.ts';
 import { ksm_test_exit, type MmStruct } from '../mm/mm.ts';
+import { ACCOUNT_LOOKUP } from '../mm/pgtable.ts';
 import { rbEraseOf, rbInsertColor, rbInsertColorOf, rbLinkNode, rbLinkNodeOf, rbReplaceNode } from '../mm/rbtree.ts';
 import { VM_MERGEABLE, type VmAreaStruct, vma_lookup } from '../mm/vma.ts';
 import { shadow_reset } from './lifetime.ts';
@@ -397,14 +398,22 @@ export function stable_tree_append(ksm: Ksm, item: KsmRmapItem, node: KsmStableN
 
 /**
  * mm/ksm.c: get_mergeable_page — the page now at an unstable item's address, if it is still
- * an anon page in a mergeable VMA (one folio_walk_start lookup, charged to the scan).
+ * an anon page in a mergeable VMA (one folio_walk_start lookup, charged to the lookup account).
  */
 export function get_mergeable_page(ksm: Ksm, item: KsmRmapItem): PageRef | null {
   const vpn = ksm.items.vpn(item);
   const vma = find_mergeable_vma(ksm.items.mm(item), vpn);
   if (!vma) return null;
   const fw = mergeable_fw;
-  const folio = folio_walk_start(fw, vma, vpn, 0);
+  const machine = ksm.machine;
+  const prev = machine.account;
+  machine.account = ACCOUNT_LOOKUP;
+  let folio: Folio | null;
+  try {
+    folio = folio_walk_start(fw, vma, vpn, 0);
+  } finally {
+    machine.account = prev;
+  }
   if (folio !== null && ksm.machine.folios.anon(folio) && fw.page !== null) {
     folio_get(ksm.machine, folio);
     return { folio, index: fw.page };

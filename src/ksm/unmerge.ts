@@ -2,7 +2,7 @@
 // zero page, and the unsharing fault, counted as one break.
 import type { FolioWalk } from '../mm/folio-walk.ts';
 import { handle_mm_fault } from '../mm/memory.ts';
-import type { EntryPointer } from '../mm/pgtable.ts';
+import type { EntryPointer, ReadAccount } from '../mm/pgtable.ts';
 import type { VmAreaStruct } from '../mm/vma.ts';
 import type { Ksm } from './state.ts';
 
@@ -24,4 +24,20 @@ export function is_ksm_target(ksm: Ksm, fw: FolioWalk): boolean {
 export function unshare_fault(ksm: Ksm, vma: VmAreaStruct, vpn: number): 'ok' | 'sigsegv' {
   ksm.counters.unmerge_breaks++;
   return handle_mm_fault(vma, vpn, { unshare: true });
+}
+
+/**
+ * The unmerge variant's break_ksm over [start, end) of vma (mm/ksm.c: break_ksm, or
+ * unmerge_ksm_pages' per-address loop before the range walk), its page-table reads and locks
+ * charged to `account`: ACCOUNT_UNMERGE for a user's request, ACCOUNT_UNMERGE_KSMD for break_cow.
+ */
+export function break_ksm(ksm: Ksm, vma: VmAreaStruct, start: number, end: number, lock_vma: boolean, account: ReadAccount): number {
+  const machine = ksm.machine;
+  const prev = machine.account;
+  machine.account = account;
+  try {
+    return ksm.policy.unmerge.break_ksm_range(ksm, vma, start, end, lock_vma);
+  } finally {
+    machine.account = prev;
+  }
 }

@@ -29,6 +29,7 @@ export { FW_MIGRATION, FW_ZEROPAGE, folio_walk_range, folio_walk_start, newFolio
 export {
   entry_folio,
   is_migration_entry,
+  pmd_lock,
   pmd_present,
   pmd_trans_huge,
   pmd_vpn,

@@ -18,13 +18,26 @@ export const SYSFS_COUNTER_NAMES = [
 ] as const;
 
 export const COUNTER_NAMES = [
-  // scan cost (kernel/scan.md §2-3): page-table entries read, per level and in total
+  // page-table entries read (kernel/scan.md §2-3) by every KSM path: in total, per level, and
+  // per account (the path that reads; the four accounts sum to pt_reads, so do the levels)
   'pt_reads',
   'pt_reads_pgd',
   'pt_reads_p4d',
   'pt_reads_pud',
   'pt_reads_pmd',
   'pt_reads_pte',
+  'pt_reads_scan',
+  'pt_reads_lookup',
+  'pt_reads_merge',
+  'pt_reads_unmerge',
+  'pt_reads_unmerge_ksmd',
+  // page-table locks taken (pte_offset_map_lock, pmd_lock), in total and per account
+  'ptl_locks',
+  'ptl_locks_scan',
+  'ptl_locks_lookup',
+  'ptl_locks_merge',
+  'ptl_locks_unmerge',
+  'ptl_locks_unmerge_ksmd',
   'folio_walk_calls',
   'walk_range_calls',
   'pmd_entry_calls',
@@ -42,7 +55,6 @@ export const COUNTER_NAMES = [
   'rmap_mappings_found',
   'rmap_mappings_missed',
   // unmerge
-  'unmerge_pt_reads',
   'unmerge_breaks',
   // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
   'split_zero_checks',

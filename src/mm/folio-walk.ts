@@ -3,7 +3,7 @@
 // computed in time proportional to the populated tables it crosses.
 import type { Folio } from './folio.ts';
 import type { Machine } from './machine.ts';
-import { chargeReads, type EntryPointer, NULL_PTR, type PageTable, PT_MIGRATION, PT_NONE, PT_PMD_LEAF, PT_PTE, PT_TABLE, PTE_SPECIAL, type ReadAccount } from './pgtable.ts';
+import { ACCOUNT_SCAN, chargeLocks, chargeReads, type EntryPointer, NULL_PTR, type PageTable, PT_MIGRATION, PT_NONE, PT_PMD_LEAF, PT_PTE, PT_TABLE, PTE_SPECIAL } from './pgtable.ts';
 import { ENTRY_SPAN, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
 import type { VmAreaStruct } from './vma.ts';
 
@@ -68,21 +68,22 @@ function resolvePte(machine: Machine, fw: FolioWalk, p: EntryPointer, flags: num
 /**
  * mm/pagewalk.c: folio_walk_start — look up the one entry that maps `vpn` in `vma`, filling
  * `fw`. Charges one read per real table level reached (kernel/scan.md §2); the PMD re-read
- * under the lock reads the same entry and is not charged again. Returns the folio or null.
+ * under the lock reads the same entry and is not charged again. One page-table lock: pmd_lock
+ * for a PMD leaf or non-present PMD, pte_offset_map_lock for a PTE table (7.2.13
+ * mm/pagewalk.c:966, :997). Returns the folio or null.
  */
-export function folio_walk_start(fw: FolioWalk, vma: VmAreaStruct, vpn: number, flags: number, account: ReadAccount = 'scan'): Folio | null {
+export function folio_walk_start(fw: FolioWalk, vma: VmAreaStruct, vpn: number, flags: number): Folio | null {
   const mm = vma.mm;
   const machine = mm.machine;
   const pt = machine.pt;
-  const counters = machine.counters;
-  if (account === 'scan') counters.folio_walk_calls++;
+  if (machine.account === ACCOUNT_SCAN) machine.counters.folio_walk_calls++;
   if (vpn < vma.vm_start || vpn >= vma.vm_end) return null; // WARN_ON_ONCE
   let table: PageTable = mm.pgd;
   for (;;) {
     const level = pt.level[table]! as TableLevel;
     const p = table * PTRS_PER_TABLE + tableIndex(vpn, level);
     const kind = pt.kind[p]!;
-    chargeReads(counters, machine.levels, level, 1, account);
+    chargeReads(machine, level, 1);
     if (level >= PUD_LEVEL) {
       // pgd/p4d_none_or_clear_bad, pud_none; anon memory has no PUD leaves.
       if (kind !== PT_TABLE) return null;
@@ -91,6 +92,7 @@ export function folio_walk_start(fw: FolioWalk, vma: VmAreaStruct, vpn: number, 
     }
     if (level === PMD_LEVEL) {
       if (kind === PT_NONE) return null;
+      chargeLocks(machine, 1); // pmd_lock, or pte_offset_map_lock at pte_table
       if (kind !== PT_TABLE) return resolvePmd(machine, fw, p, vpn, flags);
       table = pt.val[p]!;
       continue;
@@ -117,10 +119,9 @@ export function folio_walk_range_literal(
   end: number,
   flags: number,
   accept: FolioWalkAccept,
-  account: ReadAccount = 'scan',
 ): number {
   for (let vpn = start; vpn < end; vpn++) {
-    if (folio_walk_start(fw, vma, vpn, flags, account) !== null && accept(fw, vpn)) return vpn;
+    if (folio_walk_start(fw, vma, vpn, flags) !== null && accept(fw, vpn)) return vpn;
   }
   return -1;
 }
@@ -130,7 +131,6 @@ interface RangeScan {
   readonly fw: FolioWalk;
   readonly flags: number;
   readonly accept: FolioWalkAccept;
-  readonly account: ReadAccount;
   hit: number;
 }
 
@@ -148,18 +148,17 @@ export function folio_walk_range(
   end: number,
   flags: number,
   accept: FolioWalkAccept,
-  account: ReadAccount = 'scan',
 ): number {
   if (start >= end) return -1;
   const lo = Math.max(start, vma.vm_start);
   const hi = Math.min(end, vma.vm_end);
   const machine = vma.mm.machine;
-  const ctx: RangeScan = { machine, fw, flags, accept, account, hit: -1 };
+  const ctx: RangeScan = { machine, fw, flags, accept, hit: -1 };
   // Addresses outside the VMA: each call WARNs and returns NULL before reading a table.
   let consumed = Math.max(0, Math.min(end, vma.vm_start) - start);
   if (lo < hi) consumed += scanTable(ctx, vma.mm.pgd, lo, hi);
   if (ctx.hit < 0) consumed += Math.max(0, end - Math.max(start, vma.vm_end));
-  if (account === 'scan') machine.counters.folio_walk_calls += consumed;
+  if (machine.account === ACCOUNT_SCAN) machine.counters.folio_walk_calls += consumed;
   return ctx.hit;
 }
 
@@ -180,13 +179,16 @@ function scanTable(ctx: RangeScan, table: PageTable, lo: number, hi: number): nu
     } else if (kind === PT_TABLE) {
       consumed += scanTable(ctx, pt.val[p]!, a, slotEnd);
     } else if (level === PMD_LEVEL) {
+      let looked = 0;
       for (let v = a; v < slotEnd; v++) {
-        consumed++;
+        looked++;
         if (resolvePmd(machine, ctx.fw, p, v, ctx.flags) !== null && ctx.accept(ctx.fw, v)) {
           ctx.hit = v;
           break;
         }
       }
+      consumed += looked;
+      chargeLocks(machine, looked); // each lookup takes pmd_lock on the leaf
     } else if (level === PTE_LEVEL) {
       consumed++;
       if (resolvePte(machine, ctx.fw, p, ctx.flags) !== null && ctx.accept(ctx.fw, a)) ctx.hit = a;
@@ -195,6 +197,7 @@ function scanTable(ctx: RangeScan, table: PageTable, lo: number, hi: number): nu
     }
     a = slotEnd;
   }
-  chargeReads(machine.counters, machine.levels, level, consumed, ctx.account);
+  chargeReads(machine, level, consumed);
+  if (level === PTE_LEVEL) chargeLocks(machine, consumed); // each lookup reaching a PTE table takes pte_offset_map_lock
   return consumed;
 }

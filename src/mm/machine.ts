@@ -6,7 +6,7 @@ import { type CounterSlots, newCounterSlots } from './counters.ts';
 import { type Folio, FOLIO_ANON, FOLIO_FREED, FOLIO_KSM, FOLIO_ZERO, Folios } from './folio.ts';
 import type { AnonVma } from './anon-vma.ts';
 import type { MmStruct } from './mm.ts';
-import { type EntryPointer, PageTables } from './pgtable.ts';
+import { ACCOUNT_NONE, type EntryPointer, PageTables, type ReadAccount } from './pgtable.ts';
 import { newWalkPath } from './walk-path.ts';
 import type { VmAreaStruct } from './vma.ts';
 import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from './units.ts';
@@ -69,6 +69,8 @@ export const SPLIT_KEEPS_ZERO: SplitZeroPagePolicy = { use_shared_zeropage: () =
 export class Machine {
   readonly levels: PagingLevels;
   readonly counters: CounterSlots = newCounterSlots();
+  /** Which KSM path is running: who page-table reads and locks are charged to (pgtable.ts withAccount). */
+  account: ReadAccount = ACCOUNT_NONE;
   readonly mms: MmStruct[] = [];
   /** Address spaces by id (what an mm pointer in a record resolves to). */
   readonly mmById: (MmStruct | undefined)[] = [];

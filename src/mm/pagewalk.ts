@@ -4,6 +4,8 @@
 import type { Folio } from './folio.ts';
 import type { MmStruct } from './mm.ts';
 import {
+  ACCOUNT_SCAN,
+  chargeLocks,
   chargeReads,
   type EntryPointer,
   NULL_PTR,
@@ -18,7 +20,6 @@ import {
   PTE_SPECIAL,
   PTE_WRITE,
   type PtePointer,
-  type ReadAccount,
 } from './pgtable.ts';
 import { __split_huge_pmd } from './thp.ts';
 import { addrEnd, PMD_LEVEL, PTE_LEVEL, PTRS_PER_TABLE, PUD_LEVEL, type TableLevel, tableIndex } from './units.ts';
@@ -39,8 +40,6 @@ export interface MmWalk<P> {
   readonly vma: VmAreaStruct | null;
   readonly private: P;
   action: WalkAction;
-  /** Who pays for the entries read (the model's accounting label, not a kernel field). */
-  readonly account: ReadAccount;
 }
 
 /** The fields of a struct mm_walk, writable while the pool fills one in. */
@@ -53,10 +52,10 @@ type WalkFrame = { -readonly [K in keyof MmWalk<unknown>]: MmWalk<unknown>[K] };
 const walkFrames: WalkFrame[] = [];
 let walkDepth = 0;
 
-function walk_frame<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P, account: ReadAccount): MmWalk<P> {
+function walk_frame<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P): MmWalk<P> {
   let f = walkFrames[walkDepth];
   if (f === undefined) {
-    f = { ops: ops as MmWalkOps<unknown>, mm, vma, private: priv, action: 'subtree', account };
+    f = { ops: ops as MmWalkOps<unknown>, mm, vma, private: priv, action: 'subtree' };
     walkFrames.push(f);
   }
   f.ops = ops as MmWalkOps<unknown>;
@@ -64,13 +63,12 @@ function walk_frame<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null
   f.vma = vma;
   f.private = priv;
   f.action = 'subtree';
-  f.account = account;
   return f as MmWalk<P>;
 }
 
 /** Run `body` with the walk frame of the next depth (released on return or throw). */
-function with_walk<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P, account: ReadAccount, body: (walk: MmWalk<P>) => number): number {
-  const walk = walk_frame(ops, mm, vma, priv, account);
+function with_walk<P>(ops: MmWalkOps<P>, mm: MmStruct, vma: VmAreaStruct | null, priv: P, body: (walk: MmWalk<P>) => number): number {
+  const walk = walk_frame(ops, mm, vma, priv);
   walkDepth++;
   try {
     return body(walk);
@@ -144,7 +142,7 @@ export function pmd_vpn(pt: PageTables, e: EntryPointer): number {
 
 /** include/linux/pgtable.h: ptep_get — one charged PTE read; the value is read through the pointer. */
 export function ptep_get<P>(walk: MmWalk<P>, ptep: PtePointer): EntryPointer {
-  chargeReads(walk.mm.machine.counters, walk.mm.machine.levels, PTE_LEVEL, 1, walk.account);
+  chargeReads(walk.mm.machine, PTE_LEVEL, 1);
   return ptep;
 }
 
@@ -156,14 +154,20 @@ export function pmdp_get_lockless(pmdp: EntryPointer): EntryPointer {
 /** pmdp_get under the PMD lock: a re-read of the same entry, not charged again. */
 export const pmdp_get = pmdp_get_lockless;
 
+/** include/linux/mm.h: pmd_lock — take the PMD's page-table lock (one lock charged; released by spin_unlock, nothing to model). */
+export function pmd_lock<P>(walk: MmWalk<P>, _pmdp: EntryPointer): void {
+  chargeLocks(walk.mm.machine, 1);
+}
+
 /**
- * include/linux/pgtable.h: pte_offset_map_lock — map the PTE table under a PMD (the pointer
- * to the PTE for `addr`), or NULL_PTR when the PMD is none, a leaf or not present (the caller
- * then treats the range as empty).
+ * include/linux/mm.h: pte_offset_map_lock — map the PTE table under a PMD and take its lock
+ * (the pointer to the PTE for `addr`; one lock charged), or NULL_PTR without a lock when the
+ * PMD is none, a leaf or not present (__pte_offset_map fails; the caller treats the range as empty).
  */
 export function pte_offset_map_lock<P>(walk: MmWalk<P>, pmdp: EntryPointer, addr: number): PtePointer {
   const pt = walk.mm.machine.pt;
   if (pt.kind[pmdp] !== PT_TABLE) return NULL_PTR;
+  chargeLocks(walk.mm.machine, 1);
   return pt.val[pmdp]! * PTRS_PER_TABLE + tableIndex(addr, PTE_LEVEL);
 }
 
@@ -182,7 +186,7 @@ function actionOf<P>(walk: MmWalk<P>): WalkAction {
 function readEntry<P>(walk: MmWalk<P>, table: PageTable, addr: number): EntryPointer {
   const machine = walk.mm.machine;
   const level = machine.pt.level[table]! as TableLevel;
-  chargeReads(machine.counters, machine.levels, level, 1, walk.account);
+  chargeReads(machine, level, 1);
   return table * PTRS_PER_TABLE + tableIndex(addr, level);
 }
 
@@ -222,7 +226,7 @@ function walk_pmd_range<P>(walk: MmWalk<P>, table: PageTable, addr: number, end:
     }
     walk.action = 'subtree';
     if (ops.pmd_entry) {
-      if (walk.account === 'scan') walk.mm.machine.counters.pmd_entry_calls++;
+      if (walk.mm.machine.account === ACCOUNT_SCAN) walk.mm.machine.counters.pmd_entry_calls++;
       err = ops.pmd_entry(ptr, addr, next, walk);
     }
     if (err) break;
@@ -351,9 +355,9 @@ function __walk_page_range<P>(walk: MmWalk<P>, start: number, end: number): numb
 function walk_from_path<P>(walk: MmWalk<P>, path: WalkPath, start: number, end: number): number {
   const machine = walk.mm.machine;
   const five = path.p4dTable !== NULL_PTR;
-  chargeReads(machine.counters, machine.levels, five ? 4 : 3, 1, walk.account); // the PGD entry
-  if (five) chargeReads(machine.counters, machine.levels, 3, 1, walk.account); // the P4D entry
-  chargeReads(machine.counters, machine.levels, PUD_LEVEL, 1, walk.account); // the PUD entry
+  chargeReads(machine, five ? 4 : 3, 1); // the PGD entry
+  if (five) chargeReads(machine, 3, 1); // the P4D entry
+  chargeReads(machine, PUD_LEVEL, 1); // the PUD entry
   walk.action = 'subtree'; // as walk_pud_range sets it (no pud_entry)
   const pmdEnd = Math.min(end, path.pmdHi);
   let err = walk_pmd_range(walk, path.pmdTable, start, pmdEnd);
@@ -384,12 +388,11 @@ export function walk_page_range_vma<P>(
   end: number,
   ops: MmWalkOps<P>,
   priv: P,
-  account: ReadAccount = 'scan',
 ): number {
-  if (account === 'scan') vma.mm.machine.counters.walk_range_calls++;
+  if (vma.mm.machine.account === ACCOUNT_SCAN) vma.mm.machine.counters.walk_range_calls++;
   if (start >= end) return EINVAL;
   if (start < vma.vm_start || end > vma.vm_end) return EINVAL;
-  const walk = walk_frame(ops, vma.mm, vma, priv, account);
+  const walk = walk_frame(ops, vma.mm, vma, priv);
   walkDepth++;
   try {
     return __walk_page_range(walk, start, end);
@@ -417,22 +420,21 @@ export function walk_page_range<P>(
   end: number,
   ops: MmWalkOps<P>,
   priv: P,
-  account: ReadAccount = 'scan',
 ): number {
   if (start >= end) return EINVAL;
-  if (account === 'scan') mm.machine.counters.walk_range_calls++;
+  if (mm.machine.account === ACCOUNT_SCAN) mm.machine.counters.walk_range_calls++;
   let err = 0;
   let vma = find_vma(mm, start);
   do {
     let next: number;
     if (!vma) {
       next = end;
-      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, account, (w) => ops.pte_hole!(start, next, -1, w));
+      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, (w) => ops.pte_hole!(start, next, -1, w));
     } else if (start < vma.vm_start) {
       next = Math.min(end, vma.vm_start);
-      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, account, (w) => ops.pte_hole!(start, next, -1, w));
+      if (ops.pte_hole) err = with_walk(ops, mm, null, priv, (w) => ops.pte_hole!(start, next, -1, w));
     } else {
-      const walk: MmWalk<P> = { ops, mm, vma, private: priv, action: 'subtree', account };
+      const walk: MmWalk<P> = { ops, mm, vma, private: priv, action: 'subtree' };
       next = Math.min(end, vma.vm_end);
       vma = find_vma(mm, vma.vm_end);
       err = walk_page_test(walk, start, next);

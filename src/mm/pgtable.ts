@@ -2,7 +2,9 @@
 // stored as struct-of-arrays. A table is an integer handle; an entry pointer (pgd_t *, pmd_t *,
 // pte_t *) is the integer `table * 512 + index`, so `ptep + 1` is the next entry of the same
 // table, as in C. Reading an entry through the walkers is the unit of scan cost: each real
-// table entry read is charged once to `pt_reads` and its level (or to `unmerge_pt_reads`).
+// table entry read is charged once to `pt_reads`, its level and the account of the path that
+// reads it (the machine's current account); each page-table lock taken, to `ptl_locks` and
+// the same account.
 import { COUNTER_SLOT, type CounterSlots } from './counters.ts';
 import type { Folio } from './folio.ts';
 import { grown } from './typed-arrays.ts';
@@ -42,8 +44,47 @@ export const PTE_SPECIAL = 4;
  */
 export const PTE_KSM_PLACED_ZERO = 8;
 
-/** Who pays for a page-table read: ksmd's scan, an unmerge (break_ksm) or nobody (the model's own bookkeeping). */
-export type ReadAccount = 'scan' | 'unmerge' | 'none';
+/**
+ * Who pays for a page-table read or lock: the KSM path the machine is running, set by the
+ * engine where that path starts (withAccount), never by a variant. Reads and locks outside
+ * every account (faults, the model's own bookkeeping, the oracle) are not charged.
+ */
+export const ACCOUNT_NONE = 0;
+/** ksmd's scanner: scan_get_next_rmap_item's lookup of the next page (folio_walk_start loop or range walk). */
+export const ACCOUNT_SCAN = 1;
+/** Tree lookups: get_mergeable_page's folio_walk_start for an unstable-tree item. */
+export const ACCOUNT_LOOKUP = 2;
+/** The merge path: write_protect_page's page_vma_mapped_walk and replace_page's mm_find_pmd + PTE. */
+export const ACCOUNT_MERGE = 3;
+/** break_ksm for a user request: MADV_UNMERGEABLE, run = 2, mremap's unmerge, prctl. */
+export const ACCOUNT_UNMERGE = 4;
+/** break_ksm from ksmd (break_cow): charged to the unmerge account and to its ksmd share. */
+export const ACCOUNT_UNMERGE_KSMD = 5;
+export type ReadAccount =
+  | typeof ACCOUNT_NONE
+  | typeof ACCOUNT_SCAN
+  | typeof ACCOUNT_LOOKUP
+  | typeof ACCOUNT_MERGE
+  | typeof ACCOUNT_UNMERGE
+  | typeof ACCOUNT_UNMERGE_KSMD;
+
+/** What a charge needs from the machine: its counters, paging levels and current account. */
+export interface ChargeTarget {
+  readonly counters: CounterSlots;
+  readonly levels: PagingLevels;
+  account: ReadAccount;
+}
+
+/** Run `body` with the machine's account set to `account`, restored on return or throw. */
+export function withAccount<T>(target: ChargeTarget, account: ReadAccount, body: () => T): T {
+  const prev = target.account;
+  target.account = account;
+  try {
+    return body();
+  } finally {
+    target.account = prev;
+  }
+}
 
 const INITIAL_TABLES = 64;
 
@@ -198,26 +239,34 @@ export function levelCounter(level: TableLevel, levels: PagingLevels): LevelCoun
 }
 
 const PT_READS = COUNTER_SLOT.pt_reads;
-const UNMERGE_PT_READS = COUNTER_SLOT.unmerge_pt_reads;
+const PT_READS_UNMERGE = COUNTER_SLOT.pt_reads_unmerge;
+const PTL_LOCKS = COUNTER_SLOT.ptl_locks;
+const PTL_LOCKS_UNMERGE = COUNTER_SLOT.ptl_locks_unmerge;
 /** The counter slot of each table level, for 4 and 5 paging levels: LEVEL_SLOT[levels - 4][level]. */
 const LEVEL_SLOT: readonly (readonly number[])[] = [4, 5].map((levels) =>
   [0, 1, 2, 3, 4].map((level) => COUNTER_SLOT[levelCounter(level as TableLevel, levels as PagingLevels)]),
 );
+/** The read and lock counter slots of each account (index: the account; NONE has none). */
+const READ_SLOT: readonly number[] = [-1, COUNTER_SLOT.pt_reads_scan, COUNTER_SLOT.pt_reads_lookup, COUNTER_SLOT.pt_reads_merge, PT_READS_UNMERGE, COUNTER_SLOT.pt_reads_unmerge_ksmd];
+const LOCK_SLOT: readonly number[] = [-1, COUNTER_SLOT.ptl_locks_scan, COUNTER_SLOT.ptl_locks_lookup, COUNTER_SLOT.ptl_locks_merge, PTL_LOCKS_UNMERGE, COUNTER_SLOT.ptl_locks_unmerge_ksmd];
 
-/** Charge `n` entry reads at `level` (n > 1 only for the closed-form per-address path). */
-export function chargeReads(
-  counters: CounterSlots,
-  levels: PagingLevels,
-  level: TableLevel,
-  n: number,
-  account: ReadAccount,
-): void {
-  if (n === 0 || account === 'none') return;
-  const slots = counters.slots;
-  if (account === 'unmerge') {
-    slots[UNMERGE_PT_READS]! += n;
-    return;
-  }
+/** Charge `n` entry reads at `level` to the current account (n > 1 only for the closed-form per-address path). */
+export function chargeReads(target: ChargeTarget, level: TableLevel, n: number): void {
+  const account = target.account;
+  if (n === 0 || account === ACCOUNT_NONE) return;
+  const slots = target.counters.slots;
   slots[PT_READS]! += n;
-  slots[LEVEL_SLOT[levels - 4]![level]!]! += n;
+  slots[LEVEL_SLOT[target.levels - 4]![level]!]! += n;
+  slots[READ_SLOT[account]!]! += n;
+  if (account === ACCOUNT_UNMERGE_KSMD) slots[PT_READS_UNMERGE]! += n;
+}
+
+/** Charge `n` page-table lock acquisitions (pte_offset_map_lock, pmd_lock, spin_lock(ptl)) to the current account. */
+export function chargeLocks(target: ChargeTarget, n: number): void {
+  const account = target.account;
+  if (n === 0 || account === ACCOUNT_NONE) return;
+  const slots = target.counters.slots;
+  slots[PTL_LOCKS]! += n;
+  slots[LOCK_SLOT[account]!]! += n;
+  if (account === ACCOUNT_UNMERGE_KSMD) slots[PTL_LOCKS_UNMERGE]! += n;
 }

@@ -114,7 +114,8 @@ function readJson(path: string, text: string): ResultSet {
     must(typeof r.scenario === 'string' && typeof r.stack === 'string' && typeof r.params === 'string', path, `runs[${i}] lacks scenario/params/stack`);
     must(typeof r.variants === 'object' && r.variants !== null, path, `runs[${i}] has no variants`);
     must(typeof r.counters === 'object' && r.counters !== null, path, `runs[${i}] has no counters`);
-    // a counter added after the file was written is absent (compare calls it untested)
+    // a counter added after the file was written is absent (compare calls it untested); one renamed is read under its new name
+    renameLegacyCounters(r.counters as unknown as Record<string, unknown>);
     for (const c of COUNTER_NAMES) must(r.counters[c] === undefined || Number.isFinite(r.counters[c]), path, `runs[${i}].counters.${c} is not a number`);
     const v = r.verdict as Partial<RunRecord['verdict']> | undefined;
     must(typeof v?.ok === 'boolean' && Array.isArray(v.problems) && Array.isArray(v.knownWrong), path, `runs[${i}].verdict lacks ok/problems/knownWrong`);
@@ -150,6 +151,23 @@ function readJson(path: string, text: string): ResultSet {
   return set as ResultSet;
 }
 
+/**
+ * Counters renamed since a result file may have been written: the old name → the new one, same
+ * values. unmerge_pt_reads became pt_reads_unmerge when pt_reads was split into accounts (the
+ * same break_ksm reads, break_cow's included).
+ */
+export const RENAMED_COUNTERS: Readonly<Record<string, string>> = { unmerge_pt_reads: 'pt_reads_unmerge' };
+
+/** A record's counters under today's names. */
+function renameLegacyCounters(counters: Record<string, unknown>): void {
+  for (const [old, now] of Object.entries(RENAMED_COUNTERS)) {
+    if (old in counters) {
+      if (!(now in counters)) counters[now] = counters[old];
+      delete counters[old];
+    }
+  }
+}
+
 function readCsv(path: string, text: string): ResultSet {
   let rows: Record<string, string>[];
   try {
@@ -163,7 +181,7 @@ function readCsv(path: string, text: string): ResultSet {
   const byKey = new Map<string, { rec: Omit<RunRecord, 'counters' | 'verdict' | 'timing'>; counters: Counters; ok: number; problems: number; t: Record<string, number> }>();
   rows.forEach((row, i) => {
     const line = i + 2;
-    const metric = row.metric ?? '';
+    const metric = RENAMED_COUNTERS[row.metric ?? ''] ?? row.metric ?? '';
     must(isMetricName(metric), path, `line ${line}: unknown metric "${metric}"`);
     const value = Number(row.value);
     must(row.value !== '' && Number.isFinite(value), path, `line ${line}: value "${row.value}" is not a number`);

@@ -62,9 +62,11 @@ function fmtNum(v: number): string {
 
 /** The key cost metrics compared per scenario. */
 export const KEY_METRICS: readonly KeyMetric[] = [
-  { id: 'pt_reads_per_scan', label: 'pt_reads per full scan', value: (r) => (r.counters.full_scans > 0 ? r.counters.pt_reads / r.counters.full_scans : undefined), format: fmtNum },
+  { id: 'scan_reads_per_scan', label: 'scanner pt_reads per full scan', value: (r) => (r.counters.full_scans > 0 ? r.counters.pt_reads_scan / r.counters.full_scans : undefined), format: fmtNum },
+  { id: 'pt_reads_lookup', label: 'pt_reads_lookup', value: (r) => r.counters.pt_reads_lookup, format: fmtNum },
+  { id: 'ptl_locks', label: 'ptl_locks', value: (r) => r.counters.ptl_locks, format: fmtNum },
   { id: 'rmap_avc_visits', label: 'rmap_avc_visits', value: (r) => r.counters.rmap_avc_visits, format: fmtNum },
-  { id: 'unmerge_pt_reads', label: 'unmerge_pt_reads', value: (r) => r.counters.unmerge_pt_reads, format: fmtNum },
+  { id: 'pt_reads_unmerge', label: 'pt_reads_unmerge', value: (r) => r.counters.pt_reads_unmerge, format: fmtNum },
   { id: 'time_ns_median', label: 'time (median)', value: (r) => r.timing?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing) },
   { id: 'ksmd_time_ns_median', label: 'ksmd time (median)', value: (r) => r.timing?.ksmd?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing?.ksmd) },
 ];
@@ -78,7 +80,7 @@ export function usefulKeyMetrics(runs: readonly RunRecord[]): KeyMetric[] {
 }
 
 /** The metrics a sweep plots. */
-export const SWEEP_METRICS: readonly MetricName[] = ['pt_reads', 'unmerge_pt_reads', 'rmap_avc_visits', 'time_ns_median'];
+export const SWEEP_METRICS: readonly MetricName[] = ['pt_reads', 'pt_reads_unmerge', 'rmap_avc_visits', 'time_ns_median'];
 
 /** Whether the swept parameter is a size (its values are 4 KiB pages). */
 export function sweepIsSize(set: SweepSet): boolean {

@@ -16,19 +16,48 @@ export interface MetricInfo {
 const COST: Direction = 'smaller is better';
 const STATE: Direction = 'neither';
 
-const level = (l: string) => ({ meaning: `page-table entries read by the scan at the ${l} level`, direction: COST });
+const level = (l: string) => ({ meaning: `page-table entries read at the ${l} level, by every account (the five levels sum to pt_reads; the P4D is read only with 5-level paging)`, direction: COST });
 
 /** Every metric's meaning and direction (a test checks that every metric has one). */
 export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
-  pt_reads: { meaning: 'page-table entries read by the ksmd scan, every level (the scan cost)', direction: COST },
+  pt_reads: {
+    meaning: 'page-table entries read by every KSM path, every level: pt_reads_scan + pt_reads_lookup + pt_reads_merge + pt_reads_unmerge (faults and the model\'s own bookkeeping are not charged)',
+    direction: COST,
+  },
   pt_reads_pgd: level('PGD'),
   pt_reads_p4d: level('P4D'),
   pt_reads_pud: level('PUD'),
   pt_reads_pmd: level('PMD'),
   pt_reads_pte: level('PTE'),
-  folio_walk_calls: { meaning: 'folio_walk_start calls (the per-address scanner)', direction: COST },
+  pt_reads_scan: {
+    meaning: 'of pt_reads, the scanner\'s: scan_get_next_rmap_item looking for the next page (folio_walk_start per address, or the range walk\'s descent and PTE loop)',
+    direction: COST,
+  },
+  pt_reads_lookup: { meaning: 'of pt_reads, the tree lookups\': get_mergeable_page\'s folio_walk_start for each unstable-tree item compared', direction: COST },
+  pt_reads_merge: {
+    meaning: 'of pt_reads, the merge path\'s: write_protect_page\'s page_vma_mapped_walk and replace_page\'s mm_find_pmd, PMD and PTE reads',
+    direction: COST,
+  },
+  pt_reads_unmerge: {
+    meaning: 'of pt_reads, break_ksm\'s (MADV_UNMERGEABLE, run=2, mremap\'s unmerge, and ksmd\'s break_cow): the walk that finds KSM pages; the unsharing fault\'s own walk is the fault path\'s, not charged',
+    direction: COST,
+  },
+  pt_reads_unmerge_ksmd: { meaning: 'of pt_reads_unmerge, ksmd\'s share: break_ksm called by break_cow when a merge is undone', direction: COST },
+  ptl_locks: {
+    meaning: 'page-table locks taken by every KSM path (pte_offset_map_lock, pmd_lock, map_pte\'s spin_lock): the sum of the five accounts below',
+    direction: COST,
+  },
+  ptl_locks_scan: {
+    meaning: 'of ptl_locks, the scanner\'s: one per folio_walk_start that reaches a PTE table or a PMD leaf; one per pmd_entry that maps a PTE table or takes pmd_lock',
+    direction: COST,
+  },
+  ptl_locks_lookup: { meaning: 'of ptl_locks, the tree lookups\' (get_mergeable_page\'s folio_walk_start)', direction: COST },
+  ptl_locks_merge: { meaning: 'of ptl_locks, the merge path\'s: write_protect_page (when the PTE is present) and replace_page', direction: COST },
+  ptl_locks_unmerge: { meaning: 'of ptl_locks, break_ksm\'s (its walk; the unsharing fault\'s lock is the fault path\'s), ksmd\'s break_cow included', direction: COST },
+  ptl_locks_unmerge_ksmd: { meaning: 'of ptl_locks_unmerge, ksmd\'s share (break_cow)', direction: COST },
+  folio_walk_calls: { meaning: 'folio_walk_start calls of the per-address scanner (tree lookups and unmerge are not counted here)', direction: COST },
   walk_range_calls: { meaning: 'walk_page_range_vma calls (the range-walk scanner)', direction: COST },
-  pmd_entry_calls: { meaning: 'pmd_entry callbacks of the range walk', direction: COST },
+  pmd_entry_calls: { meaning: 'pmd_entry callbacks of the range-walk scanner', direction: COST },
   pages_returned: { meaning: 'rmap_items the scanner handed to cmp_and_merge_page', direction: STATE },
   checksums: { meaning: 'page checksums computed (calc_checksum)', direction: COST },
   memcmps: { meaning: 'full-page comparisons (memcmp_pages)', direction: COST },
@@ -50,7 +79,6 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   rmap_mappings_expected: { meaning: 'mappings of the walked KSM folios (the ground truth)', direction: STATE },
   rmap_mappings_found: { meaning: 'of those, mappings the rmap walks found', direction: STATE },
   rmap_mappings_missed: { meaning: 'mappings the rmap walks missed (correctness: 0 when correct)', direction: COST },
-  unmerge_pt_reads: { meaning: 'page-table entries read by unmerge (break_ksm, MADV_UNMERGEABLE, run=2)', direction: COST },
   unmerge_breaks: { meaning: 'KSM pages unmerged (copied back) by unmerge', direction: STATE },
   split_zero_checks: {
     meaning: 'subpages a THP split compared with the zero page (try_to_map_unused_to_zeropage: pages_identical), in whatever context split (KSM, fault)',

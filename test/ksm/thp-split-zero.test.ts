@@ -52,6 +52,9 @@ describe('the scanners on a huge zero PMD (ksm_next_page_pmd_entry, folio_walk_s
       pt_reads_pgd: 512,
       pt_reads_pud: 512,
       pt_reads_pmd: 513,
+      pt_reads_scan: 4 + 511 * 3,
+      ptl_locks: 513, // pmd_lock on each PMD leaf the pmd_entry meets (the zero PMD once, the THP 512 times)
+      ptl_locks_scan: 513,
       walk_range_calls: 512,
       pmd_entry_calls: 513,
       pages_returned: 512,
@@ -74,6 +77,9 @@ describe('the scanners on a huge zero PMD (ksm_next_page_pmd_entry, folio_walk_s
       pt_reads_pgd: 1024,
       pt_reads_pud: 1024,
       pt_reads_pmd: 1024,
+      pt_reads_scan: 1024 * 3,
+      ptl_locks: 1024, // folio_walk_start's pmd_lock on a PMD leaf, at every address
+      ptl_locks_scan: 1024,
       folio_walk_calls: 1024,
       pages_returned: 512,
       checksums: 512,
@@ -104,9 +110,14 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
   // Pass 1: every page is new (volatile). Pass 2: page 1 finds page 0 in the unstable tree, both
   // in one THP: try_to_merge_one_page's split_huge_page fails (KSM holds both pages), then
   // cmp_and_merge_page splits it (7.3.4 mm/ksm.c:2372-2414). Pass 3: pages 0 and 1 merge.
+  // Accounts: 8 unstable-tree lookups (7 reach a PTE, one meets the still-whole THP's PMD leaf:
+  // 7 × 4 + 3 reads, a lock each); every try_to_merge_one_page reads pgd, pud, pmd and pte and
+  // takes one lock in write_protect_page, and again in replace_page when it replaces (1021 locks).
   const keep = {
-    pt_reads: 5661, pt_reads_pgd: 1544, pt_reads_pud: 1544, pt_reads_pmd: 1544, pt_reads_pte: 1029,
-    folio_walk_calls: 8, walk_range_calls: 1536, pmd_entry_calls: 1536, pages_returned: 1536, checksums: 1026, memcmps: 1029,
+    pt_reads: 9745, pt_reads_pgd: 2565, pt_reads_pud: 2565, pt_reads_pmd: 2565, pt_reads_pte: 2050,
+    pt_reads_scan: 5630, pt_reads_lookup: 7 * 4 + 3, pt_reads_merge: 1021 * 4,
+    ptl_locks: 2565, ptl_locks_scan: 1536, ptl_locks_lookup: 8, ptl_locks_merge: 1021,
+    walk_range_calls: 1536, pmd_entry_calls: 1536, pages_returned: 1536, checksums: 1026, memcmps: 1029,
     pages_scanned: 1536, pages_shared: 3, pages_sharing: 509, full_scans: 3, stable_node_chains: 1, stable_node_dups: 2,
     general_profit: 2052096, ksmd_batches: 3, ksmd_batches_no_merge: 1,
   };
@@ -114,9 +125,13 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
   // the shared zero page (try_to_map_unused_to_zeropage, 7.3.4 mm/migrate.c:299-341) and frees
   // them; the scanner skips their special PTEs from then on (vm_normal_page NULL), so only pages
   // 0 and 1 merge and one page stays allocated.
+  // Two lookups (4 + 3 reads); one merge of two pages: write_protect_page of the scanned page,
+  // then write_protect_page and replace_page of the tree page (3 × (4 reads, 1 lock)).
   const remapped = {
-    pt_reads: 2583, pt_reads_pgd: 520, pt_reads_pud: 520, pt_reads_pmd: 520, pt_reads_pte: 1023,
-    folio_walk_calls: 2, walk_range_calls: 518, pmd_entry_calls: 518, pages_returned: 516, checksums: 516, memcmps: 3,
+    pt_reads: 2595, pt_reads_pgd: 523, pt_reads_pud: 523, pt_reads_pmd: 523, pt_reads_pte: 1026,
+    pt_reads_scan: 2576, pt_reads_lookup: 7, pt_reads_merge: 12,
+    ptl_locks: 523, ptl_locks_scan: 518, ptl_locks_lookup: 2, ptl_locks_merge: 3,
+    walk_range_calls: 518, pmd_entry_calls: 518, pages_returned: 516, checksums: 516, memcmps: 3,
     pages_scanned: 516, pages_shared: 1, pages_sharing: 1, full_scans: 3, general_profit: 3968,
     split_zero_checks: 512, split_zero_remapped: 510, split_zero_remapped_batch_max: 510, ksmd_batches: 3, ksmd_batches_no_merge: 2,
   };
@@ -145,8 +160,10 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
     const B = { thps: 2, content: () => 0, scans: 2 };
     assert.deepEqual(splitRun('remap', B), {
       counters: {
+        // 513 lookups (one meets THP 0's PMD leaf: 3 reads), a lock each; nothing merged
         pt_reads: 7176, pt_reads_pgd: 2051, pt_reads_pud: 2051, pt_reads_pmd: 2052, pt_reads_pte: 1022,
-        folio_walk_calls: 513, walk_range_calls: 1538, pmd_entry_calls: 1539, pages_returned: 1538, checksums: 1538, memcmps: 1,
+        pt_reads_scan: 5125, pt_reads_lookup: 513 * 4 - 1, ptl_locks: 2052, ptl_locks_scan: 1539, ptl_locks_lookup: 513,
+        walk_range_calls: 1538, pmd_entry_calls: 1539, pages_returned: 1538, checksums: 1538, memcmps: 1,
         pages_scanned: 1538, pages_unshared: 1, pages_volatile: 513, full_scans: 2, general_profit: -32896,
         split_zero_checks: 512, split_zero_remapped: 512, split_zero_remapped_batch_max: 512, unstable_search_aborts: 512,
         ksmd_batches: 2, ksmd_batches_no_merge: 2,
@@ -165,7 +182,10 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
     const C = { thps: 1, content: () => 0, scans: 2, use_zero_pages: 1 };
     assert.deepEqual(splitRun('remap', C), {
       counters: {
-        pt_reads: 2053, pt_reads_pgd: 514, pt_reads_pud: 514, pt_reads_pmd: 514, pt_reads_pte: 511,
+        // write_protect_page's page_vma_mapped_walk reads 4 entries and locks the present PTE,
+        // which now maps the shared zero page: check_pte fails
+        pt_reads: 2057, pt_reads_pgd: 515, pt_reads_pud: 515, pt_reads_pmd: 515, pt_reads_pte: 512,
+        pt_reads_scan: 2053, pt_reads_merge: 4, ptl_locks: 515, ptl_locks_scan: 514, ptl_locks_merge: 1,
         walk_range_calls: 514, pmd_entry_calls: 514, pages_returned: 513, checksums: 513, pages_scanned: 513,
         pages_unshared: 1, full_scans: 2, general_profit: -64,
         split_zero_checks: 512, split_zero_remapped: 512, split_zero_remapped_batch_max: 512, ksmd_batches: 2, ksmd_batches_no_merge: 2,
@@ -173,8 +193,10 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
       allocated: 0,
     });
     // none / skip-ksm-mergeable: KSM maps every zero page to the zero page itself, counted
+    // 512 zero-page merges: write_protect_page and replace_page, 4 reads and a lock each
     const kept = {
-      pt_reads: 3583, pt_reads_pgd: 1024, pt_reads_pud: 1024, pt_reads_pmd: 1024, pt_reads_pte: 511,
+      pt_reads: 7679, pt_reads_pgd: 2048, pt_reads_pud: 2048, pt_reads_pmd: 2048, pt_reads_pte: 1535,
+      pt_reads_scan: 3583, pt_reads_merge: 512 * 8, ptl_locks: 2048, ptl_locks_scan: 1024, ptl_locks_merge: 1024,
       walk_range_calls: 1024, pmd_entry_calls: 1024, pages_returned: 1024, checksums: 1024, memcmps: 512, pages_scanned: 1024,
       pages_volatile: 512, full_scans: 2, ksm_zero_pages: 512, general_profit: 2064384, ksmd_batches: 2, ksmd_batches_no_merge: 1,
     };

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { FW_MIGRATION, FW_ZEROPAGE, type FolioWalk, folio_walk_range, folio_walk_range_literal } from '../../src/mm/folio-walk.ts';
 import { newFolioWalk } from '../../src/mm/folio-walk.ts';
 import type { Machine } from '../../src/mm/machine.ts';
+import { ACCOUNT_LOOKUP, ACCOUNT_SCAN, ACCOUNT_UNMERGE, ACCOUNT_UNMERGE_KSMD, type ReadAccount, withAccount } from '../../src/mm/pgtable.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { resetCounters } from '../support/counters.ts';
 import { snapshotCounters } from '../../src/mm/counters.ts';
@@ -17,7 +18,7 @@ const spaceArb = fc.record({
   range: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
   // the range may start before the VMA and end after it (each such address is one NULL call)
   outside: fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 }), fc.boolean()),
-  account: fc.constantFrom<'scan' | 'unmerge'>('scan', 'unmerge'),
+  account: fc.constantFrom<ReadAccount>(ACCOUNT_SCAN, ACCOUNT_LOOKUP, ACCOUNT_UNMERGE, ACCOUNT_UNMERGE_KSMD),
   flags: fc.constantFrom(0, FW_ZEROPAGE, FW_MIGRATION | FW_ZEROPAGE),
   acceptKind: fc.constantFrom('none', 'anon', 'odd-content', 'any', 'by-address'),
 });
@@ -57,13 +58,13 @@ function compareWalkers(s: Space): { vpn: number; fw: FolioWalk } | null {
 
   resetCounters(m.counters);
   const literalFw = newFolioWalk();
-  const literalVpn = folio_walk_range_literal(literalFw, vma, a, b, s.flags, accept, s.account);
+  const literalVpn = withAccount(m, s.account, () => folio_walk_range_literal(literalFw, vma, a, b, s.flags, accept));
   const literal = literalVpn < 0 ? null : { vpn: literalVpn, fw: literalFw };
   const literalCounters = snapshotCounters(m.counters);
   totalCalls += literalCounters.folio_walk_calls;
   resetCounters(m.counters);
   const fastFw = newFolioWalk();
-  const fastVpn = folio_walk_range(fastFw, vma, a, b, s.flags, accept, s.account);
+  const fastVpn = withAccount(m, s.account, () => folio_walk_range(fastFw, vma, a, b, s.flags, accept));
   const fast = fastVpn < 0 ? null : { vpn: fastVpn, fw: fastFw };
   assert.deepEqual(snapshotCounters(m.counters), literalCounters);
   assert.equal(fast?.vpn, literal?.vpn);

@@ -17,7 +17,7 @@ import {
   ptep_get,
   walk_page_range_vma,
 } from '../../src/mm/pagewalk.ts';
-import { NULL_PTR } from '../../src/mm/pgtable.ts';
+import { ACCOUNT_SCAN, ACCOUNT_UNMERGE, ACCOUNT_UNMERGE_KSMD, NULL_PTR, type ReadAccount, withAccount } from '../../src/mm/pgtable.ts';
 import { vma_lookup } from '../../src/mm/vma.ts';
 import { buildSpace, punchHole, SPACE_SHAPE } from '../support/space.ts';
 
@@ -84,7 +84,7 @@ const spaceArb = fc.record({
       from: fc.double({ min: 0, max: 0.999999, noNaN: true }),
       ops: fc.constantFrom<keyof typeof OPS>('scan', 'scan', 'holes', 'pte'),
       stopAt: fc.integer({ min: 0, max: 4 }),
-      account: fc.constantFrom<'scan' | 'unmerge'>('scan', 'unmerge'),
+      account: fc.constantFrom<ReadAccount>(ACCOUNT_SCAN, ACCOUNT_UNMERGE, ACCOUNT_UNMERGE_KSMD),
       // between walks: unmap or zap a little, so cached paths go stale
       zap: fc.option(fc.record({ at: fc.double({ min: 0, max: 0.99, noNaN: true }), len: fc.integer({ min: 1, max: 3000 }), unmap: fc.boolean() }), { freq: 4 }),
     }),
@@ -112,7 +112,7 @@ function compare(s: Space): void {
       if (!vma) return { r: 0, events: [] as string[], counters: snapshotCounters(m.counters) };
       const addr = Math.max(vma.vm_start, Math.min(vma.vm_end - 1, start + Math.floor(w.from * s.pages)));
       const trace: Trace = { events: [], stopAt: w.stopAt, seen: 0 };
-      const r = walk_page_range_vma(vma, addr, vma.vm_end, OPS[w.ops], trace, w.account);
+      const r = withAccount(m, w.account, () => walk_page_range_vma(vma, addr, vma.vm_end, OPS[w.ops], trace));
       if (w.zap) punchHole(mm, start, s.pages, w.zap);
       return { r, events: trace.events, counters: snapshotCounters(m.counters) };
     });
@@ -135,7 +135,7 @@ it('… in dense PTE tables, where each walk restarts one page after the last hi
   const denseArb = spaceArb.map((s): Space => ({
     ...s,
     touches: Array.from({ length: 40 }, (_, i) => ({ kind: 'write', at: i / 40 })),
-    walks: Array.from({ length: 12 }, (_, i) => ({ from: i / 12, ops: 'scan' as const, stopAt: 1 + (i % 3), account: 'scan' as const, zap: null })),
+    walks: Array.from({ length: 12 }, (_, i) => ({ from: i / 12, ops: 'scan' as const, stopAt: 1 + (i % 3), account: ACCOUNT_SCAN, zap: null })),
   }));
   fc.assert(fc.property(denseArb, compare), { numRuns: 60, seed: 20261202 });
 });

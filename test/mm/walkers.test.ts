@@ -8,10 +8,10 @@ import { read_page, write_page } from '../../src/mm/memory.ts';
 import { entryPointer, mm_alloc } from '../../src/mm/mm.ts';
 import { do_mmap } from '../../src/mm/mmap.ts';
 import { walk_page_range_vma, EINVAL } from '../../src/mm/pagewalk.ts';
-import { PT_MIGRATION, PT_SWAP } from '../../src/mm/pgtable.ts';
+import { ACCOUNT_SCAN, PT_MIGRATION, PT_SWAP } from '../../src/mm/pgtable.ts';
 import { PTE_LEVEL } from '../../src/mm/units.ts';
 import { type VmAreaStruct, vma_lookup } from '../../src/mm/vma.ts';
-import { assertCounters, resetCounters } from '../support/counters.ts';
+import { assertCounters, onAccount, resetCounters } from '../support/counters.ts';
 import { firstPresentPageOps } from '../support/walk-ops.ts';
 import { walkOnce, walkRange } from '../support/folio-walk.ts';
 
@@ -35,6 +35,7 @@ function sparse(levels: 4 | 5, at?: number): { m: Machine; vma: VmAreaStruct } {
   const start = do_mmap(mm, TIB32, at === undefined ? { noreserve: true } : { noreserve: true, at });
   assert.equal(write_page(mm, start, 7), 'ok');
   resetCounters(m.counters);
+  m.account = ACCOUNT_SCAN; // the walks below are the scanner's
   return { m, vma: vma_lookup(mm, start)! };
 }
 
@@ -49,7 +50,7 @@ describe('folio_walk_start on small hand-built spaces', () => {
     resetCounters(m.counters);
 
     assert.equal(walkOnce(vma, start, 0), null); // pte_none
-    assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 });
+    assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 }, 1));
 
     const fw = walkOnce(vma, start + 1, 0);
     assert.ok(fw);
@@ -61,7 +62,7 @@ describe('folio_walk_start on small hand-built spaces', () => {
     const z = walkOnce(vma, start + 2, FW_ZEROPAGE);
     assert.ok(z && folioView(m, z.folio).zeroPage);
     assert.equal(z.page, null);
-    assertCounters(m.counters, { folio_walk_calls: 4, pt_reads: 16, pt_reads_pgd: 4, pt_reads_pud: 4, pt_reads_pmd: 4, pt_reads_pte: 4 });
+    assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 4, pt_reads: 16, pt_reads_pgd: 4, pt_reads_pud: 4, pt_reads_pmd: 4, pt_reads_pte: 4 }, 4));
   });
 
   it('stops at the first none level: 1 read for an empty top slot, 2 with 5-level P4D', () => {
@@ -74,10 +75,10 @@ describe('folio_walk_start on small hand-built spaces', () => {
       resetCounters(m.counters);
       assert.equal(walkOnce(vma_lookup(mm, far)!, far, 0), null);
       if (levels === 4) {
-        assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 1, pt_reads_pgd: 1 });
+        assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 1, pt_reads: 1, pt_reads_pgd: 1 }, 0));
       } else {
         // PML5 slot 0 is present (near is under it), its P4D slot for `far` is none.
-        assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 2, pt_reads_pgd: 1, pt_reads_p4d: 1 });
+        assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 1, pt_reads: 2, pt_reads_pgd: 1, pt_reads_p4d: 1 }, 0));
       }
     }
   });
@@ -94,7 +95,7 @@ describe('folio_walk_start on small hand-built spaces', () => {
     assert.equal(fw?.level, 'pmd');
     assert.equal(folioView(m, fw.folio).order, 9);
     assert.equal(fw.page, 77);
-    assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 3, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1 });
+    assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 1, pt_reads: 3, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1 }, 1));
   });
 
   it('swap entries are never found; migration entries only with FW_MIGRATION', () => {
@@ -122,14 +123,14 @@ describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
     assert.equal(walkRange(vma, vma.vm_start, vma.vm_end, 0, () => false), null);
     // Every address reads its top-level entry; only the first 512 GiB reach a PUD table,
     // the first 1 GiB a PMD table and the first 2 MiB the PTE table.
-    assertCounters(m.counters, {
+    assertCounters(m.counters, onAccount('scan', {
       folio_walk_calls: TIB32,
       pt_reads: TIB32 + PGD4 + PUD + PMD,
       pt_reads_pgd: TIB32,
       pt_reads_pud: PGD4,
       pt_reads_pmd: PUD,
       pt_reads_pte: PMD,
-    });
+    }, PMD));
   });
 
   it('at its top-down placement costs what its misalignment predicts', () => {
@@ -139,27 +140,27 @@ describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
     assert.equal(s % PMD, 0, 'a 2 MiB-multiple anon mmap is THP-aligned');
     const hit = walkRange(vma, s, vma.vm_end, 0, () => true);
     assert.equal(hit?.vpn, s);
-    assertCounters(m.counters, { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 });
+    assertCounters(m.counters, onAccount('scan', { folio_walk_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 }, 1));
     resetCounters(m.counters);
     assert.equal(walkRange(vma, s + 1, vma.vm_end, 0, () => true), null);
     const n = TIB32 - 1;
     const pud = Math.min(vma.vm_end, slotEnd(s, PGD4)) - (s + 1);
     const pmd = Math.min(vma.vm_end, slotEnd(s, PUD)) - (s + 1);
     const pte = slotEnd(s, PMD) - (s + 1);
-    assertCounters(m.counters, {
+    assertCounters(m.counters, onAccount('scan', {
       folio_walk_calls: n,
       pt_reads: n + pud + pmd + pte,
       pt_reads_pgd: n,
       pt_reads_pud: pud,
       pt_reads_pmd: pmd,
       pt_reads_pte: pte,
-    });
+    }, pte));
   });
 
   it('with 5 levels every lookup also reads the P4D entry under the one PML5 slot', () => {
     const { m, vma } = sparse(5, 4 * PGD4);
     walkRange(vma, vma.vm_start, vma.vm_end, 0, () => false);
-    assertCounters(m.counters, {
+    assertCounters(m.counters, onAccount('scan', {
       folio_walk_calls: TIB32,
       pt_reads: 2 * TIB32 + PGD4 + PUD + PMD,
       pt_reads_pgd: TIB32,
@@ -167,7 +168,7 @@ describe('the per-address pass over a sparse 32 TiB VMA (seed 004)', () => {
       pt_reads_pud: PGD4,
       pt_reads_pmd: PUD,
       pt_reads_pte: PMD,
-    });
+    }, PMD));
   });
 });
 
@@ -177,7 +178,7 @@ describe('walk_page_range_vma over the sparse 32 TiB VMA (kernel/scan.md §3)', 
     const found = { vpn: -1 };
     assert.equal(walk_page_range_vma(vma, vma.vm_start + 1, vma.vm_end, firstPresentPageOps, found), 0);
     assert.equal(found.vpn, -1);
-    assertCounters(m.counters, {
+    assertCounters(m.counters, onAccount('scan', {
       walk_range_calls: 1,
       pmd_entry_calls: 1,
       pt_reads: 64 + 512 + 512 + 511,
@@ -185,7 +186,7 @@ describe('walk_page_range_vma over the sparse 32 TiB VMA (kernel/scan.md §3)', 
       pt_reads_pud: 512,
       pt_reads_pmd: 512,
       pt_reads_pte: 511,
-    });
+    }, 1));
   });
 
   it('at the top-down placement: top slots crossed + the populated PUD, PMD and PTE tables from the start', () => {
@@ -198,7 +199,7 @@ describe('walk_page_range_vma over the sparse 32 TiB VMA (kernel/scan.md §3)', 
     const pud = slotsIn(a, Math.min(b, slotEnd(a, PGD4)), PUD);
     const pmd = slotsIn(a, Math.min(b, slotEnd(a, PUD)), PMD);
     const pte = slotEnd(a, PMD) - a;
-    assertCounters(m.counters, {
+    assertCounters(m.counters, onAccount('scan', {
       walk_range_calls: 1,
       pmd_entry_calls: 1,
       pt_reads: pgd + pud + pmd + pte,
@@ -206,7 +207,7 @@ describe('walk_page_range_vma over the sparse 32 TiB VMA (kernel/scan.md §3)', 
       pt_reads_pud: pud,
       pt_reads_pmd: pmd,
       pt_reads_pte: pte,
-    });
+    }, 1));
     assert.ok(pgd + pud + pmd + pte < 2000);
   });
 
@@ -215,7 +216,7 @@ describe('walk_page_range_vma over the sparse 32 TiB VMA (kernel/scan.md §3)', 
     const found = { vpn: -1 };
     assert.equal(walk_page_range_vma(vma, vma.vm_start, vma.vm_end, firstPresentPageOps, found), 1);
     assert.equal(found.vpn, vma.vm_start);
-    assertCounters(m.counters, { walk_range_calls: 1, pmd_entry_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 });
+    assertCounters(m.counters, onAccount('scan', { walk_range_calls: 1, pmd_entry_calls: 1, pt_reads: 4, pt_reads_pgd: 1, pt_reads_pud: 1, pt_reads_pmd: 1, pt_reads_pte: 1 }, 1));
     assert.equal(walk_page_range_vma(vma, vma.vm_start - 1, vma.vm_end, firstPresentPageOps, found), EINVAL);
     assert.equal(walk_page_range_vma(vma, vma.vm_start + 5, vma.vm_start + 5, firstPresentPageOps, found), EINVAL);
   });

@@ -113,8 +113,8 @@ describe('renderHtml', () => {
 
   it('compares the non-zero key metrics of each scenario in a bar chart, and keeps every counter', () => {
     assert.match(html, /split-after-merge: cost counters by stack/);
-    assert.ok(html.includes('pt_reads per full scan') && html.includes('rmap_avc_visits'));
-    assert.match(html, /Not shown \(zero or absent for every stack\): unmerge_pt_reads, time \(median\)/);
+    assert.ok(html.includes('scanner pt_reads per full scan') && html.includes('rmap_avc_visits'));
+    assert.match(html, /Not shown \(zero or absent for every stack\): pt_reads_unmerge, time \(median\)/);
     assert.ok(count(html, /<rect class="bar/g) >= 4);
     assert.match(html, /<details><summary>Every counter of every run \(2 runs/);
   });
@@ -125,7 +125,7 @@ describe('renderHtml', () => {
     assertWellFormed(out);
     assert.match(out, /Sweep: sparse over size/);
     const charts = out.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    assert.equal(charts.length, 1, 'pt_reads only: unmerge_pt_reads and rmap_avc_visits are zero');
+    assert.equal(charts.length, 1, 'pt_reads only: pt_reads_unmerge and rmap_avc_visits are zero');
     assert.equal(count(charts[0]!, /<polyline class="series-line"/g), 2);
     assert.ok(charts[0]!.includes('>1G</text>') && charts[0]!.includes('>64M</text>'), 'binary size ticks');
     assert.match(out, /<td><b>O\(n\)<\/b><\/td>/);
@@ -260,7 +260,7 @@ describe('reportMarkdown', () => {
     assert.ok(md.includes('| scenario | params | v6.18 | rmap-v4 |'));
     assert.ok(md.includes('| split-after-merge |  | ✓ | ✗ |'));
     assert.ok(md.includes('weird \\<b\\>bold\\</b\\> & "quoted" problem'), 'markup escaped');
-    assert.match(md, /\| scenario \| params \| stack \| pt_reads per full scan \| rmap_avc_visits \| correct \|/);
+    assert.match(md, /\| scenario \| params \| stack \| scanner pt_reads per full scan \| pt_reads_lookup \| ptl_locks \| rmap_avc_visits \| correct \|/);
     const sw = reportMarkdown(sweepSet());
     assert.match(sw, /## Sweep: sparse over size/);
     assert.match(sw, /\| v6\.18\+scanner=folio-walk \| pt_reads \| O\(n\) \|/);

@@ -12,3 +12,16 @@ export function resetCounters(c: Counters): void {
   const zero = newCounters();
   for (const k of Object.keys(zero) as (keyof Counters)[]) c[k] = 0;
 }
+
+/** An account's name as its counters spell it (pt_reads_<name>, ptl_locks_<name>). */
+export type AccountName = 'scan' | 'lookup' | 'merge' | 'unmerge';
+
+/**
+ * The expected counters of a path whose reads and locks all go to one account: `expected`
+ * (with its pt_reads and per-level reads) plus pt_reads_<account> = pt_reads and `locks`
+ * page-table locks in ptl_locks and ptl_locks_<account>.
+ */
+export function onAccount(account: AccountName, expected: Partial<Counters>, locks: number): Partial<Counters> {
+  const reads = expected.pt_reads ?? 0;
+  return { ...expected, [`pt_reads_${account}`]: reads, ptl_locks: locks, [`ptl_locks_${account}`]: locks };
+}

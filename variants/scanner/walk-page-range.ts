@@ -10,6 +10,7 @@ import {
   type MmWalk,
   type MmWalkOps,
   NULL_PTR,
+  pmd_lock,
   pmd_present,
   pmd_trans_huge,
   pmd_vpn,
@@ -47,7 +48,8 @@ function ksm_next_page_pmd_entry(
   // !pmd_present: a migration (or swap) PMD: the whole 2 MiB is skipped
   if (!pmd_present(pt, pmd)) return 0;
   if (pmd_trans_huge(pt, pmd)) {
-    pmd = pmdp_get(pmdp); // re-read under pmd_lock
+    pmd_lock(walk, pmdp);
+    pmd = pmdp_get(pmdp); // re-read under the lock
     if (!pmd_present(pt, pmd)) return 0; // not_found_unlock
     if (pmd_trans_huge(pt, pmd)) {
       // vm_normal_page_pmd: none for the huge zero page

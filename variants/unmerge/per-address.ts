@@ -20,7 +20,7 @@ const fw = newFolioWalk();
 /** mm/ksm.c: break_ksm (folio_walk era) — fault the page unshared while it is KSM. */
 function break_ksm(ksm: Ksm, vma: VmAreaStruct, addr: number): number {
   for (;;) {
-    if (folio_walk_start(fw, vma, addr, FW_MIGRATION | FW_ZEROPAGE, 'unmerge') === null || !is_ksm_target(ksm, fw)) return 0;
+    if (folio_walk_start(fw, vma, addr, FW_MIGRATION | FW_ZEROPAGE) === null || !is_ksm_target(ksm, fw)) return 0;
     if (unshare_fault(ksm, vma, addr) !== 'ok') return 0; // VM_FAULT_SIGSEGV ends the loop
   }
 }
@@ -34,7 +34,7 @@ function unmerge_ksm_pages(ksm: Ksm, vma: VmAreaStruct, start: number, end: numb
   let addr = start;
   while (addr < end) {
     if (ksm_test_exit(vma.mm)) break;
-    const hit = folio_walk_range(fw, vma, addr, end, FW_MIGRATION | FW_ZEROPAGE, (f) => is_ksm_target(ksm, f), 'unmerge');
+    const hit = folio_walk_range(fw, vma, addr, end, FW_MIGRATION | FW_ZEROPAGE, (f) => is_ksm_target(ksm, f));
     if (hit < 0) break;
     // break_ksm(vma, hit): its first lookup was the hit; fault, then look again.
     if (unshare_fault(ksm, vma, hit) === 'ok') {

@@ -59,7 +59,7 @@ function break_ksm(ksm: Ksm, vma: VmAreaStruct, addr: number, end: number, lock_
   const ops = lock_vma ? break_ksm_lock_vma_ops : break_ksm_ops;
   const arg: BreakKsmArg = { ksm, addr };
   for (;;) {
-    const ksm_page = walk_page_range_vma(vma, arg.addr, end, ops, arg, 'unmerge');
+    const ksm_page = walk_page_range_vma(vma, arg.addr, end, ops, arg);
     if (ksm_page <= 0) return ksm_page;
     if (unshare_fault(ksm, vma, arg.addr) !== 'ok') return 0; // VM_FAULT_SIGSEGV ends the loop
   }
