@@ -251,7 +251,7 @@ function validateOp(i: number, raw: unknown): Op {
       if ((raw.full_scans === undefined) === (raw.batches === undefined)) fail(w, 'give exactly one of "full_scans" or "batches"');
       break;
     case 'rmap_walk':
-      if (!(RMAP_WALK_WHATS as readonly unknown[]).includes(raw.what)) fail(w, `"what" ${JSON.stringify(raw.what)} is not ${RMAP_WALK_WHATS.map((x) => `"${x}"`).join(', ')}`);
+      if (!(RMAP_WALK_WHATS as readonly unknown[]).includes(raw.what)) fail(w, `"what" ${JSON.stringify(raw.what)} is not one of ${RMAP_WALK_WHATS.join(', ')}`);
       break;
     case 'inject':
       if (raw.fail !== 'second-merge' && raw.fail !== 'stable-insert') fail(w, `"fail" ${JSON.stringify(raw.fail)} is not "second-merge" or "stable-insert"`);

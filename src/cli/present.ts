@@ -5,7 +5,12 @@ import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
 /** The run table's columns: run --help and the README explain each abbreviation (a test checks). */
-export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'pt/scan', 'shared', 'sharing', 'avc_visits', 'avc/walk', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+
+/** A mean: an integer as one, else one decimal. */
+function fmtMean(x: number): string {
+  return Number.isInteger(x) ? fmtInt(x) : x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
 
 function row(r: RunRecord): string[] {
   const c = r.counters;
@@ -19,6 +24,8 @@ function row(r: RunRecord): string[] {
     fmtInt(c.pages_shared),
     fmtInt(c.pages_sharing),
     fmtInt(c.rmap_avc_visits),
+    // derived, like pt/scan: the mean per rmap_walk_ksm (the maximum is rmap_avc_visits_max)
+    c.rmap_walks ? fmtMean(c.rmap_avc_visits / c.rmap_walks) : '-',
     fmtInt(c.rmap_mappings_missed),
     fmtInt(c.unmerge_pt_reads),
     `${c.stale_overlay_reads}/${c.pages_wrongly_skipped}`,
@@ -79,6 +86,6 @@ export function present(set: ResultSet, format: Format, jsonFile?: string): stri
     case 'markdown':
       return `${renderMarkdown(HEADER, set.runs.map(row))}\n`;
     default:
-      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 11 && c !== 12)}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
+      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && c !== 12 && c !== 13)}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
   }
 }

@@ -74,6 +74,8 @@ The table's columns (every metric: ksmbench list metrics):
   pt/scan        pt_reads per full scan (pt_reads / full_scans)
   shared         pages_shared;  sharing: pages_sharing (the sysfs counters)
   avc_visits     VMAs the anon_vma tree yielded to rmap walks (rmap_avc_visits)
+  avc/walk       of those, the mean per KSM rmap walk (rmap_avc_visits / rmap_walks; the
+                 largest walk is rmap_avc_visits_max)
   missed         mappings rmap walks missed (rmap_mappings_missed; 0 when correct)
   unmerge_reads  page-table entries read by unmerge (unmerge_pt_reads)
   stale/wrong    stale_overlay_reads / pages_wrongly_skipped (0/0 when correct)
