@@ -37,12 +37,16 @@ export type Op =
   | { op: 'exit'; proc: string }
   | { op: 'sysfs'; [knob: string]: unknown }
   | { op: 'ksmd'; full_scans?: number; batches?: number }
-  | { op: 'rmap_walk'; what: 'all-ksm' }
+  | { op: 'rmap_walk'; what: RmapWalkWhat }
   | { op: 'inject'; fail: 'second-merge' | 'stable-insert'; count?: number }
   | { op: 'expect'; sysfs?: Record<string, SysfsValue>; proc?: string; stat?: Record<string, SysfsValue> };
 
 /** A value written to, or expected of, a sysfs file or a ksm_stat line: text, or a number standing for its decimal text. */
 export type SysfsValue = number | string;
+
+/** What an rmap_walk op walks: every mapped KSM folio, every mapped anonymous non-KSM folio, or both (KSM first). */
+export type RmapWalkWhat = 'all-ksm' | 'all-anon' | 'all';
+export const RMAP_WALK_WHATS: readonly RmapWalkWhat[] = ['all-ksm', 'all-anon', 'all'];
 
 export type Advice = 'mergeable' | 'unmergeable' | 'dontneed' | 'hugepage' | 'nohugepage';
 export const ADVICES: readonly Advice[] = ['mergeable', 'unmergeable', 'dontneed', 'hugepage', 'nohugepage'];
@@ -247,7 +251,7 @@ function validateOp(i: number, raw: unknown): Op {
       if ((raw.full_scans === undefined) === (raw.batches === undefined)) fail(w, 'give exactly one of "full_scans" or "batches"');
       break;
     case 'rmap_walk':
-      if (raw.what !== 'all-ksm') fail(w, `"what" ${JSON.stringify(raw.what)} is not "all-ksm"`);
+      if (!(RMAP_WALK_WHATS as readonly unknown[]).includes(raw.what)) fail(w, `"what" ${JSON.stringify(raw.what)} is not one of ${RMAP_WALK_WHATS.join(', ')}`);
       break;
     case 'inject':
       if (raw.fail !== 'second-merge' && raw.fail !== 'stable-insert') fail(w, `"fail" ${JSON.stringify(raw.fail)} is not "second-merge" or "stable-insert"`);

@@ -12,6 +12,7 @@ import { mergeFailure } from './merge-failure.ts';
 import { mremapRemerge } from './mremap-remerge.ts';
 import { sparse } from './sparse.ts';
 import { splitAfterMerge } from './split-after-merge.ts';
+import { splitFamily } from './split-family.ts';
 import { thpMixed } from './thp-mixed.ts';
 import { thpZero } from './thp-zero.ts';
 import type { BuiltinScenario } from './types.ts';
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly BuiltinScenario[] = [
   mremapMulti,
   dontneedReclaim,
   forkAfterMunmap,
+  splitFamily,
 ];
 
 export class UnknownScenarioError extends Error {}

@@ -82,7 +82,8 @@ neither for a state (pages_sharing …). With --base the table ends with the com
 (the base's, and the head's or "the working tree" with whether it was dirty).
 
 A change of the verdict (ok → FAIL, problems 0 → N) or of a correctness counter
-(rmap_mappings_missed, stale_overlay_reads, pages_wrongly_skipped) is "regressed" (listed
+(rmap_mappings_missed, rmap_folios_stuck, rmap_anon_mappings_missed, stale_overlay_reads,
+pages_wrongly_skipped) is "regressed" (listed
 first) unless the new run passes the oracle where the old one failed ("fixed"). For two
 sweeps it is checked at every point, and a class change of a stack that now fails the oracle
 is "invalid", never "better".

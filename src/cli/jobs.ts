@@ -14,6 +14,7 @@ import { type Progress, PROGRESS_ENV, QUIET_FLAG, takeProgressLines } from './pr
 import { TIMEOUT_FLAG } from './watchdog.ts';
 import { runSuite } from '../harness/run-suite.ts';
 import { suiteKey } from '../harness/suite.ts';
+import type { RmapTraceLine } from '../harness/trace.ts';
 import { intFlag } from './options.ts';
 import type { Plan, PlannedCommand } from './plan.ts';
 import { argvWithout } from './argv.ts';
@@ -35,9 +36,18 @@ export const RUNNING_FLAGS = {
  * A planned suite run: split over `jobs` processes (each a `_shard` of `command argv`, merged in
  * the suite's order), or in this process; `progress` is told of each finished run.
  */
-export function runPlanned(command: PlannedCommand, argv: readonly string[], plan: Plan, jobs: number, cwd: string, progress: Progress | undefined): Promise<ResultSet> {
+export function runPlanned(
+  command: PlannedCommand,
+  argv: readonly string[],
+  plan: Plan,
+  jobs: number,
+  cwd: string,
+  progress: Progress | undefined,
+  rmapTrace?: (line: RmapTraceLine) => void,
+): Promise<ResultSet> {
   const { suite, timing } = plan;
-  return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress });
+  if (jobs > 1 && rmapTrace) throw new Error('runPlanned: a trace is taken in one process (run refuses --trace with --jobs)');
+  return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress, rmapTrace });
 }
 
 /**

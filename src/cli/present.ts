@@ -5,10 +5,15 @@ import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
 /** The run table's columns: run --help and the README explain each abbreviation (a test checks). */
-export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'scan/lookup', 'pt/scan', 'locks', 'shared', 'sharing', 'avc_visits', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'scan/lookup', 'pt/scan', 'locks', 'shared', 'sharing', 'avc_visits', 'avc/walk', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
 
 /** The counter columns read as pairs, left-aligned (the others right-aligned from pt_reads on). */
 const LEFT_ALIGNED: ReadonlySet<string> = new Set(['stale/wrong', 'pinned']);
+
+/** A mean: an integer as one, else one decimal. */
+function fmtMean(x: number): string {
+  return Number.isInteger(x) ? fmtInt(x) : x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
 
 function row(r: RunRecord): string[] {
   const c = r.counters;
@@ -24,6 +29,8 @@ function row(r: RunRecord): string[] {
     fmtInt(c.pages_shared),
     fmtInt(c.pages_sharing),
     fmtInt(c.rmap_avc_visits),
+    // derived, like pt/scan: the mean per rmap_walk_ksm (the maximum is rmap_avc_visits_max)
+    c.rmap_walks ? fmtMean(c.rmap_avc_visits / c.rmap_walks) : '-',
     fmtInt(c.rmap_mappings_missed),
     fmtInt(c.pt_reads_unmerge),
     `${c.stale_overlay_reads}/${c.pages_wrongly_skipped}`,

@@ -1,6 +1,6 @@
 // ksmbench run: scenarios × stacks (or a variant matrix) → counters, verdicts and timings.
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ResultSet } from '../harness/results.ts';
 import { selectSuite, weightOf } from '../harness/suite.ts';
 import { DEFAULT_TIMING, type TimingOptions } from '../harness/timing.ts';
@@ -10,6 +10,8 @@ import { present } from './present.ts';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
+import { type RmapTraceLine, TRACE_KINDS } from '../harness/trace.ts';
+import { UsageError } from './errors.ts';
 
 
 export const RUN_HELP = `ksmbench run [options]
@@ -52,6 +54,15 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --quiet                no progress on stderr (default: one line per finished run with an
                          ETA, "[3/84] guests × v6.18 0.8 s, ETA 40 s"; a live line on a
                          terminal). stdout is the same either way
+  --trace rmap           one JSON line per rmap walk (rmap_walk ops) of each run, in the shape
+                         of the series' rmap_walk tracepoint: run (index in runs[]), scenario,
+                         params, stack, op (index), folio (pfn), page_type (ksm | anon),
+                         locked, anon_vma_locks, iterations, skip_addr, skip_mm, rmap_one,
+                         expected, found, missed, could_unmap. Only the counting execution
+                         of each run is traced (never a timed one). Written to --trace-file,
+                         by default beside the result files (<result>.rmap.jsonl). Not with
+                         --jobs N > 1 (each run traces in one process)
+  --trace-file PATH      where --trace writes its lines (needed with --no-save)
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
@@ -66,6 +77,8 @@ The table's columns (every metric: ksmbench list metrics):
   locks          page-table locks taken by every KSM path (ptl_locks)
   shared         pages_shared;  sharing: pages_sharing (the sysfs counters)
   avc_visits     VMAs the anon_vma tree yielded to rmap walks (rmap_avc_visits)
+  avc/walk       of those, the mean per KSM rmap walk (rmap_avc_visits / rmap_walks; the
+                 largest walk is rmap_avc_visits_max)
   missed         mappings rmap walks missed (rmap_mappings_missed; 0 when correct)
   unmerge_reads  page-table entries read by break_ksm, ksmd's break_cow included (pt_reads_unmerge)
   stale/wrong    stale_overlay_reads / pages_wrongly_skipped (0/0 when correct)
@@ -107,6 +120,8 @@ const RUN_FLAGS = {
   ...SUITE_FLAGS,
   ...OUTPUT_FLAGS,
   'no-save': { type: 'boolean' },
+  trace: { type: 'string' },
+  'trace-file': { type: 'string' },
   ...RUNNING_FLAGS,
 } as const;
 
@@ -131,12 +146,39 @@ export async function runCommand({ argv, cwd }: RunArgs): Promise<number> {
   const format = formatFlag(values.format);
   const plan = runPlan(values);
   const jobs = jobsFlag(values.jobs, plan.suite.runs.length, values.shard);
+  const trace = traceFlags(values, jobs);
   const out = values.out ?? join(cwd, 'results');
   if (!values['no-save']) ensureWritableDir(out);
-  const set = await runPlanned('run', argv, plan, jobs, cwd, progressReporter(plan.suite.runs.length, values.quiet === true));
+  if (trace.file) ensureWritableDir(dirname(resolve(cwd, trace.file)));
+  const lines: string[] = [];
+  const rmapTrace = trace.on ? (l: RmapTraceLine) => void lines.push(JSON.stringify(l)) : undefined;
+  const set = await runPlanned('run', argv, plan, jobs, cwd, progressReporter(plan.suite.runs.length, values.quiet === true), rmapTrace);
   // written first, so the table can say where the problems it does not show are
-  const files = values['no-save'] ? null : writeResultFiles(resultBase(out, set), set);
+  const base = values['no-save'] ? null : resultBase(out, set);
+  const files = base === null ? null : writeResultFiles(base, set);
+  const traceFile = trace.on ? writeTrace(trace.file ? resolve(cwd, trace.file) : `${base}.rmap.jsonl`, lines) : null;
   process.stdout.write(present(set, format ?? 'table', files?.json));
   if (files && format === null) process.stdout.write(`wrote ${files.csv} and ${files.json}\n`);
+  if (traceFile && format === null) process.stdout.write(`wrote ${traceFile} (${lines.length} rmap walk${lines.length === 1 ? '' : 's'})\n`);
   return 0;
+}
+
+/** --trace and --trace-file: what is traced and where it goes, or one line saying why not. */
+function traceFlags(v: { trace?: string; 'trace-file'?: string; 'no-save'?: boolean }, jobs: number): { on: boolean; file: string | undefined } {
+  if (v.trace === undefined) {
+    if (v['trace-file'] !== undefined) throw new UsageError('--trace-file says where --trace writes: give --trace rmap too');
+    return { on: false, file: undefined };
+  }
+  if (!(TRACE_KINDS as readonly string[]).includes(v.trace)) throw new UsageError(`--trace "${v.trace}" is not one of ${TRACE_KINDS.join(', ')}`);
+  if (jobs > 1) throw new UsageError(`--trace traces the runs of one process: give --jobs 1 (not ${jobs}), or trace a --shard k/n run`);
+  if (v['no-save'] && v['trace-file'] === undefined) throw new UsageError('--trace with --no-save writes no result file to put the trace beside: give --trace-file PATH');
+  return { on: true, file: v['trace-file'] };
+}
+
+/** The trace's lines into `path`, atomically (a temporary file renamed); returns the path. */
+function writeTrace(path: string, lines: readonly string[]): string {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, lines.length ? `${lines.join('\n')}\n` : '');
+  renameSync(tmp, path);
+  return path;
 }

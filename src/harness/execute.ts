@@ -9,6 +9,7 @@ import { checkInvariants } from '../ksm/invariants.ts';
 import { sample_lifetime } from '../ksm/lifetime.ts';
 import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../ksm/mm-slots.ts';
 import { rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
+import { rmap_walk_all_anon, type RmapWalkResult } from '../mm/rmap-walk.ts';
 import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
 import type { Ksm } from '../ksm/state.ts';
 import { ksmStatMissing, sysfsMissing } from '../ksm/sysfs-attrs.ts';
@@ -38,6 +39,8 @@ export interface ExecuteOptions {
    * RunResult.ksmdTimeNs. Only a clock is read: no counter changes.
    */
   readonly timeKsmd?: boolean;
+  /** Told of every rmap walk an `rmap_walk` op makes, with the op's index (--trace rmap). */
+  readonly onRmapWalk?: (opIndex: number, walk: RmapWalkResult) => void;
 }
 
 export interface RunResult {
@@ -69,6 +72,7 @@ class Run {
   readonly opErrors: string[] = [];
   readonly invariants: InvariantCheck;
   readonly seed: number;
+  readonly onRmapWalk: ExecuteOptions['onRmapWalk'];
   uniqueNext = UNIQUE_CONTENT_FIRST;
 
   constructor(scenario: Scenario, config: RunConfig, opts: ExecuteOptions) {
@@ -86,6 +90,7 @@ class Run {
     this.ksm.batchMs = scenario.ksmd_batch_ms ?? 0;
     this.invariants = opts.invariants ?? 'op';
     this.seed = opts.seed ?? scenario.seed ?? 1;
+    this.onRmapWalk = opts.onRmapWalk;
   }
 
   opFailed(msg: string): void {
@@ -312,9 +317,13 @@ class Run {
         this.ksmd(where, op);
         return;
       case 'rmap_walk': {
-        for (const r of rmap_walk_all_ksm(this.ksm)) {
+        const ksmWalks = op.what === 'all-anon' ? [] : rmap_walk_all_ksm(this.ksm);
+        const anonWalks = op.what === 'all-ksm' ? [] : rmap_walk_all_anon(this.m);
+        for (const r of [...ksmWalks, ...anonWalks]) {
+          this.onRmapWalk?.(i, r);
+          const kind = r.pageType === 'ksm' ? 'rmap walk' : 'anon rmap walk';
           for (const miss of r.missed.slice(0, 3)) {
-            this.problem(`${where}: rmap walk missed the mapping of ${miss.mm.name} at page ${miss.vpn}${this.locate(miss.mm.name, miss.vpn)} (found ${r.found} of ${r.expected})`);
+            this.problem(`${where}: ${kind} missed the mapping of ${miss.mm.name} at page ${miss.vpn}${this.locate(miss.mm.name, miss.vpn)} (found ${r.found} of ${r.expected})`);
           }
         }
         return;

@@ -8,6 +8,7 @@ import { timeScenario, type TimingOptions } from './timing.ts';
 import { configLabel } from './config.ts';
 import { watchEnd, watchStart } from './watch.ts';
 import { type AddressSpace, checkOps } from '../../bench/format.ts';
+import { type RmapTraceLine, rmapTraceLine } from './trace.ts';
 import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from '../mm/units.ts';
 
 export interface SuiteRunOptions {
@@ -20,6 +21,8 @@ export interface SuiteRunOptions {
    * the ksmbench checkout that ran it (environment.ts CHECKOUT), from whichever directory.
    */
   readonly dir: string;
+  /** --trace rmap: told of every rmap walk of each run's counting execution (never of a timed one). */
+  readonly rmapTrace?: ((line: RmapTraceLine) => void) | undefined;
 }
 
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
@@ -31,7 +34,9 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
     const label = configLabel(config);
     const started = performance.now();
     watchStart(`${scenario.name}${paramsText(scenario.params)} × ${label}`);
-    const r = runScenario(scenario, config, {}, label, digests);
+    const trace = o.rmapTrace;
+    const where = { run: runs.length, scenario: scenario.name, params: paramsString(scenario.params), stack: label };
+    const r = runScenario(scenario, config, trace ? { onRmapWalk: (op, w) => trace(rmapTraceLine(where, op, w)) } : {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
     watchEnd();
     runs.push(toRecord(r, timing));

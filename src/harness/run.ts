@@ -80,7 +80,8 @@ export function runScenario(
     const refKey = digestKey(ref, opts);
     let b = digests.get(refKey);
     if (!b) {
-      b = executeScenario(scenario, ref, { ...opts, invariants: 'none' }).scanDigest; // only its page sequence is used
+      // only its page sequence is used: not traced
+      b = executeScenario(scenario, ref, { ...opts, invariants: 'none', onRmapWalk: undefined }).scanDigest;
       digests.set(refKey, b);
     }
     const a = result.scanDigest;

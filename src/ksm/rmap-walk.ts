@@ -3,40 +3,21 @@
 // truth: each walk counts the mappings it was expected to find, found and missed.
 import { anon_vma_interval_tree_foreach, treeNodeCounter } from '../mm/anon-vma.ts';
 import type { Folio } from '../mm/folio.ts';
-import type { MmStruct } from '../mm/mm.ts';
-import { lookupEntry } from '../mm/mm.ts';
-import { type EntryPointer, isMappingKind, NULL_PTR } from '../mm/pgtable.ts';
-import type { VmAreaStruct } from '../mm/vma.ts';
+import { type EntryPointer, NULL_PTR } from '../mm/pgtable.ts';
+import { missedMappings, type RmapLoop, rmap_one, type RmapWalkResult, walkDetail } from '../mm/rmap-walk.ts';
 import type { Ksm } from './state.ts';
 import { is_stable_node_chain, type KsmStableNode } from './stable-node.ts';
 import { folio_stable_node } from './trees.ts';
 import { rbFirst, rbNext } from '../mm/rbtree.ts';
 
-/** One mapping the walk should have found and did not. */
-export interface MissedMapping {
-  readonly mm: MmStruct;
-  readonly vpn: number;
-}
-
-export interface RmapWalkResult {
-  readonly expected: number;
-  readonly found: number;
-  /** Mappings found in pass 0 (the item's own mm) and pass 1 (other mms: fork children). */
-  readonly foundInPass: readonly [number, number];
-  readonly missed: readonly MissedMapping[];
-}
-
-/** rwc->rmap_one as page_vma_mapped_walk sees it: does vma map this folio at vpn? */
-function rmap_one(folio: Folio, vma: VmAreaStruct, vpn: number): EntryPointer {
-  const pt = vma.mm.machine.pt;
-  const p = lookupEntry(vma.mm, vpn);
-  if (p !== NULL_PTR && isMappingKind(pt.kind[p]!) && pt.val[p] === folio) return p;
-  return NULL_PTR;
-}
+export type { MissedMapping, RmapLoop, RmapWalkDetail, RmapWalkResult } from '../mm/rmap-walk.ts';
 
 /**
  * mm/ksm.c: rmap_walk_ksm with an rwc like try_to_migrate's: rmap_one handles each mapping,
- * done() (folio_not_mapped) ends the walk once every mapping has been handled.
+ * done() (folio_not_mapped) ends the walk once every mapping has been handled. Each rmap_item
+ * in each pass is one loop under its anon_vma's read lock, counted by reason: the avcs the
+ * tree yields (rmap_avc_visits), the VMAs that do not hold the item's address
+ * (rmap_skip_addr), the ones the pass rule skips (rmap_skip_mm), the rmap_one calls.
  */
 export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   const c = ksm.counters;
@@ -47,6 +28,7 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
   c.rmap_mappings_expected += expected;
   const handled = new Set<EntryPointer>();
   const foundInPass: [number, number] = [0, 0];
+  const loops: RmapLoop[] = [];
   const stable_node = folio_stable_node(ksm, folio);
   const visits = treeNodeCounter(c);
   const items = ksm.items;
@@ -57,12 +39,25 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
         const [first, last] = ksm.policy.rmap.query(ksm, item);
         const addr = items.vpn(item); // rmap_item->address & PAGE_MASK
         const itemMm = items.mm(item); // decoded once per item, not per avc
+        c.anon_vma_locks++; // anon_vma_trylock_read, else anon_vma_lock_read
+        const loop: RmapLoop = { pass: search_new_forks === 0 ? 0 : 1, iterations: 0, skipAddr: 0, skipMm: 0, rmapOne: 0 };
+        loops.push(loop);
         for (const avc of anon_vma_interval_tree_foreach(anon_vma, first, last, visits)) {
           c.rmap_avc_visits++;
+          loop.iterations++;
           const vma = avc.vma;
-          if (addr < vma.vm_start || addr >= vma.vm_end) continue;
-          if ((itemMm === vma.mm) === (search_new_forks === 1)) continue;
+          if (addr < vma.vm_start || addr >= vma.vm_end) {
+            c.rmap_skip_addr++;
+            loop.skipAddr++;
+            continue;
+          }
+          if ((itemMm === vma.mm) === (search_new_forks === 1)) {
+            c.rmap_skip_mm++;
+            loop.skipMm++;
+            continue;
+          }
           c.rmap_one_calls++;
+          loop.rmapOne++;
           const m = rmap_one(folio, vma, addr);
           if (m !== NULL_PTR && !handled.has(m)) {
             handled.add(m);
@@ -74,14 +69,18 @@ export function rmap_walk_ksm(ksm: Ksm, folio: Folio): RmapWalkResult {
       }
     }
   }
-  const pt = machine.pt;
-  const missed = machine.folios
-    .mappings(pt, folio)
-    .filter((m) => !handled.has(m))
-    .map((m) => ({ mm: machine.mmById[pt.mmIdOf(m)]!, vpn: pt.vpnOf(m) }));
+  const missed = missedMappings(machine, folio, handled);
   c.rmap_mappings_found += handled.size;
   c.rmap_mappings_missed += missed.length;
-  return { expected, found: handled.size, foundInPass, missed };
+  const detail = walkDetail(loops);
+  c.rmap_avc_visits_max = Math.max(c.rmap_avc_visits_max, detail.iterations);
+  c.rmap_skip_addr_max = Math.max(c.rmap_skip_addr_max, detail.skipAddr);
+  c.rmap_skip_mm_max = Math.max(c.rmap_skip_mm_max, detail.skipMm);
+  c.rmap_one_calls_max = Math.max(c.rmap_one_calls_max, detail.rmapOne);
+  // try_to_unmap / try_to_migrate: reclaim or migration frees the folio only when no mapping stays
+  if (missed.length === 0) c.rmap_folios_unmappable++;
+  else c.rmap_folios_stuck++;
+  return { folio, pageType: 'ksm', expected, found: handled.size, foundInPass, missed, detail, loops, couldUnmap: missed.length === 0 };
 }
 
 /** Every stable node that points to a KSM page: regular nodes and the dups of chains, in tree order. */

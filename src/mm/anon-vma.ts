@@ -50,11 +50,11 @@ export function anon_vma_interval_tree_remove(avc: AnonVmaChain, root: AnonVma):
   avc.node = null;
 }
 
-/** Counts interval-tree nodes examined into `rmap_tree_nodes`. */
-export function treeNodeCounter(counters: Counters): NodeVisitCounter {
+/** Counts interval-tree nodes examined into `rmap_tree_nodes` (KSM walks) or `rmap_anon_tree_nodes`. */
+export function treeNodeCounter(counters: Counters, name: 'rmap_tree_nodes' | 'rmap_anon_tree_nodes' = 'rmap_tree_nodes'): NodeVisitCounter {
   return {
     visit(): void {
-      counters.rmap_tree_nodes++;
+      counters[name]++;
     },
   };
 }

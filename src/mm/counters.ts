@@ -54,6 +54,24 @@ export const COUNTER_NAMES = [
   'rmap_mappings_expected',
   'rmap_mappings_found',
   'rmap_mappings_missed',
+  // rmap walk detail (per rmap_walk_ksm: the loop's skips by reason; maxima over the run's walks)
+  'rmap_skip_addr',
+  'rmap_skip_mm',
+  'anon_vma_locks',
+  'rmap_avc_visits_max',
+  'rmap_skip_addr_max',
+  'rmap_skip_mm_max',
+  'rmap_one_calls_max',
+  // would try_to_unmap / try_to_migrate free the walked KSM folio of every mapping?
+  'rmap_folios_unmappable',
+  'rmap_folios_stuck',
+  // rmap walks of anonymous (non-KSM) folios: rmap_walk_anon's point query on folio->index
+  'rmap_anon_walks',
+  'rmap_anon_avc_visits',
+  'rmap_anon_avc_visits_max',
+  'rmap_anon_tree_nodes',
+  'rmap_anon_one_calls',
+  'rmap_anon_mappings_missed',
   // unmerge
   'unmerge_breaks',
   // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
@@ -74,6 +92,23 @@ export const COUNTER_NAMES = [
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/**
+ * The counters that are maxima (the largest value of one event: a walk, a batch), not sums:
+ * raised with Math.max where they are counted, and never added or subtracted.
+ */
+export const MAX_COUNTER_NAMES: readonly CounterName[] = [
+  'split_zero_remapped_batch_max',
+  'rmap_avc_visits_max',
+  'rmap_skip_addr_max',
+  'rmap_skip_mm_max',
+  'rmap_one_calls_max',
+  'rmap_anon_avc_visits_max',
+];
+
+export function isMaxCounter(name: CounterName): boolean {
+  return MAX_COUNTER_NAMES.includes(name);
+}
 
 /** A plain record of every counter: what results, snapshots and tests hold. */
 export type Counters = Record<CounterName, number>;
@@ -141,9 +176,13 @@ export function snapshotCounters(c: Counters): Counters {
   return s;
 }
 
-/** after - before, counter by counter. */
+/**
+ * after - before, counter by counter. A maximum is not a difference: it is `after`'s, the
+ * largest event up to then (the largest since `before` is not known from two snapshots; it
+ * is `after`'s whenever that grew).
+ */
 export function diffCounters(after: Counters, before: Counters): Counters {
   const d = newCounters();
-  for (const name of COUNTER_NAMES) d[name] = after[name] - before[name];
+  for (const name of COUNTER_NAMES) d[name] = isMaxCounter(name) ? after[name] : after[name] - before[name];
   return d;
 }

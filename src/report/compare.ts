@@ -15,7 +15,7 @@ export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' |
  * variant moves. Any change of one is a regression ("regressed"), in every kind of compare,
  * unless the new run passes the oracle where the old one failed ("fixed"); never "better".
  */
-export const CORRECTNESS_METRICS: readonly MetricName[] = ['correct', 'problems', 'rmap_mappings_missed', 'stale_overlay_reads', 'pages_wrongly_skipped'];
+export const CORRECTNESS_METRICS: readonly MetricName[] = ['correct', 'problems', 'rmap_mappings_missed', 'rmap_folios_stuck', 'rmap_anon_mappings_missed', 'stale_overlay_reads', 'pages_wrongly_skipped'];
 
 export function isCorrectnessMetric(m: MetricName): boolean {
   return CORRECTNESS_METRICS.includes(m);

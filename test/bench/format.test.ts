@@ -44,6 +44,7 @@ describe('scenario files', () => {
     ['fractional count', { ...base, ops: [{ op: 'ksmd', full_scans: 1.5 }] }, /"full_scans" must be an integer ≥ 1 \(got 1.5\)/],
     ['bad content', { ...base, ops: [{ op: 'fill', proc: 'p', region: 'a', content: 'same' }] }, /"content" "same" is not a content/],
     ['bad paging', { ...base, paging: 3 }, /"paging" 3 is not 4 or 5/],
+    ['bad rmap_walk', { ...base, ops: [{ op: 'rmap_walk', what: 'ksm' }] }, /ops\[0\] \(rmap_walk\): "what" "ksm" is not one of all-ksm, all-anon, all$/],
     // validateScenario (bench/format.ts sysfsWrite / sysfsExpect / statExpect): the value's type and the name, in any version
     ['bad sysfs', { ...base, sysfs: { run: true } }, /sysfs: knob "run" must be a string or a number, the text written \(got true\)/],
     ['unknown sysfs knob', { ...base, ops: [{ op: 'sysfs', pages_to_scn: 1 }] }, /ops\[0\] \(sysfs\): unknown ksm sysfs knob "pages_to_scn" \(accepted: sleep_millisecs, pages_to_scan, run,/],

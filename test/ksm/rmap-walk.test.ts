@@ -21,6 +21,12 @@ describe('rmap_walk_ksm after fork (kernel/rmap.md §1.2)', () => {
     assert.equal(w.ksm.machine.folios.mapcount[folio], 4);
     const before = rmap_walk_ksm(w.ksm, folio);
     assert.deepEqual([before.expected, before.found, before.foundInPass, before.missed.length], [4, 4, [2, 2], 0]);
+    // Both of the parent's items see the parent's VMA then the child's (fork links it after, same
+    // key): pass 0 handles the parent's mapping and skips the child's VMA by mm, pass 1 the
+    // reverse; the walk ends at the last child mapping (done). One lock per item per pass.
+    const loopRows = (r: typeof before) => r.loops.map((l) => [l.pass, l.iterations, l.skipAddr, l.skipMm, l.rmapOne]);
+    assert.deepEqual(loopRows(before), [[0, 2, 0, 1, 1], [0, 2, 0, 1, 1], [1, 2, 0, 1, 1], [1, 2, 0, 1, 1]]);
+    assert.deepEqual([before.detail, before.couldUnmap], [{ iterations: 8, skipAddr: 0, skipMm: 4, rmapOne: 4, anonVmaLocks: 4 }, true]);
 
     // ksmd reaches the child: its items join the node through the "ksm page forked" path.
     w.fullScans(1);
@@ -28,6 +34,10 @@ describe('rmap_walk_ksm after fork (kernel/rmap.md §1.2)', () => {
     assert.deepEqual([w.sysfs().pages_shared, w.sysfs().pages_sharing], [1, 3]);
     const after = rmap_walk_ksm(w.ksm, folio);
     assert.deepEqual([after.expected, after.found, after.foundInPass, after.missed.length], [4, 4, [4, 0], 0]);
+    // The child's items (newest first) have the child's own anon_vma, whose tree holds only its
+    // VMA; the parent's first item then skips the child's VMA in the root's tree, its second
+    // ends the walk at the parent's own VMA.
+    assert.deepEqual(loopRows(after), [[0, 1, 0, 0, 1], [0, 1, 0, 0, 1], [0, 2, 0, 1, 1], [0, 1, 0, 0, 1]]);
   });
 });
 
@@ -64,6 +74,8 @@ describe('full-range rmap walk cost over split VMAs', () => {
       const lastTree = procs[0]!.vmas[0]!.anon_vma!.rb_root; // p0's item was appended first: walked last
       let depth = 0;
       for (let n = lastTree.root.rbNode; n?.left; n = n.left) depth++;
+      // In every tree walked whole only the item's own piece holds its address (the others are
+      // addr skips), and no other mm is in these trees: no pass-rule skip. One lock per item.
       assertCounters(w.m.counters, {
         rmap_walks: 1,
         rmap_avc_visits: (N - 1) * pages + 1,
@@ -71,7 +83,17 @@ describe('full-range rmap walk cost over split VMAs', () => {
         rmap_one_calls: N,
         rmap_mappings_expected: N,
         rmap_mappings_found: N,
+        rmap_skip_addr: (N - 1) * (pages - 1),
+        anon_vma_locks: N,
+        rmap_avc_visits_max: (N - 1) * pages + 1,
+        rmap_skip_addr_max: (N - 1) * (pages - 1),
+        rmap_one_calls_max: N,
+        rmap_folios_unmappable: 1,
       });
+      assert.deepEqual(
+        r.loops.map((l) => [l.pass, l.iterations, l.skipAddr, l.skipMm, l.rmapOne]),
+        [...Array.from({ length: N - 1 }, () => [0, pages, pages - 1, 0, 1]), [0, 1, 0, 0, 1]],
+      );
     });
   }
 });
