@@ -41,9 +41,20 @@ export const COUNTER_NAMES = [
   'rmap_mappings_expected',
   'rmap_mappings_found',
   'rmap_mappings_missed',
+  'anon_vma_locks',
   // unmerge
   'unmerge_pt_reads',
   'unmerge_breaks',
+  // memory failure on KSM pages (mm/memory-failure.c collect_procs → mm/ksm.c collect_procs_ksm)
+  'mf_calls',
+  'mf_refused',
+  'mf_tasks_visited',
+  'mf_avc_visits',
+  'mf_tree_nodes',
+  'mf_procs_expected',
+  'mf_procs_found',
+  'mf_procs_missed',
+  'mf_procs_spurious',
   // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
   'split_zero_checks',
   'split_zero_remapped',
