@@ -46,6 +46,7 @@ export const vmaSplit: BuiltinScenario = {
     }
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
+    ops.push({ op: 'memory_failure', what: 'all-ksm' });
     return { thp: THP_MADVISE, ops };
   },
 };
