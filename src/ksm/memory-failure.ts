@@ -37,7 +37,7 @@ export interface MemoryFailureResult {
   readonly killed: readonly KillEntry[];
   /** Ground truth: tasks mapping the folio that task_early_kill selects, in task-list order. */
   readonly expected: readonly MmStruct[];
-  /** Of those, tasks not on the kill list, each with the page at which it maps the folio (its first mapping). */
+  /** Of those, tasks not on the kill list, each with the lowest page at which it maps the folio. */
   readonly missed: readonly KillEntry[];
   /** Tasks on the kill list that map no page of the folio. */
   readonly spurious: readonly MmStruct[];
@@ -129,10 +129,11 @@ export function memory_failure_ksm(ksm: Ksm, folio: Folio, o: MemoryFailureOptio
   collect_procs_ksm(ksm, folio, to_kill, force_early, o);
 
   const pt = machine.pt;
-  const mapping = new Map<MmStruct, number>(); // task → the page of its first mapping of the folio
+  const mapping = new Map<MmStruct, number>(); // task → its lowest page mapping the folio
   for (const m of machine.folios.mappings(pt, folio)) {
     const mm = machine.mmById[pt.mmIdOf(m)]!;
-    if (!mapping.has(mm)) mapping.set(mm, pt.vpnOf(m));
+    const vpn = pt.vpnOf(m);
+    if ((mapping.get(mm) ?? Infinity) > vpn) mapping.set(mm, vpn);
   }
   const expected = tasks(ksm).filter((t) => mapping.has(t) && task_early_kill(t, force_early, o) !== null);
   const missed = expected.filter((t) => !task_in_to_kill_list(to_kill, t)).map((t) => ({ mm: t, vpn: mapping.get(t)! }));
