@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateScenario } from '../../bench/format.ts';
+import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../../src/harness/config.ts';
 import { executeScenario } from '../../src/harness/execute.ts';
 import { memory_failure_ksm, type MemoryFailureOptions, type MemoryFailureResult } from '../../src/ksm/memory-failure.ts';
@@ -265,5 +266,25 @@ describe('the memory_failure op', () => {
     // a range of unique pages holds no KSM page: nothing fails
     const none = executeScenario(validateScenario({ ...scenario, ops: [...scenario.ops.slice(0, 5), { op: 'memory_failure', what: 'range', proc: 'p0', region: 'a', from: 0, pages: 2 }] }), base);
     assert.deepEqual([none.problems, none.counters.mf_calls], [[], 0]);
+  });
+});
+
+describe('few-vmas: one VMA per anon_vma', () => {
+  it('every tree holds one VMA, and the whole range and the index cost the same: 4 tasks × 4 items per page, 1 avc each', () => {
+    const counts = ['v6.18', 'v7.3'].map((stack) => {
+      const r = executeScenario(buildScenario('few-vmas', {}), configOfStack(stack));
+      assert.deepEqual(r.problems, [], stack);
+      const vmas = r.ksm.machine.mms.flatMap((mm) => mm.vmas);
+      assert.equal(vmas.length, 12, stack);
+      assert.equal(new Set(vmas.map((v) => v.anon_vma)).size, 12, stack);
+      assert.ok(vmas.every((v) => v.anon_vma!.rb_root.size === 1), stack);
+      const c = r.counters;
+      return [c.rmap_avc_visits, c.rmap_tree_nodes, c.rmap_one_calls, c.mf_calls, c.mf_tasks_visited, c.mf_avc_visits, c.mf_tree_nodes, c.mf_procs_found, c.mf_procs_missed, c.mf_procs_spurious];
+    });
+    // 24 KSM pages × 4 mappings: the walk stops at the 4th item; memory failure runs 4 items × 4 tasks
+    assert.deepEqual(counts, [
+      [96, 192, 96, 24, 384, 384, 768, 96, 0, 0],
+      [96, 192, 96, 24, 384, 384, 768, 96, 0, 0],
+    ]);
   });
 });
