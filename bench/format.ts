@@ -38,6 +38,7 @@ export type Op =
   | { op: 'sysfs'; [knob: string]: unknown }
   | { op: 'ksmd'; full_scans?: number; batches?: number }
   | { op: 'rmap_walk'; what: RmapWalkWhat }
+  | ({ op: 'memory_failure'; what: 'all-ksm' | 'range'; proc?: string; region?: string; early_kill?: boolean; current?: string } & Range)
   | { op: 'inject'; fail: 'second-merge' | 'stable-insert'; count?: number }
   | { op: 'expect'; sysfs?: Record<string, SysfsValue>; proc?: string; stat?: Record<string, SysfsValue> };
 
@@ -50,7 +51,7 @@ export const RMAP_WALK_WHATS: readonly RmapWalkWhat[] = ['all-ksm', 'all-anon', 
 
 export type Advice = 'mergeable' | 'unmergeable' | 'dontneed' | 'hugepage' | 'nohugepage';
 export const ADVICES: readonly Advice[] = ['mergeable', 'unmergeable', 'dontneed', 'hugepage', 'nohugepage'];
-export const OP_NAMES = ['mmap', 'fill', 'write', 'read', 'madvise', 'mprotect', 'mremap', 'munmap', 'fork', 'exit', 'sysfs', 'ksmd', 'rmap_walk', 'inject', 'expect'] as const;
+export const OP_NAMES = ['mmap', 'fill', 'write', 'read', 'madvise', 'mprotect', 'mremap', 'munmap', 'fork', 'exit', 'sysfs', 'ksmd', 'rmap_walk', 'memory_failure', 'inject', 'expect'] as const;
 
 export interface Scenario {
   readonly name: string;
@@ -153,6 +154,7 @@ export const OP_FIELDS: Readonly<Record<(typeof OP_NAMES)[number], readonly stri
   sysfs: null,
   ksmd: ['full_scans', 'batches'],
   rmap_walk: ['what'],
+  memory_failure: ['what', 'proc', 'region', 'from', 'pages', 'early_kill', 'current'],
   inject: ['fail', 'count'],
   expect: ['sysfs', 'proc', 'stat'],
 };
@@ -252,6 +254,16 @@ function validateOp(i: number, raw: unknown): Op {
       break;
     case 'rmap_walk':
       if (!(RMAP_WALK_WHATS as readonly unknown[]).includes(raw.what)) fail(w, `"what" ${JSON.stringify(raw.what)} is not one of ${RMAP_WALK_WHATS.join(', ')}`);
+      break;
+    case 'memory_failure':
+      if (raw.what === 'range') {
+        str(w, raw, 'proc');
+        str(w, raw, 'region');
+      } else if (raw.what === 'all-ksm') {
+        for (const k of ['proc', 'region', 'from', 'pages']) if (raw[k] !== undefined) fail(w, `"${k}" needs "what": "range" (accepted with "all-ksm": early_kill, current)`);
+      } else fail(w, `"what" ${JSON.stringify(raw.what)} is not "all-ksm" or "range"`);
+      if (raw.early_kill !== undefined && typeof raw.early_kill !== 'boolean') fail(w, `"early_kill" must be true or false (got ${JSON.stringify(raw.early_kill)})`);
+      if (raw.current !== undefined) str(w, raw, 'current');
       break;
     case 'inject':
       if (raw.fail !== 'second-merge' && raw.fail !== 'stable-insert') fail(w, `"fail" ${JSON.stringify(raw.fail)} is not "second-merge" or "stable-insert"`);
@@ -382,6 +394,21 @@ export function checkOps(scenario: Scenario, space: AddressSpace): void {
       case 'expect':
         if (op.proc !== undefined) live(w, op.proc);
         return;
+      case 'memory_failure': {
+        if (op.current !== undefined) {
+          const c = procs.get(op.current);
+          if (!c) fail(w, `"current" "${op.current}" is not a process yet (processes so far: ${[...procs.keys()].join(', ') || 'none'})`);
+          if (c.exited !== null) fail(w, `"current" "${op.current}" has exited (ops[${c.exited}]): only a live process can touch the page`);
+        }
+        if (op.what !== 'range') return;
+        const p = live(w, op.proc!);
+        const r = p.regions.get(op.region!);
+        if (!r) fail(w, `"region" "${op.region}" is not a region of ${op.proc} (regions: ${[...p.regions.keys()].join(', ') || 'none'})`);
+        const from = op.from ?? 0;
+        const pages = op.pages ?? r.pages - from;
+        if (from >= r.pages || from + pages > r.pages) fail(w, `pages [${from}, ${from + pages}) are outside region "${op.region}" (accepted: "from" + "pages" ≤ its ${r.pages} pages)`);
+        return;
+      }
       default:
         return;
     }

@@ -6,6 +6,7 @@ import { dontneedReclaim } from './dontneed-reclaim.ts';
 import { forkAfterMunmap } from './fork-after-munmap.ts';
 import { mremapMulti } from './mremap-multi.ts';
 import { exitFree } from './exit-free.ts';
+import { fewVmas } from './few-vmas.ts';
 import { forkFanout } from './fork-fanout.ts';
 import { guests } from './guests.ts';
 import { mergeFailure } from './merge-failure.ts';
@@ -38,6 +39,7 @@ export const SCENARIOS: readonly BuiltinScenario[] = [
   dontneedReclaim,
   forkAfterMunmap,
   splitFamily,
+  fewVmas,
 ];
 
 export class UnknownScenarioError extends Error {}

@@ -20,6 +20,7 @@ export const mremapRemerge: BuiltinScenario = {
       { op: 'ksmd', full_scans: 3 },
       { op: 'expect', sysfs: { pages_shared: 1, pages_sharing: 1 } },
       { op: 'rmap_walk', what: 'all-ksm' },
+      { op: 'memory_failure', what: 'all-ksm' },
     ];
     return { thp: THP_MADVISE, ops };
   },

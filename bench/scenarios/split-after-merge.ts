@@ -19,6 +19,7 @@ export const splitAfterMerge: BuiltinScenario = {
       { op: 'expect', sysfs: { pages_shared: 1, pages_sharing: 1 } },
       { op: 'mprotect', proc: 'p0', region: 'a', from: 0, pages: 2, prot: 'r' },
       { op: 'rmap_walk', what: 'all-ksm' },
+      { op: 'memory_failure', what: 'all-ksm' },
     ];
     return { thp: THP_MADVISE, ops };
   },

@@ -5,11 +5,11 @@ import { DEFAULT_MAX_MAP_COUNT } from '../../src/mm/vma.ts';
 
 export const vmaSplit: BuiltinScenario = {
   name: 'vma-split',
-  summary: 'one region split into thousands of VMAs on one anon_vma, then one rmap walk per KSM folio',
+  summary: 'one region split into thousands of VMAs on one anon_vma, then one rmap walk per KSM folio and a memory failure on one',
   situation:
     'The rmap-index series\' own benchmark (v4 2/5 rmap_bench): a 20,000-page region with every other page mprotect(PROT_READ), ~20,000 VMAs sharing one anon_vma, KSM pages in it, and rmap walks triggered as migration (move_pages) would do.',
   illuminates:
-    'seeds 000/002 and v1–v3 (rmap): full-range visits every VMA of the tree for each rmap_item, an index query visits O(log n + k) — compare rmap_avc_visits and rmap_tree_nodes as pieces grow.',
+    'seeds 000/002 and v1–v3 (rmap): full-range visits every VMA of the tree for each rmap_item, an index query visits O(log n + k) — compare rmap_avc_visits and rmap_tree_nodes as pieces grow; collect_procs_ksm likewise (mf_avc_visits, mf_tree_nodes: the whole tree per rmap_item and task up to 7.2, the index from 7.3).',
   weight: 14,
   params: {
     pages: { kind: 'int', default: 20000, min: 4, max: 1 << 22, description: 'pages in the region' },
@@ -46,6 +46,8 @@ export const vmaSplit: BuiltinScenario = {
     }
     ops.push({ op: 'ksmd', full_scans: 2 });
     ops.push({ op: 'rmap_walk', what: 'all-ksm' });
+    // one uncorrected error, on the first KSM page (page 0): memory failure is a per-page event
+    ops.push({ op: 'memory_failure', what: 'range', proc: 'bench', region: 'heap', from: 0, pages: 1 });
     return { thp: THP_MADVISE, ops };
   },
 };

@@ -8,7 +8,8 @@ import { createKsm } from '../ksm/index.ts';
 import { checkInvariants } from '../ksm/invariants.ts';
 import { sample_lifetime } from '../ksm/lifetime.ts';
 import { MADV_MERGEABLE, MADV_UNMERGEABLE, madvise_ksm } from '../ksm/mm-slots.ts';
-import { rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
+import { memory_failure_ksm } from '../ksm/memory-failure.ts';
+import { mapped_ksm_folios, rmap_walk_all_ksm } from '../ksm/rmap-walk.ts';
 import { rmap_walk_all_anon, type RmapWalkResult } from '../mm/rmap-walk.ts';
 import { ksmd_batch, ksmd_should_run } from '../ksm/scan.ts';
 import type { Ksm } from '../ksm/state.ts';
@@ -16,11 +17,12 @@ import { ksmStatMissing, sysfsMissing } from '../ksm/sysfs-attrs.ts';
 import { isMissingFile, ksm_stat_lines, refresh_sysfs_counters, SysfsError, sysfs_files, sysfsMatches, sysfsText, write_sysfs } from '../ksm/sysfs.ts';
 import { KSM_ADVISOR_NONE, KSM_RUN_UNMERGE } from '../ksm/state.ts';
 import { type Counters, snapshotCounters } from '../mm/counters.ts';
-import { isMappingKind, PT_PTE, PTE_KSM_PLACED_ZERO } from '../mm/pgtable.ts';
+import { isMappingKind, NULL_PTR, PT_PTE, PTE_KSM_PLACED_ZERO } from '../mm/pgtable.ts';
 import { Machine } from '../mm/machine.ts';
 import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm.ts';
-import { mm_alloc } from '../mm/mm.ts';
+import { lookupEntry, mm_alloc } from '../mm/mm.ts';
+import type { Folio } from '../mm/folio.ts';
 import { MmErrno } from '../mm/vma.ts';
 import { do_exit, do_fork, do_mmap, do_mprotect, do_mremap_move, do_munmap, madvise_dontneed, madvise_flags, MmError } from '../mm/mmap.ts';
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from '../mm/vma.ts';
@@ -328,6 +330,16 @@ class Run {
         }
         return;
       }
+      case 'memory_failure': {
+        const o = { early_kill: op.early_kill ?? true, current: op.current === undefined ? null : this.proc(where, op.current) };
+        for (const f of this.failedFolios(where, op)) {
+          const r = memory_failure_ksm(this.ksm, f, o);
+          for (const miss of r.missed.slice(0, 3)) {
+            this.problem(`${where}: memory failure would not collect ${miss.mm.name}, which maps the KSM page at page ${miss.vpn}${this.locate(miss.mm.name, miss.vpn)} (collected ${r.expected.length - r.missed.length} of ${r.expected.length})`);
+          }
+        }
+        return;
+      }
       case 'inject':
         if (op.fail === 'second-merge') this.ksm.inject.secondMerge += op.count ?? 1;
         else this.ksm.inject.stableInsert += op.count ?? 1;
@@ -356,6 +368,20 @@ class Run {
         return;
       }
     }
+  }
+
+  /** The KSM folios a memory_failure op fails: every mapped one, or those mapped in a range (address order, once each). */
+  failedFolios(where: string, op: Extract<Op, { op: 'memory_failure' }>): Folio[] {
+    if (op.what === 'all-ksm') return mapped_ksm_folios(this.ksm);
+    const mm = this.proc(where, op.proc!);
+    const [start, pages] = this.range(where, this.region(where, op.proc!, op.region!), op);
+    const pt = this.m.pt;
+    const out = new Set<Folio>();
+    for (let vpn = start; vpn < start + pages; vpn++) {
+      const p = lookupEntry(mm, vpn);
+      if (p !== NULL_PTR && isMappingKind(pt.kind[p]!) && this.m.folios.ksm(pt.val[p]!)) out.add(pt.val[p]!);
+    }
+    return [...out];
   }
 
   newProc(name: string): MmStruct {

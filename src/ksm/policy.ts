@@ -42,6 +42,11 @@ export interface RmapPolicy {
   readonly skip_stable_in_smart_scan?: boolean;
   /** The [first, last] pgoff interval rmap_walk_ksm queries in the item's anon_vma tree. */
   query(ksm: Ksm, item: KsmRmapItem): readonly [number, number];
+  /**
+   * The interval memory failure's collect_procs_ksm queries in the item's anon_vma tree; absent:
+   * [0, ULONG_MAX], mainline up to 7.2 (a series that does not touch collect_procs_ksm).
+   */
+  collect_procs_query?(ksm: Ksm, item: KsmRmapItem): readonly [number, number];
 }
 
 export interface UnmergePolicy {

@@ -360,6 +360,7 @@ export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
         break;
       case 'expect':
       case 'rmap_walk': // walks are not observable from user space: nothing to replay
+      case 'memory_failure': // reports a kill list and changes nothing: nothing to replay
         break;
       default:
         return { why: `${where}: not replayed` };

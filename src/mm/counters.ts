@@ -74,6 +74,16 @@ export const COUNTER_NAMES = [
   'rmap_anon_mappings_missed',
   // unmerge
   'unmerge_breaks',
+  // memory failure on KSM pages (mm/memory-failure.c collect_procs → mm/ksm.c collect_procs_ksm)
+  'mf_calls',
+  'mf_refused',
+  'mf_tasks_visited',
+  'mf_avc_visits',
+  'mf_tree_nodes',
+  'mf_procs_expected',
+  'mf_procs_found',
+  'mf_procs_missed',
+  'mf_procs_spurious',
   // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
   'split_zero_checks',
   'split_zero_remapped',

@@ -127,6 +127,16 @@ export const MM_BEHAVIOURS = {
    * (ae5b3500856f, v6.16); this host's 6.18 takes "enable" and "disabled" in use_zero_pages.
    */
   kstrtobool_enabled_disabled: (k: KernelVersion) => kernelAtLeast(k, '6.16'),
+  /**
+   * mm/memory-failure.c: collect_procs → mm/ksm.c: collect_procs_ksm for a KSM folio (6.12.118
+   * memory-failure.c:733-734, ksm.c:3184-3221; 7.2.13 :659-660, ksm.c:3228-3265; 7.3.4 :669-670,
+   * ksm.c:3269-3305). 6.1.192 hwpoison_user_mappings refuses a KSM page before collecting
+   * anyone (memory-failure.c:1451-1454, "can't handle KSM pages"; memory_failure :2202-2205
+   * reports MF_MSG_UNMAP_FAILED, -EBUSY). "mm: ksm: support hwpoison for ksm page"
+   * (4248d0083ec5, posted March 2023) was merged for v6.4 — from the patch's history; the
+   * sources bound it to (6.1.192, 6.12.118].
+   */
+  memory_failure_collects_ksm: (k: KernelVersion) => kernelAtLeast(k, '6.4'),
 } as const;
 
 export type MmBehaviour = keyof typeof MM_BEHAVIOURS;

@@ -18,5 +18,7 @@ export default defineVariant({
       const pgoff = ksm.items.vpn(item);
       return [pgoff, pgoff];
     },
+    // no collect_procs_query: collect_procs_ksm keeps [0, ULONG_MAX]. v1–v3 change rmap_walk_ksm
+    // only (each version's titles, kernel/rmap.md §3.1); the collect_procs_ksm pair came after v8.
   },
 });

@@ -31,5 +31,12 @@ export default defineVariant({
       const idx = ksm.items.overlayWord(item);
       return [idx, idx];
     },
+    // "ksm: use precise linear_page_index instead of the whole address space" (with "mm/ksm:
+    // initialize the addr only once in collect_procs_ksm"; in next-20260720, merged for 7.3):
+    // collect_procs_ksm's anon_rmap_tree_foreach(vmac, av, index, index) (7.3.4 mm/ksm.c:3288-3293)
+    collect_procs_query(ksm, item) {
+      const idx = ksm.items.overlayWord(item);
+      return [idx, idx];
+    },
   },
 });

@@ -28,5 +28,7 @@ export default defineVariant({
       const pgoff = ksm.items.overlayWord(item);
       return [pgoff, pgoff];
     },
+    // no collect_procs_query: collect_procs_ksm keeps [0, ULONG_MAX]. v4's 3/5 stores vm_pgoff and
+    // 4/5 narrows rmap_walk_ksm (kernel/rmap.md §3.1); the collect_procs_ksm pair came after v8.
   },
 });
