@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ksmbench, ROOT } from '../support/cli.ts';
+import { correctnessTable, overheadTable } from '../support/rmap-tables.ts';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-readme-'));
@@ -64,5 +65,16 @@ describe('the README examples', () => {
     const c = ksmbench(['compare', file, '--by', 'stack', '--against', 'v6.18']);
     assert.equal(c.status, 0, c.stderr);
     assert.equal(c.stdout, lines.slice(at + 1, end).join('\n') + '\n');
+  });
+});
+
+describe('the README rmap tables', () => {
+  it('are what the engine computes (every rmap variant, v6.19)', () => {
+    const lines = readme.split('\n');
+    for (const table of [correctnessTable(), overheadTable()]) {
+      const at = lines.indexOf(table[0]!);
+      assert.ok(at >= 0, `the README has the table headed ${table[0]}`);
+      assert.deepEqual(lines.slice(at, at + table.length), table, 'regenerate it from test/support/rmap-tables.ts');
+    }
   });
 });
