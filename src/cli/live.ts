@@ -1,28 +1,67 @@
-// ksmbench live: replay a scenario on the real kernel's KSM and show the simulator's numbers
-// beside the kernel's (Linux with KSM, root, cc, and an idle KSM).
+// ksmbench live: replay a scenario on a real kernel's KSM, step by step, and put the
+// simulator's values beside the kernel's at every checkpoint (Linux with KSM, root, cc, and an
+// idle KSM).
+import { stringify } from 'csv-stringify/sync';
 import { readScenarioFile, type Scenario } from '../../bench/format.ts';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../harness/config.ts';
-import { executeScenario } from '../harness/execute.ts';
-import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
-import { asOnHost, type LiveResult, liveScript, liveUnavailable, NoThpError, runLive } from '../live/kernel.ts';
-import { renderTable } from '../report/table.ts';
+import { compareLive, type LiveComparison } from '../live/compare.ts';
+import { asOnHost, liveUnavailable, NoThpError, runOnHost } from '../live/kernel.ts';
+import { livePlan } from '../live/script.ts';
+import { fmtInt, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, paramsFlag, parse } from './options.ts';
 
-export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [--param k=v] [--stack S]
+export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [--param k=v] [--stack S] [--format F]
 
-Replay a one-process scenario on this machine's kernel (/sys/kernel/mm/ksm, through
-tools/live/ksm-live.c) and on the simulator (default stack v6.18), and print the per-process
-ksm_stat and the global counters of both. Ops replayed: mmap (2 MiB aligned when a multiple
-of 2 MiB; "thp": MADV_HUGEPAGE), fill/write, madvise mergeable/unmergeable/hugepage/nohugepage,
-mprotect, mremap, munmap, ksmd full_scans (rmap walks are not observable). The host's THP
-knobs are the simulator's; the THPs the fills fault in are checked (smaps) before ksmd runs,
-and a host that did not give them (fragmentation) is a "cannot run here". Needs Linux with KSM, root, cc, and an
-idle KSM; every knob it writes is put back, and the stable nodes its process leaves are removed.
+Replay a scenario on this machine's kernel (/sys/kernel/mm/ksm, through tools/live/ksm-live.c)
+and on the simulator (default stack v6.18), and compare them at every checkpoint: after each
+ksmd op and each expect, every live process's ksm_stat lines and ksm_merging_pages and the
+global counters of both. Every op is replayed on real processes: mmap (2 MiB aligned when a
+multiple of 2 MiB; "thp": MADV_HUGEPAGE), fill/write/read, madvise (all advices), mprotect,
+mremap, munmap, fork (a real fork), exit (a real exit), sysfs writes (a value the kernel
+refuses is reported as refused, as the simulator does), ksmd full_scans and batches (stepped
+one wake-up at a time), expect. rmap_walk, memory_failure and inject have no kernel
+counterpart: reported as skipped. ksmd's CPU time per ksmd op (schedstat, utime + stime) is
+shown beside the simulator's time for the op. The host's THP knobs are the simulator's; THPs
+the scenario faults in are checked (smaps) before ksmd runs. Every knob written is put back,
+and the stable nodes the replay leaves are removed.
+  --format F    table (default) | json | csv
   --timeout S   stop the replay after S seconds (default 180)
-Exit 0 when both agree, 1 when they differ, 2 when it cannot run here (or timed out).
+Exit 0 when every value is equal, 1 when one differs, 2 when it cannot run here (or timed out).
 `;
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+type LiveFormat = (typeof FORMATS)[number];
+
+function formatOf(v: string | undefined): LiveFormat {
+  if (v === undefined) return 'table';
+  if ((FORMATS as readonly string[]).includes(v)) return v as LiveFormat;
+  throw new UsageError(`--format "${v}" is not one of ${FORMATS.join(', ')}`);
+}
+
+/** The comparison as a table per checkpoint, the ksmd times, the skipped ops and the summary line. */
+export function presentLive(c: LiveComparison): string {
+  const out: string[] = [`${c.scenario}: simulator (${c.stack}) against kernel ${c.kernel}`];
+  for (const cp of c.checkpoints) {
+    const same = cp.values.filter((v) => v.same).length;
+    out.push('', `after ${cp.after}: ${same}/${cp.values.length} equal`);
+    out.push(renderTable(['value', 'simulator', 'kernel', ''], cp.values.map((v) => [v.name, v.simulator, v.kernel, v.same ? 'same' : 'DIFFERS']), (col) => col === 1 || col === 2));
+  }
+  if (c.ksmd.length) {
+    out.push('', "ksmd's CPU time per ksmd op (kernel: schedstat run time and utime+stime ticks; simulator: wall time of the op)");
+    const ns = (x: number) => (x < 0 ? '-' : fmtInt(x));
+    out.push(renderTable(['after', 'batches', 'kernel ns', 'kernel ticks', 'simulator ns'], c.ksmd.map((k) => [k.after, fmtInt(k.batches), ns(k.kernel_ns), ns(k.kernel_ticks), ns(k.simulator_ns)]), (col) => col > 0));
+  }
+  for (const s of c.skipped) out.push(`skipped: ${s}`);
+  out.push('', `${c.equal}/${c.compared} values equal at ${c.checkpoints.length - 1} checkpoints`);
+  return `${out.join('\n')}\n`;
+}
+
+function csvOf(c: LiveComparison): string {
+  const rows = c.checkpoints.flatMap((cp) => cp.values.map((v) => [cp.id, cp.after, v.name, v.simulator, v.kernel, v.same ? 1 : 0]));
+  return stringify([['checkpoint', 'after', 'value', 'simulator', 'kernel', 'same'], ...rows]);
+}
 
 export async function liveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -30,6 +69,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
     'scenario-file': { type: 'string' },
     param: { type: 'string', multiple: true },
     stack: { type: 'string' },
+    format: { type: 'string' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -37,40 +77,30 @@ export async function liveCommand(argv: string[]): Promise<number> {
     process.stdout.write(LIVE_HELP);
     return 0;
   }
+  const format = formatOf(values.format);
   if (!values.scenario === !values['scenario-file']) throw new UsageError('give one of --scenario or --scenario-file');
   const s: Scenario = values['scenario-file'] ? readScenarioFile(values['scenario-file']) : buildScenario(values.scenario!, paramsFlag(values.param));
-  const script = liveScript(s);
-  if ('why' in script) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${script.why}`);
+  const stack = values.stack ?? 'v6.18';
+  const config = configOfStack(stack);
+  const timeout = intFlag('timeout', values.timeout, 180, 1) * 1000;
+  const plan = livePlan(s);
+  if ('why' in plan) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
   const why = liveUnavailable();
   if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
   const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
   if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
-  // the script again under the host's THP setting (which regions fault in THPs, which the driver checks)
-  const hostScript = liveScript(onHost);
-  if ('why' in hostScript) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostScript.why}`);
-  const sim = executeScenario(onHost, configOfStack(values.stack ?? 'v6.18'));
-  const mm = sim.ksm.machine.mms[0];
-  if (!mm) throw new UsageError(`scenario "${s.name}" has no process`);
-  let live: LiveResult;
+  // the plan again under the host's THP setting (which regions fault in THPs, which the driver checks)
+  const hostPlan = livePlan(onHost);
+  if ('why' in hostPlan) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostPlan.why}`);
+  let comparison: LiveComparison;
   try {
-    live = runLive(hostScript.lines, s.sysfs ?? {}, intFlag('timeout', values.timeout, 180, 1) * 1000);
+    comparison = compareLive(onHost, config, stack, hostPlan, runOnHost(hostPlan.lines, timeout));
   } catch (e) {
     if (e instanceof NoThpError) throw new UsageError(`scenario "${s.name}" cannot be compared on this host now: ${e.message}`);
     throw e;
   }
-  // the lines the simulated kernel prints (the stack's version) against those this kernel prints
-  const simStat: Record<string, string> = Object.fromEntries(ksm_stat_lines(sim.ksm, mm));
-  const simSys = read_sysfs(sim.ksm) as unknown as Record<string, number>;
-  const rows: string[][] = [];
-  let differ = 0;
-  const row = (what: string, a: number | string | undefined, b: number | string | undefined): void => {
-    const same = a === b;
-    if (!same) differ++;
-    rows.push([what, String(a ?? '-'), String(b ?? '-'), same ? 'same' : 'DIFFERENT']);
-  };
-  for (const k of Object.keys(live.stat)) row(`ksm_stat ${k}`, simStat[k], live.stat[k]);
-  for (const k of Object.keys(live.sysfs)) row(k, simSys[k], live.sysfs[k]);
-  process.stdout.write(`${s.name}: simulator (${values.stack ?? 'v6.18'}) against this kernel\n${renderTable(['value', 'simulator', 'kernel', ''], rows, (c) => c === 1 || c === 2)}\n`);
-  if (sim.problems.length) process.stdout.write(`simulator problems:\n${sim.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-  return differ ? 1 : 0;
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ format: 'ksmbench-live/1', ...comparison }, null, 2)}\n`);
+  else if (format === 'csv') process.stdout.write(csvOf(comparison));
+  else process.stdout.write(presentLive(comparison));
+  return comparison.equal === comparison.compared ? 0 : 1;
 }

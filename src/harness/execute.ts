@@ -43,6 +43,8 @@ export interface ExecuteOptions {
   readonly timeKsmd?: boolean;
   /** Told of every rmap walk an `rmap_walk` op makes, with the op's index (--trace rmap). */
   readonly onRmapWalk?: (opIndex: number, walk: RmapWalkResult) => void;
+  /** Told after every op, with the processes by name and the op's wall time (ns): what `live` compares at its checkpoints. */
+  readonly onOpDone?: (opIndex: number, state: { readonly ksm: Ksm; readonly procs: ReadonlyMap<string, MmStruct> }, ns: number) => void;
 }
 
 export interface RunResult {
@@ -401,7 +403,7 @@ export interface PreparedRun {
 export function prepareScenario(scenario: Scenario, config: RunConfig, opts: ExecuteOptions = {}): PreparedRun {
   const run = new Run(scenario, config, opts);
   const timeKsmd = opts.timeKsmd ?? false;
-  return { run: () => runOps(run, scenario, timeKsmd) };
+  return { run: () => runOps(run, scenario, timeKsmd, opts.onOpDone) };
 }
 
 /** Run a scenario's ops on a fresh machine configured by `config`. */
@@ -409,11 +411,12 @@ export function executeScenario(scenario: Scenario, config: RunConfig, opts: Exe
   return prepareScenario(scenario, config, opts).run();
 }
 
-function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
+function runOps(run: Run, scenario: Scenario, timeKsmd: boolean, onOpDone: ExecuteOptions['onOpDone']): RunResult {
   let ksmdNs = 0n;
   scenario.ops.forEach((op, i) => {
-    const timed = timeKsmd && op.op === 'ksmd';
+    const timed = (timeKsmd && op.op === 'ksmd') || onOpDone !== undefined;
     const t0 = timed ? process.hrtime.bigint() : 0n;
+    let opNs = 0n;
     try {
       run.exec(i, op);
     } catch (e) {
@@ -423,9 +426,11 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean): RunResult {
       else if (e instanceof MmErrno) run.opFailed(`ops[${i}] (${op.op}): ${e.message}`);
       else throw e;
     } finally {
-      if (timed) ksmdNs += process.hrtime.bigint() - t0;
+      if (timed) opNs = process.hrtime.bigint() - t0;
+      if (timeKsmd && op.op === 'ksmd') ksmdNs += opNs;
     }
     sample_lifetime(run.ksm, null);
+    onOpDone?.(i, { ksm: run.ksm, procs: run.procs }, Number(opNs));
     if (run.invariants === 'op') run.checkInvariants(`after ops[${i}] (${op.op})`);
   });
   if (run.invariants === 'end') run.checkInvariants('at the end');

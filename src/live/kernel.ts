@@ -5,14 +5,12 @@
 // process leaves behind are removed (run=2: KSM was idle before, nobody else's pages are there).
 // All of it happens under an exclusive flock of one well-known file (KSM_LOCK).
 import { spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Content, Scenario, ScenarioThp } from '../../bench/format.ts';
+import type { Scenario, ScenarioThp } from '../../bench/format.ts';
 import type { ThpEnabled } from '../mm/machine.ts';
-import { contentFor, UNIQUE_CONTENT_FIRST } from '../harness/content.ts';
-import { parseSizePages } from '../../bench/sizes.ts';
 
 const KSM = '/sys/kernel/mm/ksm';
 const THP = '/sys/kernel/mm/transparent_hugepage';
@@ -113,6 +111,38 @@ function ksmBusy(): string | null {
   } catch (e) {
     if (e instanceof LiveError) return e.message; // e.g. a kernel older than ksm_zero_pages
     throw e;
+  }
+  return mergeableElsewhere();
+}
+
+/**
+ * Another process with KSM-mergeable memory (/proc/PID/ksm_stat "ksm_mergeable yes", 6.10+, or
+ * rmap_items it already has): its pages would join the scan and the global counters (QEMU
+ * guests are MADV_MERGEABLE by default). Null when there is none, or the kernel does not say.
+ */
+function mergeableElsewhere(): string | null {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d) && d !== String(process.pid));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/ksm_stat`, 'utf8');
+    } catch {
+      continue; // gone, or a kernel without ksm_stat
+    }
+    if (/^ksm_mergeable:? yes$/m.test(stat) || /^ksm_rmap_items [1-9]/m.test(stat)) {
+      let comm = '?';
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        // gone meanwhile
+      }
+      return `KSM is in use here (process ${pid}, ${comm}, has mergeable memory)`;
+    }
   }
   return null;
 }
@@ -219,187 +249,99 @@ export function withKnobs<T>(knobs: Readonly<Record<string, number | string>>, f
   return result;
 }
 
-/**
- * The fill lines of one fill/write op: a run of equal contents is one line. Contents are the
- * executor's (src/harness/content.ts): "unique" ids count up from UNIQUE_CONTENT_FIRST as there.
- */
-function fillLines(region: string, proc: string, from: number, pages: number, c: Content, seed: number, unique: { next: number }): string[] {
-  if (typeof c === 'number' || c === 'zero') return [`fill ${region} ${from} ${pages} ${c === 'zero' ? 0 : c}`];
-  const out: string[] = [];
-  let runStart = from;
-  let runContent = -1;
-  for (let i = from; i <= from + pages; i++) {
-    const v = i === from + pages ? -2 : c === 'unique' ? unique.next++ : contentFor(c, seed, `${proc}/${region}`, i);
-    if (v !== runContent) {
-      if (runContent >= 0) out.push(`fill ${region} ${runStart} ${i - runStart} ${runContent}`);
-      runStart = i;
-      runContent = v;
-    }
-  }
-  return out;
+/** What the driver read at one checkpoint: per live process its ksm_stat lines and ksm_merging_pages, and the global counters (text as shown). */
+export interface KernelCheck {
+  readonly id: number;
+  readonly stat: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly merging: Readonly<Record<string, number>>;
+  readonly sysfs: Readonly<Record<string, string>>;
 }
 
-/** 2 MiB in pages: a PMD-mapped THP. */
-const HPAGE_PAGES = 512;
-
-/** What liveScript knows of a region's 2 MiB chunks, to say how many THPs its first touches fault in. */
-interface RegionThp {
-  readonly pages: number;
-  /** Chunks whose every page is under MADV_HUGEPAGE (or any chunk, with THP enabled=always and no MADV_NOHUGEPAGE). */
-  readonly huge: Set<number>;
-  /** Chunks already touched: faulted in (a THP if huge then), later touches fault nothing new. */
-  readonly touched: Set<number>;
-  /** THPs faulted in by the fills so far. */
-  thps: number;
+/** ksmd's CPU time over one ksmd op: schedstat run time (ns, -1 without it), utime + stime (ticks), batches stepped. */
+export interface KernelCpu {
+  readonly ns: number;
+  readonly ticks: number;
+  readonly batches: number;
 }
 
-/**
- * The driver script for a scenario, or a reason it cannot be replayed: one process, and the
- * ops mmap (MADV_HUGEPAGE with "thp"), fill/write, madvise (un)mergeable / (no)hugepage,
- * mprotect, mremap, munmap, ksmd full_scans. With the scenario's THP setting (s.thp.enabled,
- * the simulator's default madvise when absent; pass asOnHost's scenario for the host's), a
- * region mapped without "thp" gets MADV_NOHUGEPAGE unless enabled=always. Where the fills fault
- * in THPs, a "thp" line before the first ksmd op has the driver check (smaps AnonHugePages) that
- * the kernel really gave them (exit 3 otherwise: runLive throws NoThpError); THP faults it cannot
- * verify so (after ksmd ran, or after a VMA change of the region) are refused.
- */
-export function liveScript(s: Scenario): { lines: string[] } | { why: string } {
-  const lines: string[] = [];
-  const unique = { next: UNIQUE_CONTENT_FIRST };
-  let proc: string | null = null;
-  const pagesOf = new Map<string, number>();
-  const enabled = s.thp?.enabled ?? 'madvise';
-  const thpOf = new Map<string, RegionThp>();
-  let scanned = false;
-  /** The 2 MiB chunks lying whole in [from, from + pages) of a region, or touching it. */
-  const chunks = (r: RegionThp, from: number, pages: number, whole: boolean): number[] => {
-    const out: number[] = [];
-    for (let c = Math.floor(from / HPAGE_PAGES); c * HPAGE_PAGES < from + pages && (c + 1) * HPAGE_PAGES <= r.pages; c++) {
-      if (!whole || (c * HPAGE_PAGES >= from && (c + 1) * HPAGE_PAGES <= from + pages)) out.push(c);
-    }
-    return out;
-  };
-  for (const [i, op] of s.ops.entries()) {
-    const where = `ops[${i}] (${op.op})`;
-    if ('proc' in op && typeof op.proc === 'string') {
-      if (proc !== null && op.proc !== proc) return { why: `${where}: more than one process` };
-      proc = op.proc;
-    }
-    // a VMA change of a region with THPs before the check would change what the check counts
-    const changesThps = (region: string): boolean => !scanned && (thpOf.get(region)?.thps ?? 0) > 0;
-    switch (op.op) {
-      case 'mmap': {
-        if (op.at !== undefined) return { why: `${where}: fixed placement is not replayed` };
-        const pages = parseSizePages(op.size);
-        pagesOf.set(op.region, pages);
-        // the driver places a multiple of 2 MiB 2 MiB aligned, as thp_get_unmapped_area does
-        const r: RegionThp = { pages, huge: new Set(), touched: new Set(), thps: 0 };
-        const huge = enabled !== 'never' && (op.thp === true || enabled === 'always');
-        if (huge && pages % HPAGE_PAGES === 0) for (let c = 0; c < pages / HPAGE_PAGES; c++) r.huge.add(c);
-        thpOf.set(op.region, r);
-        const advice = op.thp ? ' thp' : enabled === 'always' ? ' default' : '';
-        lines.push(`mmap ${op.region} ${pages}${op.noreserve ? ' noreserve' : ''}${advice}`);
+export interface KernelRun {
+  readonly checks: readonly KernelCheck[];
+  readonly cpu: readonly KernelCpu[];
+  /** Steps the kernel refused: the script line and errno name (a system call's, or a sysfs store's). */
+  readonly errors: readonly { readonly step: number; readonly errno: string }[];
+  /** AnonHugePages (kB) of each region the script checked, "proc/region". */
+  readonly thp: Readonly<Record<string, number>>;
+  /** uname -r of the kernel that ran it. */
+  readonly kernel: string;
+}
+
+/** Parse the driver's output (tools/live/ksm-live.c: check / stat / merging / sysfs / cpu / knob / err / thp lines). */
+export function parseDriverOutput(stdout: string, lines: readonly string[], kernel: string): KernelRun {
+  const checks: { id: number; stat: Record<string, Record<string, string>>; merging: Record<string, number>; sysfs: Record<string, string> }[] = [];
+  const cpu: KernelCpu[] = [];
+  const errors: { step: number; errno: string }[] = [];
+  const thp: Record<string, number> = {};
+  const knobSteps = lines.map((l, i) => (l.startsWith('- knob ') ? i : -1)).filter((i) => i >= 0);
+  let knobsSeen = 0;
+  for (const line of stdout.split('\n')) {
+    const w = line.split(' ');
+    const cur = checks.at(-1);
+    switch (w[0]) {
+      case 'check':
+        checks.push({ id: Number(w[1]), stat: {}, merging: {}, sysfs: {} });
+        break;
+      case 'stat':
+        if (cur) (cur.stat[w[1]!] ??= {})[w[2]!] = w[3]!;
+        break;
+      case 'merging':
+        if (cur) cur.merging[w[1]!] = Number(w[2]);
+        break;
+      case 'sysfs':
+        if (cur) cur.sysfs[w[1]!] = w.slice(2).join(' ');
+        break;
+      case 'cpu':
+        cpu.push({ ns: Number(w[1]), ticks: Number(w[2]), batches: Number(w[3]) });
+        break;
+      case 'knob': {
+        const step = knobSteps[knobsSeen++] ?? -1;
+        if (w[2] === 'err') errors.push({ step, errno: w[3]! });
         break;
       }
-      case 'fill':
-      case 'write': {
-        const from = op.from ?? 0;
-        const pages = op.pages ?? pagesOf.get(op.region)! - from;
-        const r = thpOf.get(op.region);
-        if (r) {
-          for (const c of chunks(r, from, pages, false)) {
-            if (r.touched.has(c)) continue;
-            r.touched.add(c);
-            if (!r.huge.has(c)) continue;
-            if (scanned) return { why: `${where}: faults in a THP after ksmd ran, which the driver does not verify` };
-            r.thps++;
-          }
-        }
-        lines.push(...fillLines(op.region, op.proc, from, pages, op.content, s.seed ?? 1, unique));
+      case 'err':
+        errors.push({ step: Number(w[1]), errno: w[3]! });
         break;
-      }
-      case 'mprotect': {
-        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
-        const from = op.from ?? 0;
-        const pages = op.pages ?? pagesOf.get(op.region)! - from;
-        if (op.every) for (let p = from; p < from + pages; p += op.every) lines.push(`mprotect ${op.region} ${p} 1 ${op.prot}`);
-        else lines.push(`mprotect ${op.region} ${from} ${pages} ${op.prot}`);
-        break;
-      }
-      case 'mremap': {
-        if (typeof op.to !== 'number') return { why: `${where}: an absolute destination is not replayed` };
-        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
-        const from = op.from ?? 0;
-        lines.push(`mremap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from} ${op.to}`);
-        break;
-      }
-      case 'munmap': {
-        if (changesThps(op.region)) return { why: `${where}: changes a region holding THPs before they are verified` };
-        const from = op.from ?? 0;
-        lines.push(`munmap ${op.region} ${from} ${op.pages ?? pagesOf.get(op.region)! - from}`);
-        break;
-      }
-      case 'madvise': {
-        if (op.advice === 'dontneed') return { why: `${where}: ${op.advice} is not replayed` };
-        const from = op.from ?? 0;
-        const pages = op.pages ?? pagesOf.get(op.region)! - from;
-        const r = thpOf.get(op.region);
-        if (r && op.advice === 'hugepage' && enabled !== 'never') for (const c of chunks(r, from, pages, true)) r.huge.add(c);
-        if (r && op.advice === 'nohugepage') for (const c of chunks(r, from, pages, false)) r.huge.delete(c);
-        if ((op.advice === 'hugepage' || op.advice === 'nohugepage') && changesThps(op.region)) {
-          return { why: `${where}: changes a region holding THPs before they are verified` };
-        }
-        lines.push(`madvise ${op.region} ${from} ${pages} ${op.advice}`);
-        break;
-      }
-      case 'ksmd':
-        if (op.full_scans === undefined) return { why: `${where}: batches are not replayed (wake-ups are not observable)` };
-        if (!scanned) for (const [region, r] of thpOf) if (r.thps > 0) lines.push(`thp ${region} ${r.thps}`);
-        scanned = true;
-        lines.push(`scans ${op.full_scans}`);
-        break;
-      case 'expect':
-      case 'rmap_walk': // walks are not observable from user space: nothing to replay
-      case 'memory_failure': // reports a kill list and changes nothing: nothing to replay
+      case 'thp':
+        thp[`${w[1]}/${w[2]}`] = Number(w[3]);
         break;
       default:
-        return { why: `${where}: not replayed` };
+        break;
     }
   }
-  return { lines };
+  return { checks, cpu, errors, thp, kernel };
 }
 
-export interface LiveResult {
-  /** /proc/self/ksm_stat of the process at the end: every line the kernel prints, name → value text ("yes"/"no" for 6.14+'s two). */
-  readonly stat: Readonly<Record<string, string>>;
-  /** /sys/kernel/mm/ksm counters at the end, while the process still lives (full_scans: those of the replay). */
-  readonly sysfs: Readonly<Record<string, number>>;
-  /** AnonHugePages (kB) of each region the script checked, before the first ksmd op. */
-  readonly thp: Readonly<Record<string, number>>;
+/** The ksm knobs a script writes (or the driver does: run, sleep_millisecs), to put back afterwards. */
+function knobsWritten(lines: readonly string[]): string[] {
+  const names = new Set(['run', 'sleep_millisecs']);
+  for (const l of lines) if (l.startsWith('- knob ')) names.add(l.split(' ')[2]!);
+  return [...names];
 }
-
-const READ_BACK = ['pages_shared', 'pages_sharing', 'pages_unshared', 'pages_volatile', 'ksm_zero_pages', 'stable_node_chains', 'stable_node_dups', 'full_scans'];
 
 /**
- * Replay a script on the real kernel with the scenario's sysfs knobs. The driver starts ksmd
- * for each `scans` op and stops it after (run 1 → 0), so ksmd pauses between ops as in the
- * simulator; a batch covers a whole pass (pages_to_scan ≥ the pages) and the 50 ms sleep after
- * it leaves the driver time to stop ksmd exactly at the end of a pass.
+ * Run a driver script on this host's kernel: under the KSM lock, with KSM idle, every knob the
+ * script or the driver writes saved and put back (also on SIGINT/SIGTERM), and run=2 after it
+ * (the driver's processes are gone; their stable nodes go too: KSM is left as idle as found).
  */
-export function runLive(lines: readonly string[], sysfs: Readonly<Record<string, number | string>>, timeoutMs = 180_000): LiveResult {
+export function runOnHost(lines: readonly string[], timeoutMs = 180_000): KernelRun {
   const bin = driver();
-  const knobs = { sleep_millisecs: 50, pages_to_scan: 1000, ...sysfs, run: 0 };
-  // full_scans counts since boot: read before and after, the result is the replay's
-  const input = ['sysfs full_scans', ...lines, 'stat', ...READ_BACK.map((n) => `sysfs ${n}`)].join('\n') + '\n';
+  const input = lines.join('\n') + '\n';
   const r = withKsmLock(() => {
     // under the lock: nobody else's pages may mix into the global counters
     const busy = ksmBusy();
     if (busy) throw new LiveError(busy);
-    return withKnobs(knobs, () => {
-      const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: timeoutMs });
-      // The driver's KSM pages went with it, but under the keyhole their stable nodes and the
-      // counters linger until something touches them: run=2 removes them (KSM was idle before,
-      // checked under the lock), so KSM is left as idle as it was found.
+    const saved = Object.fromEntries(knobsWritten(lines).filter((k) => existsSync(join(KSM, k))).map((k) => [k, readKnobText(k)]));
+    return withKnobs(saved, () => {
+      const out = spawnSync(bin, [], { input, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
       writeKnob('run', 2);
       return out;
     });
@@ -409,15 +351,5 @@ export function runLive(lines: readonly string[], sysfs: Readonly<Record<string,
   }
   if (r.status === 3) throw new NoThpError(`the kernel did not give the THPs the scenario faults in, nothing to compare: ${r.stderr.trim().replace(/^ksm-live: /, '')}`);
   if (r.status !== 0) throw new LiveError(`the replay on the kernel failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
-  const stat: Record<string, string> = {};
-  const sys: Record<string, number> = {};
-  const thp: Record<string, number> = {};
-  for (const line of r.stdout.trim().split('\n')) {
-    const [kind, name, value] = line.split(' ') as [string, string, string];
-    if (kind === 'stat') stat[name] = value;
-    else if (kind === 'thp') thp[name] = Number(value);
-    else if (name === 'full_scans' && !('full_scans' in sys)) sys.full_scans = -Number(value);
-    else sys[name] = Number(value) + (name === 'full_scans' ? (sys.full_scans ?? 0) : 0);
-  }
-  return { stat, sysfs: sys, thp };
+  return parseDriverOutput(r.stdout, lines, readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
 }
