@@ -28,6 +28,11 @@ export type QemuOptions = QemuDriver & {
   kernelImage: string;
   /** The driver's stdin. */
   input: string;
+  /**
+   * The VM's RAM. Below 512 MiB of usable RAM (about -m 600) the kernel turns THP off at boot
+   * whatever the command line says (hugepage_init: "disable transparent hugepages on smaller
+   * systems"): give 768 or more where THP matters.
+   */
   memoryMiB: number;
   /** Extra kernel command line, after "console=ttyS0 panic=-1 quiet" (e.g. transparent_hugepage=madvise). */
   cmdline?: string;
@@ -329,7 +334,7 @@ function boot(args: string[], dir: string, tag: string, kernelSha256: string, st
     };
     const remaining = timeoutMs - (Date.now() - started);
     const timer = setTimeout(
-      () => finish(() => reject(new QemuError(`QEMU did not finish within ${Math.round(timeoutMs / 1000)} s (${unameAt === null ? 'the kernel did not reach /init' : 'the driver did not finish'}): killed${tail()}`))),
+      () => finish(() => reject(new QemuError(`QEMU did not finish within ${timeoutMs / 1000} s (${unameAt === null ? 'the kernel did not reach /init' : 'the driver did not finish'}): killed${tail()}`))),
       Math.max(0, remaining),
     );
     child.stdout.setEncoding('utf8');
