@@ -1,7 +1,11 @@
 // Debian's cloud kernels (linux-image-*-cloud-amd64) as images to boot under QEMU: resolved and
 // downloaded through a private apt setup (its own sources list, lists, state and cache, all in
 // the per-user cache directory: the machine's apt configuration is only read for its defaults,
-// never written), unpacked with dpkg-deb, and kept with their version and sha256.
+// never written), unpacked with dpkg-deb (the image is /boot/vmlinuz-* in the linux-image
+// package up to 6.18; from 6.19 on that package is a stub and linux-binary-<abi> holds the image,
+// 7.2 on as /usr/lib/modules/<abi>/vmlinuz, with linux-base-<abi>'s config beside it), and kept
+// with their version and sha256. The config's CONFIG_KSM and CONFIG_TRANSPARENT_HUGEPAGE are
+// checked where the archive still has it (not for the 6.19, 7.0 and 7.1 backports).
 //   debian:6.1          bookworm (+ -updates, -security)    linux-image-6.1.0-<abi>-cloud-amd64
 //   debian:6.12         trixie (+ -updates, -security)      linux-image-6.12.<n>+deb13-cloud-amd64
 //   debian:6.16 … 7.3   trixie-backports                    linux-image-<x.y>.<n>+deb13-cloud-amd64
@@ -29,8 +33,13 @@ export interface DebianKernel {
   sha256: string;
   /** The binary package, e.g. linux-image-6.12.118+deb13-cloud-amd64. */
   package: string;
-  /** The package's /boot/config-*, beside the image. */
-  config: string;
+  /**
+   * The kernel's config (/boot/config-* or linux-base's /usr/lib/modules/<abi>/config), beside
+   * the image; null where the archive no longer has the package that ships it (the older
+   * trixie-backports releases 6.19, 7.0, 7.1 keep only their signed image): then CONFIG_KSM
+   * could not be checked here, and the VM's /sys/kernel/mm/ksm tells (runInQemu's `ksm`).
+   */
+  config: string | null;
 }
 
 export interface DebianSpec {
@@ -235,7 +244,10 @@ interface Meta {
   sha256: string;
   suite: string;
   image: string;
-  config: string;
+  config: string | null;
+  /** The .deb packages unpacked, and where the image was in them. */
+  packages?: string[];
+  from?: string;
 }
 
 function sha256(path: string): string {
@@ -270,33 +282,86 @@ function fromCache(dir: string): DebianKernel | null {
   const m = readMeta(dir);
   if (!m) return null;
   const path = join(dir, m.image);
-  const config = join(dir, m.config);
-  if (!existsSync(path) || !existsSync(config) || sha256(path) !== m.sha256) return null;
+  const config = m.config === null ? null : join(dir, m.config);
+  if (!existsSync(path) || (config !== null && !existsSync(config)) || sha256(path) !== m.sha256) return null;
   return { path, version: m.version, sha256: m.sha256, package: m.package, config };
 }
 
-/** Downloads and unpacks one package into the cache (atomically: a half-done entry is never seen). */
+/**
+ * The packages that hold the image and its config: the linux-image package itself and the
+ * linux-base-<abi> (config, 6.18 on) and linux-binary-<abi> (vmlinuz, 6.19 on) it depends on at
+ * the same version (7.2 on: both under /usr/lib/modules/<abi>/, not /boot).
+ */
+export function kernelParts(control: string, version: string): string[] {
+  const depends = /^Depends:(.*)$/m.exec(control)?.[1] ?? '';
+  return depends
+    .split(',')
+    .map((d) => d.trim())
+    .flatMap((d) => {
+      const m = /^(linux-(?:base|binary)-\S+) \(= (\S+)\)$/.exec(d);
+      return m && m[2] === version ? [m[1] ?? ''] : [];
+    })
+    .filter((n) => n !== '');
+}
+
+/** The kernel image and its config in an unpacked tree: /boot/{vmlinuz,config}-* or /usr/lib/modules/<abi>/{vmlinuz,config}. */
+function findImage(x: string): { image: string; config: string | null } | null {
+  const inDir = (d: string, image: (f: string) => boolean, config: (f: string) => boolean): { image?: string; config?: string } => {
+    let names: string[];
+    try {
+      names = readdirSync(join(x, d));
+    } catch {
+      return {};
+    }
+    const i = names.find(image);
+    const c = names.find(config);
+    return { ...(i ? { image: join(d, i) } : {}), ...(c ? { config: join(d, c) } : {}) };
+  };
+  const found: { image?: string; config?: string } = inDir('boot', (f) => f.startsWith('vmlinuz-'), (f) => f.startsWith('config-'));
+  let abis: string[] = [];
+  try {
+    abis = readdirSync(join(x, 'usr/lib/modules'));
+  } catch {
+    /* not there */
+  }
+  for (const abi of abis) {
+    const m = inDir(join('usr/lib/modules', abi), (f) => f === 'vmlinuz', (f) => f === 'config');
+    found.image ??= m.image;
+    found.config ??= m.config;
+  }
+  return found.image ? { image: found.image, config: found.config ?? null } : null;
+}
+
+/** Downloads and unpacks the kernel into the cache (atomically: a half-done entry is never seen). */
 function fetchInto(a: Apt, cache: string, c: DebianKernelPackage, spec: string): DebianKernel {
   mkdirSync(join(cache, 'images'), { recursive: true });
   const work = mkdtempSync(join(cache, 'images', '.fetch-'));
   try {
-    const dl = apt(a, 'apt-get', ['-q', 'download', `${c.package}=${c.version}`], work);
-    const deb = readdirSync(work).find((f) => f.endsWith('.deb'));
-    if (!dl.ok || !deb) throw new DebianKernelError(`cannot download ${c.package} ${c.version} (${firstError(dl.err) || 'apt-get download failed'})`, 'fetch');
+    const show = apt(a, 'apt-cache', ['show', `${c.package}=${c.version}`]);
+    if (!show.ok) throw new DebianKernelError(`apt-cache cannot show ${c.package} ${c.version} (${firstError(show.err)})`, 'fetch');
+    // (a part the archive no longer has is skipped: 6.18's image package still holds everything)
+    const parts = kernelParts(show.out, c.version);
+    const have = parts.length ? apt(a, 'apt-cache', ['madison', ...parts]).out : '';
+    const packages = [c.package, ...parts.filter((p) => have.split('\n').some((l) => l.split('|').map((f) => f.trim()).join('|').startsWith(`${p}|${c.version}|`)))];
+    const dl = apt(a, 'apt-get', ['-q', 'download', ...packages.map((p) => `${p}=${c.version}`)], work);
+    const debs = readdirSync(work).filter((f) => f.endsWith('.deb'));
+    if (!dl.ok || debs.length !== packages.length) throw new DebianKernelError(`cannot download ${packages.join(', ')} ${c.version} (${firstError(dl.err) || 'apt-get download failed'})`, 'fetch');
     const x = join(work, 'x');
-    const un = run('dpkg-deb', ['-x', join(work, deb), x]);
-    if (!un.ok) throw new DebianKernelError(`dpkg-deb cannot unpack ${deb} (${firstError(un.err)})`, 'fetch');
-    const boot = readdirSync(join(x, 'boot'));
-    const image = boot.find((f) => f.startsWith('vmlinuz-'));
-    const config = boot.find((f) => f.startsWith('config-'));
-    if (!image || !config) throw new DebianKernelError(`${c.package} ${c.version} has no /boot/vmlinuz-* and /boot/config-*`, 'config');
-    const why = configProblem(readFileSync(join(x, 'boot', config), 'utf8'));
+    for (const deb of debs) {
+      const un = run('dpkg-deb', ['-x', join(work, deb), x]);
+      if (!un.ok) throw new DebianKernelError(`dpkg-deb cannot unpack ${deb} (${firstError(un.err)})`, 'fetch');
+    }
+    const f = findImage(x);
+    if (!f) throw new DebianKernelError(`${packages.join(', ')} ${c.version} hold no kernel image (/boot/vmlinuz-*, /usr/lib/modules/*/vmlinuz)`, 'config');
+    const why = f.config === null ? null : configProblem(readFileSync(join(x, f.config), 'utf8'));
     if (why) throw new DebianKernelError(`${c.package} ${c.version} (${spec}) cannot be used: ${why}`, 'config');
     const entry = join(work, 'entry');
     mkdirSync(entry);
-    renameSync(join(x, 'boot', image), join(entry, image));
-    renameSync(join(x, 'boot', config), join(entry, config));
-    const meta: Meta = { package: c.package, version: c.version, sha256: sha256(join(entry, image)), suite: c.suite, image, config };
+    const image = 'vmlinuz';
+    const config = f.config === null ? null : 'config';
+    renameSync(join(x, f.image), join(entry, image));
+    if (f.config !== null) renameSync(join(x, f.config), join(entry, 'config'));
+    const meta: Meta = { package: c.package, version: c.version, sha256: sha256(join(entry, image)), suite: c.suite, image, config, packages, from: f.image };
     writeFileSync(join(entry, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
     const dest = entryDir(cache, c);
     rmSync(dest, { recursive: true, force: true });

@@ -54,6 +54,8 @@ export interface QemuResult {
   signal: number | null;
   /** `uname -r` inside the VM. */
   uname: string;
+  /** Whether the VM has /sys/kernel/mm/ksm/run (a kernel with CONFIG_KSM). */
+  ksm: boolean;
   /** sha256 (hex) of the kernel image booted. */
   kernelSha256: string;
   /** From starting QEMU to /init's first line (the kernel has booted). */
@@ -149,6 +151,7 @@ busybox mount -t sysfs sysfs /sys
 echo 1 > /proc/sys/kernel/printk
 busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "${m} UNAME $(uname -r)"
+if [ -e /sys/kernel/mm/ksm/run ]; then echo "${m} KSM yes"; else echo "${m} KSM no"; fi
 /driver < /input > /out 2> /err
 echo "${m} STATUS $?"
 for s in out err; do
@@ -164,6 +167,7 @@ poweroff -f
 
 interface Parsed {
   uname?: string;
+  ksm?: boolean;
   status?: number;
   streams: Map<string, string>;
   done: boolean;
@@ -180,6 +184,7 @@ export function parseConsole(text: string, tag: string): Parsed {
     if (at >= 0) {
       const [what, ...rest] = line.slice(at + m.length).trim().split(/\s+/);
       if (what === 'UNAME') out.uname = rest.join(' ');
+      else if (what === 'KSM') out.ksm = rest[0] === 'yes';
       else if (what === 'STATUS') out.status = Number(rest[0]);
       else if (what === 'BEGIN') open = { name: rest[0] ?? '', bytes: Number(rest[1]), sha: rest[2] ?? '', lines: [] };
       else if (what === 'END' && open) {
@@ -371,6 +376,7 @@ function boot(args: string[], dir: string, tag: string, kernelSha256: string, st
           status: p.status > 128 ? null : p.status,
           signal: p.status > 128 ? p.status - 128 : null,
           uname: p.uname,
+          ksm: p.ksm === true,
           kernelSha256,
           bootMs: byBoot - spawned,
           runMs: end - byBoot,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { isUserError, oneLine } from '../../src/cli/errors.ts';
 import { CpioError, cpioNewc, readCpioNewc } from '../../src/live/cpio.ts';
-import { ACCEPTED_SPECS, compareDebianVersions, configProblem, type DebianKernel, debianKernel, DebianKernelError, kernelCacheDir, parseDebianSpec } from '../../src/live/debian-kernel.ts';
+import { ACCEPTED_SPECS, compareDebianVersions, configProblem, type DebianKernel, debianKernel, DebianKernelError, kernelCacheDir, kernelParts, parseDebianSpec } from '../../src/live/debian-kernel.ts';
 import { findBusybox, initramfs, initScript, isStaticElf, parseConsole, qemuArgs, QemuError, qemuUnavailable, runInQemu } from '../../src/live/qemu.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/ksm-64.c', import.meta.url));
@@ -131,6 +131,12 @@ describe('Debian kernel specs', () => {
     assert.ok(compareDebianVersions('1.0a', '1.0+') < 0, 'letters before other characters');
   });
 
+  it('takes the image parts a linux-image package depends on at its own version (6.19 on)', () => {
+    const control = 'Package: linux-image-7.3.4+deb13-cloud-amd64\nVersion: 7.3.4-1~bpo13+1\nDepends: dracut | initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool, linux-base-7.3.4+deb13-cloud-amd64 (= 7.3.4-1~bpo13+1), linux-binary-7.3.4+deb13-cloud-amd64 (= 7.3.4-1~bpo13+1), linux-modules-7.3.4+deb13-cloud-amd64 (= 7.3.4-1~bpo13+1)\n';
+    assert.deepEqual(kernelParts(control, '7.3.4-1~bpo13+1'), ['linux-base-7.3.4+deb13-cloud-amd64', 'linux-binary-7.3.4+deb13-cloud-amd64']);
+    assert.deepEqual(kernelParts('Depends: kmod, initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool\n', '6.16.12-1~bpo13+1'), []);
+  });
+
   it('refuses an image built without KSM or THP', () => {
     const ok = 'CONFIG_KSM=y\nCONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_BLK_DEV_INITRD=y\nCONFIG_SERIAL_8250_CONSOLE=y\n';
     assert.equal(configProblem(ok), null);
@@ -154,6 +160,7 @@ describe('the serial console protocol', () => {
       'SeaBIOS (version x)\r',
       `[    1.2] random: crng init done\r`,
       `@@${tag} UNAME 6.12.118+deb13-cloud-amd64\r`,
+      `@@${tag} KSM yes\r`,
       `@@${tag} STATUS ${status}\r`,
       `@@${tag} BEGIN out ${Buffer.byteLength(out)} ${sha(out)}\r`,
       `${b64(out)}\r`,
@@ -169,6 +176,7 @@ describe('the serial console protocol', () => {
   it('takes uname, status, stdout and stderr out of the console, kernel lines and CRs aside', () => {
     const p = parseConsole(transcript('pages_shared 1\npages_sharing 63\n', '', 0), tag);
     assert.equal(p.uname, '6.12.118+deb13-cloud-amd64');
+    assert.equal(p.ksm, true);
     assert.equal(p.status, 0);
     assert.equal(p.streams.get('out'), 'pages_shared 1\npages_sharing 63\n');
     assert.equal(p.streams.get('err'), '');
@@ -183,7 +191,7 @@ describe('the serial console protocol', () => {
   it('the /init prints every result line with the tag; QEMU runs TCG by default, no disk, no network', () => {
     const init = initScript(tag);
     assert.match(init, /^#!\/bin\/busybox sh\n/);
-    for (const what of ['UNAME', 'STATUS', 'BEGIN', 'END', 'DONE']) assert.ok(init.includes(`@@${tag} ${what}`), what);
+    for (const what of ['UNAME', 'KSM', 'STATUS', 'BEGIN', 'END', 'DONE']) assert.ok(init.includes(`@@${tag} ${what}`), what);
     const args = qemuArgs({ kernelImage: '/k', initrd: '/i', memoryMiB: 256, cmdline: 'transparent_hugepage=madvise' });
     assert.deepEqual(args.slice(args.indexOf('-accel'), args.indexOf('-accel') + 2), ['-accel', 'tcg']);
     assert.ok(args.includes('-nodefaults') && args.includes('-no-reboot'));
@@ -216,6 +224,8 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
     assert.equal(r.stderr, 'done\n');
     assert.equal(r.uname, k.package.replace(/^linux-image-/, ''));
     assert.equal(r.kernelSha256, k.sha256);
+    assert.equal(r.ksm, true);
+    assert.ok(k.config !== null, 'the 6.12 package ships its config');
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], 'input hello from the host');
     // (768 MiB: under 512 MiB of RAM the kernel turns THP off whatever the command line says)
