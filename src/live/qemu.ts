@@ -247,7 +247,9 @@ export function initramfs(busybox: Buffer, driver: Buffer, input: string, tag: s
 export function qemuArgs(o: { kernelImage: string; initrd: string; memoryMiB: number; cmdline?: string; accel?: QemuAccel; smp?: number; machine?: QemuMachine }): string[] {
   const accel = o.accel ?? 'tcg';
   return [
-    '-machine', o.machine ?? 'pc',
+    // mem-merge=off: QEMU would otherwise mark the guest's RAM MADV_MERGEABLE on the host, whose
+    // KSM (a host replay running beside) would then count the guest's pages in its own counters
+    '-machine', `${o.machine ?? 'pc'},mem-merge=off`,
     '-accel', accel,
     '-smp', String(o.smp ?? 2),
     '-m', String(o.memoryMiB),

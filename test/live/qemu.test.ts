@@ -195,6 +195,7 @@ describe('the serial console protocol', () => {
     const args = qemuArgs({ kernelImage: '/k', initrd: '/i', memoryMiB: 256, cmdline: 'transparent_hugepage=madvise' });
     assert.deepEqual(args.slice(args.indexOf('-accel'), args.indexOf('-accel') + 2), ['-accel', 'tcg']);
     assert.ok(args.includes('-nodefaults') && args.includes('-no-reboot'));
+    assert.equal(args[args.indexOf('-machine') + 1], 'pc,mem-merge=off', "the guest's RAM stays out of the host's KSM");
     assert.equal(args[args.indexOf('-append') + 1], 'console=ttyS0 panic=-1 quiet transparent_hugepage=madvise');
   });
 });
