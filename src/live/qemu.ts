@@ -205,22 +205,45 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-const live = new Set<{ child: ChildProcess; dir: string }>();
-let exitHooked = false;
-function hookExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  // an interrupted ksmbench leaves no QEMU and no temporary directory behind
-  process.on('exit', () => {
-    for (const r of live) {
-      try {
-        if (r.child.pid !== undefined) process.kill(-r.child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-      rmSync(r.dir, { recursive: true, force: true });
+// The runs under way: an exiting or interrupted ksmbench leaves no QEMU and no temporary
+// directory behind (SIGINT / SIGTERM end the command with 130 / 143, as elsewhere).
+interface Run {
+  child: ChildProcess | null;
+  dir: string;
+}
+const live = new Set<Run>();
+
+function endAll(): void {
+  for (const r of live) {
+    try {
+      if (r.child?.pid !== undefined) process.kill(-r.child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
     }
-  });
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  endAll();
+  process.exit(sig === 'SIGINT' ? 130 : 143);
+}
+
+function track(r: Run): void {
+  if (live.size === 0) {
+    process.on('exit', endAll);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  live.add(r);
+}
+
+function untrack(r: Run): void {
+  if (!live.delete(r) || live.size > 0) return;
+  process.off('exit', endAll);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
 }
 
 /** The initramfs: busybox and its applets' links, /init, /driver, /input, /dev/console. */
@@ -286,6 +309,8 @@ export async function runInQemu(opts: QemuOptions): Promise<QemuResult> {
   const busybox = findBusybox();
   if (!busybox) throw new QemuError('no static busybox');
   const dir = mkdtempSync(join(tmpdir(), 'ksmbench-qemu-'));
+  const run: Run = { child: null, dir };
+  track(run);
   try {
     let driverPath: string;
     if ('driverSource' in opts) {
@@ -301,19 +326,18 @@ export async function runInQemu(opts: QemuOptions): Promise<QemuResult> {
     writeFileSync(initrd, initramfs(readFileSync(busybox), readFileSync(driverPath), opts.input, tag));
     const { kernelImage, memoryMiB, cmdline, accel, smp, machine } = opts;
     const args = qemuArgs({ kernelImage, initrd, memoryMiB, cmdline, accel, smp, machine });
-    return await boot(args, dir, tag, kernelSha256, started, opts.timeoutMs);
+    return await boot(args, run, tag, kernelSha256, started, opts.timeoutMs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    untrack(run);
   }
 }
 
-function boot(args: string[], dir: string, tag: string, kernelSha256: string, started: number, timeoutMs: number): Promise<QemuResult> {
-  hookExit();
+function boot(args: string[], run: Run, tag: string, kernelSha256: string, started: number, timeoutMs: number): Promise<QemuResult> {
   return new Promise((resolve, reject) => {
     const spawned = Date.now();
     const child = spawn(QEMU, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const entry = { child, dir };
-    live.add(entry);
+    run.child = child;
     let consoleText = '';
     let qemuErr = '';
     let unameAt: number | null = null;
@@ -331,7 +355,6 @@ function boot(args: string[], dir: string, tag: string, kernelSha256: string, st
       settled = true;
       clearTimeout(timer);
       kill();
-      live.delete(entry);
       f();
     };
     const tail = (): string => {

@@ -4,9 +4,9 @@
 // pages merge into 1 shared + 63 sharing. The boot is skipped (one line) where QEMU, a static
 // busybox or a static libc is missing, or where the image cannot be fetched (no network).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -243,6 +243,41 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
       (e: unknown) => e instanceof QemuError && isUserError(e) && /^QEMU did not finish within 1\.5 s \(the (kernel did not reach \/init|driver did not finish)\): killed/.test(e.message),
     );
     assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('ksmbench-qemu-')), []);
+  });
+
+  it('an interrupted run (SIGTERM) ends with 143 and leaves no QEMU and no temporary files', { timeout: 120_000 }, async (t) => {
+    const k = kernel();
+    if (typeof k === 'string') return t.skip(k);
+    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-qemu-int-'));
+    try {
+      const code = `import { runInQemu } from ${JSON.stringify(new URL('../../src/live/qemu.ts', import.meta.url).href)};
+        await runInQemu({ kernelImage: ${JSON.stringify(k.path)}, driverSource: ${JSON.stringify(FIXTURE)}, input: '', memoryMiB: 256, timeoutMs: 100_000 });`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, TMPDIR: dir }, stdio: 'ignore' });
+      // QEMU started: its command line names the initramfs in the child's own TMPDIR
+      const qemuPids = (): string[] =>
+        readdirSync('/proc')
+          .filter((p) => /^[0-9]+$/.test(p))
+          .filter((p) => {
+            try {
+              const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+              return (argv[0] ?? '').endsWith('qemu-system-x86_64') && argv.some((a) => a.startsWith(dir));
+            } catch {
+              return false;
+            }
+          });
+      for (let i = 0; qemuPids().length === 0; i++) {
+        assert.ok(i < 300, 'QEMU started within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      child.kill('SIGTERM');
+      assert.equal(await closed, 143);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(qemuPids(), [], 'QEMU was killed');
+      assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('ksmbench-qemu-')), [], 'the temporary directory was removed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a driver that is not a static binary', async () => {
