@@ -9,11 +9,13 @@ import { SuiteError } from '../harness/suite.ts';
 import { SysfsError } from '../ksm/sysfs.ts';
 import { ResultFileError } from '../report/files.ts';
 import { LiveError } from '../live/kernel.ts';
+import { DebianKernelError } from '../live/debian-kernel.ts';
+import { QemuError } from '../live/qemu.ts';
 
 /** Bad usage or input (exit 2). */
 export class UsageError extends Error {}
 
-const USER_ERRORS = [LiveError, UsageError, ScenarioError, ParamError, UnknownScenarioError, SizeError, UnknownVariantError, UnknownStackError, SuiteError, SysfsError, ResultFileError];
+const USER_ERRORS = [LiveError, QemuError, DebianKernelError, UsageError, ScenarioError, ParamError, UnknownScenarioError, SizeError, UnknownVariantError, UnknownStackError, SuiteError, SysfsError, ResultFileError];
 
 export function isUserError(e: unknown): e is Error {
   if (USER_ERRORS.some((C) => e instanceof C)) return true;
