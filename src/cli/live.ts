@@ -6,13 +6,17 @@ import { readScenarioFile, type Scenario } from '../../bench/format.ts';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { configOfStack } from '../harness/config.ts';
 import { compareLive, type LiveComparison } from '../live/compare.ts';
+import { DebianKernelError } from '../live/debian-kernel.ts';
 import { asOnHost, liveUnavailable, NoThpError, runOnHost } from '../live/kernel.ts';
+import { releaseVersion, stackForRelease } from '../live/kernel-stack.ts';
+import { QemuError, qemuUnavailable } from '../live/qemu.ts';
 import { livePlan } from '../live/script.ts';
+import { kernelImage, runInVm, vmThp } from '../live/vm.ts';
 import { fmtInt, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, paramsFlag, parse } from './options.ts';
 
-export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [--param k=v] [--stack S] [--format F]
+export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [--param k=v] [--kernel K] [--stack S] [--format F]
 
 Replay a scenario on this machine's kernel (/sys/kernel/mm/ksm, through tools/live/ksm-live.c)
 and on the simulator (default stack v6.18), and compare them at every checkpoint: after each
@@ -26,8 +30,16 @@ counterpart: reported as skipped. ksmd's CPU time per ksmd op (schedstat, utime 
 shown beside the simulator's time for the op. The host's THP knobs are the simulator's; THPs
 the scenario faults in are checked (smaps) before ksmd runs. Every knob written is put back,
 and the stable nodes the replay leaves are removed.
+  --kernel K    replay on another kernel, booted under qemu-system-x86_64 (TCG, -smp 2, the
+                scenario's THP policy on the command line) with an initramfs made on the fly
+                (busybox-static and the driver built static): K is a bzImage path, or
+                debian:VERSION (6.1, 6.12, 6.16 … 7.3: Debian's cloud kernel, downloaded once
+                into the per-user cache). The results name the kernel (uname -r) and the image's
+                sha256. Without --kernel: this host's kernel
+  --stack S     the simulator's stack (default: the one named for the kernel's version; v6.18
+                on this host's 6.18)
   --format F    table (default) | json | csv
-  --timeout S   stop the replay after S seconds (default 180)
+  --timeout S   stop the replay after S seconds (default 180; 600 with --kernel)
 Exit 0 when every value is equal, 1 when one differs, 2 when it cannot run here (or timed out).
 `;
 
@@ -42,7 +54,8 @@ function formatOf(v: string | undefined): LiveFormat {
 
 /** The comparison as a table per checkpoint, the ksmd times, the skipped ops and the summary line. */
 export function presentLive(c: LiveComparison): string {
-  const out: string[] = [`${c.scenario}: simulator (${c.stack}) against kernel ${c.kernel}`];
+  const out: string[] = [`${c.scenario}: simulator (${c.stack}) against kernel ${c.kernel}${c.image ? ` (${c.image.label}, sha256 ${c.image.sha256.slice(0, 12)}, under QEMU)` : ''}`];
+  if (c.stackNote) out.push(`(${c.stackNote}; the simulator follows ${c.kernel}'s mm)`);
   for (const cp of c.checkpoints) {
     const same = cp.values.filter((v) => v.same).length;
     out.push('', `after ${cp.after}: ${same}/${cp.values.length} equal`);
@@ -63,12 +76,45 @@ function csvOf(c: LiveComparison): string {
   return stringify([['checkpoint', 'after', 'value', 'simulator', 'kernel', 'same'], ...rows]);
 }
 
+/** The replay on this host's kernel. */
+function onThisHost(s: Scenario, stack: string, timeout: number): LiveComparison {
+  const why = liveUnavailable();
+  if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
+  const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
+  if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
+  // the plan again under the host's THP setting (which regions fault in THPs, which the driver checks)
+  const hostPlan = livePlan(onHost);
+  if ('why' in hostPlan) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostPlan.why}`);
+  return compareLive(onHost, configOfStack(stack), stack, hostPlan, runOnHost(hostPlan.lines, timeout));
+}
+
+/** The replay on another kernel under QEMU; the simulator side the stack named for its release unless given. */
+async function onKernel(s: Scenario, spec: string, given: string | undefined, timeout: number): Promise<LiveComparison> {
+  const why = qemuUnavailable();
+  if (why) throw new UsageError(`cannot boot a kernel here: ${why}`);
+  const image = kernelImage(spec);
+  const inVm: Scenario = { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
+  const plan = livePlan(inVm);
+  if ('why' in plan) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
+  const k = await runInVm(image, inVm, plan.lines, timeout);
+  const named = stackForRelease(k.kernel);
+  const stack = given ?? named?.stack;
+  if (!stack) throw new UsageError(`no stack stands for kernel ${k.kernel}: give --stack`);
+  let config = configOfStack(stack);
+  const version = releaseVersion(k.kernel);
+  // a release between stacks: the nearest stack's variants, the release's own mm behaviour
+  if (!given && named?.note && version) config = { ...config, kernel: version };
+  const c = compareLive(inVm, config, stack, plan, k);
+  return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(!given && named?.note ? { stackNote: named.note } : {}) };
+}
+
 export async function liveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     scenario: { type: 'string' },
     'scenario-file': { type: 'string' },
     param: { type: 'string', multiple: true },
     stack: { type: 'string' },
+    kernel: { type: 'string' },
     format: { type: 'string' },
     timeout: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -80,23 +126,15 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const format = formatOf(values.format);
   if (!values.scenario === !values['scenario-file']) throw new UsageError('give one of --scenario or --scenario-file');
   const s: Scenario = values['scenario-file'] ? readScenarioFile(values['scenario-file']) : buildScenario(values.scenario!, paramsFlag(values.param));
-  const stack = values.stack ?? 'v6.18';
-  const config = configOfStack(stack);
-  const timeout = intFlag('timeout', values.timeout, 180, 1) * 1000;
+  const timeout = intFlag('timeout', values.timeout, values.kernel ? 600 : 180, 1) * 1000;
   const plan = livePlan(s);
   if ('why' in plan) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
-  const why = liveUnavailable();
-  if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
-  const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
-  if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
-  // the plan again under the host's THP setting (which regions fault in THPs, which the driver checks)
-  const hostPlan = livePlan(onHost);
-  if ('why' in hostPlan) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostPlan.why}`);
   let comparison: LiveComparison;
   try {
-    comparison = compareLive(onHost, config, stack, hostPlan, runOnHost(hostPlan.lines, timeout));
+    comparison = values.kernel ? await onKernel(s, values.kernel, values.stack, timeout) : onThisHost(s, values.stack ?? 'v6.18', timeout);
   } catch (e) {
-    if (e instanceof NoThpError) throw new UsageError(`scenario "${s.name}" cannot be compared on this host now: ${e.message}`);
+    if (e instanceof NoThpError) throw new UsageError(`scenario "${s.name}" cannot be compared on this kernel now: ${e.message}`);
+    if (e instanceof QemuError || e instanceof DebianKernelError) throw new UsageError(e.message);
     throw e;
   }
   if (format === 'json') process.stdout.write(`${JSON.stringify({ format: 'ksmbench-live/1', ...comparison }, null, 2)}\n`);

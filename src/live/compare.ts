@@ -45,6 +45,10 @@ export interface LiveComparison {
   readonly skipped: readonly string[];
   readonly equal: number;
   readonly compared: number;
+  /** With --kernel: the image booted under QEMU. */
+  readonly image?: { readonly spec: string; readonly label: string; readonly sha256: string };
+  /** Why the stack is only the nearest one for this kernel. */
+  readonly stackNote?: string;
 }
 
 /** Counters the kernel counts since boot: compared as the growth since the baseline checkpoint. */

@@ -52,7 +52,8 @@ export function asOnHost(s: Scenario, host: ScenarioThp | null = hostThp()): Sce
 export class LiveError extends Error {}
 /** The kernel did not give the THPs the scenario faults in (fragmentation, THP limits): nothing to compare. */
 export class NoThpError extends LiveError {}
-const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
+/** The driver's source. */
+export const SOURCE = new URL('../../tools/live/ksm-live.c', import.meta.url);
 
 function knobError(name: string, e: unknown, what: string): LiveError {
   return new LiveError(`cannot ${what} ${KSM}/${name} (${(e as NodeJS.ErrnoException).code ?? String(e)}): this kernel lacks or refuses it`);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { isUserError, oneLine } from '../../src/cli/errors.ts';
+import { ksmbench } from '../support/cli.ts';
 import { CpioError, cpioNewc, readCpioNewc } from '../../src/live/cpio.ts';
 import { ACCEPTED_SPECS, compareDebianVersions, configProblem, type DebianKernel, debianKernel, DebianKernelError, kernelCacheDir, kernelParts, parseDebianSpec } from '../../src/live/debian-kernel.ts';
 import { findBusybox, initramfs, initScript, isStaticElf, parseConsole, qemuArgs, QemuError, qemuUnavailable, runInQemu } from '../../src/live/qemu.ts';
@@ -289,6 +290,51 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
       assert.equal(spawnSync('cc', ['-o', bin, src]).status, 0);
       assert.equal(isStaticElf(bin), false);
       await assert.rejects(runInQemu({ kernelImage: process.execPath, driverBinary: bin, input: '', memoryMiB: 256, timeoutMs: 10_000 }), /is not a static x86-64 ELF binary/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The real driver on that kernel: `ksmbench live --kernel debian:6.12` replays a small scenario
+// with several processes (fork, a child's COW, exit, batches, a refused sysfs store) and every
+// value equals the v6.12 stack's at every checkpoint.
+describe('ksmbench live --kernel (the real driver under QEMU)', { skip: why ? `QEMU cannot run here: ${why}` : false }, () => {
+  it(`${IMAGE_SPEC}: every value equal to its stack's at every checkpoint`, { timeout: 600_000 }, (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-live-kernel-'));
+    try {
+      const file = join(dir, 'small.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          name: 'small-family',
+          sysfs: { pages_to_scan: 50 },
+          ops: [
+            { op: 'mmap', proc: 'p0', region: 'a', size: 64 },
+            { op: 'fill', proc: 'p0', region: 'a', content: { mod: 4 } },
+            { op: 'madvise', proc: 'p0', region: 'a', advice: 'mergeable' },
+            { op: 'ksmd', full_scans: 2 },
+            { op: 'fork', proc: 'p0', child: 'c1' },
+            { op: 'write', proc: 'c1', region: 'a', from: 0, pages: 8, content: 'unique' },
+            { op: 'ksmd', batches: 3 },
+            { op: 'sysfs', max_page_sharing: 8 },
+            { op: 'exit', proc: 'p0' },
+            { op: 'ksmd', full_scans: 2 },
+            { op: 'expect', proc: 'c1' },
+          ],
+        }),
+      );
+      const r = ksmbench(['live', '--scenario-file', file, '--kernel', IMAGE_SPEC, '--format', 'json']);
+      if (r.status === 2 && /cannot fetch|fetch/.test(r.stderr)) return t.skip(r.stderr.trim());
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const c = JSON.parse(r.stdout) as { stack: string; kernel: string; image: { sha256: string }; equal: number; compared: number; checkpoints: { values: { name: string; simulator: string; kernel: string }[] }[] };
+      assert.equal(c.stack, 'v6.12');
+      assert.match(c.kernel, /^6\.12\.[0-9]+\+deb13/);
+      assert.match(c.image.sha256, /^[0-9a-f]{64}$/);
+      assert.equal(c.equal, c.compared);
+      assert.ok(c.compared > 40, `${c.compared} values compared`);
+      const refused = c.checkpoints.at(-1)!.values.find((v) => v.name === 'ops refused (by index)');
+      assert.deepEqual([refused?.simulator, refused?.kernel], ['7', '7'], 'max_page_sharing is refused while pages are shared (-EBUSY), on both');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,6 +23,7 @@
 //   - knob <name> <value>                    write /sys/kernel/mm/ksm/<name>: "knob <name> ok" or
 //                                            "knob <name> err <errno>"; run 0/1 only sets whether
 //                                            ksmd may run in ksmd steps (it is stopped between them)
+//   - thpknob <name> <value>                 write /sys/kernel/mm/transparent_hugepage/<name> (a VM's)
 //   - batches <n>                            exactly n ksmd wake-ups (batches): "cpu <ns> <ticks> <batches>"
 //   - scans <n>                              batches until full_scans grew by n: "cpu …" as batches
 //   - check <k>                              "check <k>", then per live process "stat <proc> <name> <value>"
@@ -423,6 +424,14 @@ static void serve(void) {
 					if (e) printf("knob %s err %s\n", a, strerrorname_np(e) ? strerrorname_np(e) : "?");
 					else printf("knob %s ok\n", a);
 				}
+			} else if (!strcmp(op, "thpknob")) {
+				/* a throwaway VM's THP knob (the host's are never written: the caller checks them) */
+				char path[160];
+				snprintf(path, sizeof path, "/sys/kernel/mm/transparent_hugepage/%s", a);
+				FILE *f = fopen(path, "w");
+				int bad = !f || fputs(v, f) < 0;
+				if (f && fclose(f)) bad = 1;
+				if (bad) fail("cannot write THP knob %s", a);
 			} else if (!strcmp(op, "batches")) {
 				ksmd_steps(atol(a), 0);
 			} else if (!strcmp(op, "scans")) {
