@@ -12,11 +12,17 @@ import { releaseVersion, stackForRelease } from '../live/kernel-stack.ts';
 import { QemuError, qemuUnavailable } from '../live/qemu.ts';
 import { livePlan } from '../live/script.ts';
 import { kernelImage, runInVm, vmThp } from '../live/vm.ts';
+import { kernelStacks, liveMatrix, MATRIX_SCENARIOS } from '../live/matrix.ts';
+import { writeAtomic } from '../report/files.ts';
+import { cellText } from '../report/live-matrix.ts';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fmtInt, renderTable } from '../report/table.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, paramsFlag, parse } from './options.ts';
 
 export const LIVE_HELP = `ksmbench live (--scenario NAME | --scenario-file F) [--param k=v] [--kernel K] [--stack S] [--format F]
+       ksmbench live --matrix [--stack S]… [--scenario NAME]… [--out FILE | --no-save]
 
 Replay a scenario on this machine's kernel (/sys/kernel/mm/ksm, through tools/live/ksm-live.c)
 and on the simulator (default stack v6.18), and compare them at every checkpoint: after each
@@ -40,6 +46,13 @@ and the stable nodes the replay leaves are removed.
                 on this host's 6.18)
   --format F    table (default) | json | csv
   --timeout S   stop the replay after S seconds (default 180; 600 with --kernel)
+
+--matrix runs the built-in scenarios that replay (${MATRIX_SCENARIOS.join(', ')}) on every
+kernel stack's real kernel (this host for its own release, Debian's cloud kernel of the stack's
+version under QEMU for the others; --stack and --scenario choose fewer) and prints scenario ×
+stack → values equal / compared; it writes results/<date>-live-matrix.json (or --out FILE),
+which \`ksmbench report\` renders. A cell that cannot run (no QEMU, no network) says why and
+does not fail the command.
 Exit 0 when every value is equal, 1 when one differs, 2 when it cannot run here (or timed out).
 `;
 
@@ -108,12 +121,44 @@ async function onKernel(s: Scenario, spec: string, given: string | undefined, ti
   return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(!given && named?.note ? { stackNote: named.note } : {}) };
 }
 
+/** live --matrix: every matrix scenario on every kernel stack's kernel; the table, and the result file. */
+async function matrixCommand(values: { scenario?: string[]; stack?: string[]; kernel?: string; 'scenario-file'?: string; param?: string[]; out?: string; 'no-save'?: boolean; timeout?: string }): Promise<number> {
+  if (values.kernel || values['scenario-file'] || values.param) throw new UsageError('--matrix takes its kernels from the stacks and runs built-in scenarios: --kernel, --scenario-file and --param do not go with it');
+  if (values.out !== undefined && values['no-save']) throw new UsageError('--out and --no-save together: give one');
+  const known = kernelStacks();
+  for (const st of values.stack ?? []) if (!known.includes(st)) throw new UsageError(`--stack "${st}" is not a kernel stack (accepted: ${known.join(', ')}; series states have no released kernel)`);
+  for (const sc of values.scenario ?? []) if (!MATRIX_SCENARIOS.includes(sc)) throw new UsageError(`--scenario "${sc}" is not a matrix scenario (accepted: ${MATRIX_SCENARIOS.join(', ')})`);
+  const timeoutMs = intFlag('timeout', values.timeout, 600, 1) * 1000;
+  const m = await liveMatrix({
+    ...(values.stack?.length ? { stacks: values.stack } : {}),
+    ...(values.scenario?.length ? { scenarios: values.scenario } : {}),
+    timeoutMs,
+    progress: (c, n, total) => process.stderr.write(`[${n}/${total}] ${c.scenario} × ${c.stack}: ${c.status === 'cannot run' ? `cannot run (${c.why ?? ''})` : `${c.equal}/${c.compared} equal`}\n`),
+  });
+  const at = (stack: string, scenario: string) => m.cells.find((c) => c.stack === stack && c.scenario === scenario);
+  process.stdout.write(`${renderTable(['scenario', ...m.stacks], m.scenarios.map((sc) => [sc, ...m.stacks.map((st) => cellText(at(st, sc)))]), (col) => col > 0)}\n`);
+  for (const st of m.stacks) {
+    const c = m.cells.find((x) => x.stack === st && x.kernel);
+    process.stdout.write(`${st}: ${c ? `${c.kernel} on ${c.where}` : 'did not run'}\n`);
+  }
+  if (!values['no-save']) {
+    const out = values.out ?? join('results', `${new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-')}-live-matrix.json`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeAtomic(out, `${JSON.stringify(m, null, 2)}\n`);
+    process.stdout.write(`wrote ${out}\n`);
+  }
+  return m.cells.some((c) => c.status === 'differs') ? 1 : 0;
+}
+
 export async function liveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    scenario: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
     'scenario-file': { type: 'string' },
     param: { type: 'string', multiple: true },
-    stack: { type: 'string' },
+    stack: { type: 'string', multiple: true },
+    matrix: { type: 'boolean' },
+    out: { type: 'string' },
+    'no-save': { type: 'boolean' },
     kernel: { type: 'string' },
     format: { type: 'string' },
     timeout: { type: 'string' },
@@ -124,14 +169,20 @@ export async function liveCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const format = formatOf(values.format);
-  if (!values.scenario === !values['scenario-file']) throw new UsageError('give one of --scenario or --scenario-file');
-  const s: Scenario = values['scenario-file'] ? readScenarioFile(values['scenario-file']) : buildScenario(values.scenario!, paramsFlag(values.param));
+  if (values.matrix) return matrixCommand(values);
+  if (values.out !== undefined || values['no-save']) throw new UsageError('--out and --no-save go with --matrix (a single replay writes no file)');
+  const scenarios = values.scenario ?? [];
+  if (scenarios.length > 1) throw new UsageError(`give one --scenario (got ${scenarios.length}); --matrix runs several`);
+  const stacks = values.stack ?? [];
+  if (stacks.length > 1) throw new UsageError(`give one --stack (got ${stacks.length}); --matrix runs several`);
+  if (!scenarios[0] === !values['scenario-file']) throw new UsageError('give one of --scenario or --scenario-file');
+  const s: Scenario = values['scenario-file'] ? readScenarioFile(values['scenario-file']) : buildScenario(scenarios[0]!, paramsFlag(values.param));
   const timeout = intFlag('timeout', values.timeout, values.kernel ? 600 : 180, 1) * 1000;
   const plan = livePlan(s);
   if ('why' in plan) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
   let comparison: LiveComparison;
   try {
-    comparison = values.kernel ? await onKernel(s, values.kernel, values.stack, timeout) : onThisHost(s, values.stack ?? 'v6.18', timeout);
+    comparison = values.kernel ? await onKernel(s, values.kernel, stacks[0], timeout) : onThisHost(s, stacks[0] ?? 'v6.18', timeout);
   } catch (e) {
     if (e instanceof NoThpError) throw new UsageError(`scenario "${s.name}" cannot be compared on this kernel now: ${e.message}`);
     if (e instanceof QemuError || e instanceof DebianKernelError) throw new UsageError(e.message);

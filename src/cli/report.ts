@@ -4,6 +4,7 @@ import { compareMarkdown, readCompareFile } from '../report/compare-report.ts';
 import { readResultFile, writeAtomic } from '../report/files.ts';
 import { renderHtml } from '../report/html.ts';
 import { reportMarkdown } from '../report/markdown.ts';
+import { matrixHtml, matrixMarkdown, readLiveMatrix } from '../report/live-matrix.ts';
 import { UsageError } from './errors.ts';
 import { parse } from './options.ts';
 
@@ -13,7 +14,8 @@ Write a report of a result file (of run, sweep or merge): the environment, the c
 matrix (scenario × stack, ✓/✗ with the oracle's problems), per scenario a chart of the key
 cost metrics across stacks, for a sweep a log-log chart per metric with the fitted complexity
 classes, and every counter. HTML is one self-contained file (inline CSS and SVG, no scripts,
-nothing fetched); Markdown holds the same tables. A compare document (compare --format json)
+nothing fetched); Markdown holds the same tables. A live matrix (live --matrix) gives
+its scenario × stack table. A compare document (compare --format json)
 gives the report of that compare: its inputs and commits, the verdict changes first, the
 changed metrics with their direction, the tested timings and the notes.
 
@@ -46,7 +48,16 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const input = positionals[0]!;
   const html = (format as ReportFormat) === 'html';
   const compare = readCompareFile(input);
-  const text = compare ? (html ? compareHtml(compare, false) : compareMarkdown(compare, false)) : ((set) => (html ? renderHtml(set) : reportMarkdown(set)))(readResultFile(input));
+  const matrix = compare ? null : readLiveMatrix(input);
+  const text = compare
+    ? html
+      ? compareHtml(compare, false)
+      : compareMarkdown(compare, false)
+    : matrix
+      ? html
+        ? matrixHtml(matrix)
+        : matrixMarkdown(matrix)
+      : ((set) => (html ? renderHtml(set) : reportMarkdown(set)))(readResultFile(input));
   if (values.out === '-') {
     process.stdout.write(text);
     return 0;

@@ -7,7 +7,7 @@ import { parseSizePages } from '../../bench/sizes.ts';
 import { THP_KERNEL_DEFAULTS, type ThpKnobs } from '../mm/machine.ts';
 import { debianKernel } from './debian-kernel.ts';
 import { type KernelRun, LiveError, NoThpError, parseDriverOutput, SOURCE } from './kernel.ts';
-import { runInQemu } from './qemu.ts';
+import { QemuError, runInQemu } from './qemu.ts';
 
 /** A kernel to boot: its image and what names it in the results. */
 export interface KernelImage {
@@ -46,14 +46,23 @@ export async function runInVm(image: KernelImage, s: Scenario, lines: readonly s
   const thp = vmThp(s);
   const knobs = [`- thpknob use_zero_page ${thp.use_zero_page ? 1 : 0}`, ...(s.thp?.shrink_underused !== undefined ? [`- thpknob shrink_underused ${s.thp.shrink_underused}`] : [])];
   const all = [...knobs, ...lines];
-  const r = await runInQemu({
-    kernelImage: image.path,
-    driverSource: fileURLToPath(SOURCE),
-    input: `${all.join('\n')}\n`,
-    memoryMiB: vmMemoryMiB(s),
-    cmdline: `transparent_hugepage=${thp.enabled}`,
-    timeoutMs,
-  });
+  const once = () =>
+    runInQemu({
+      kernelImage: image.path,
+      driverSource: fileURLToPath(SOURCE),
+      input: `${all.join('\n')}\n`,
+      memoryMiB: vmMemoryMiB(s),
+      cmdline: `transparent_hugepage=${thp.enabled}`,
+      timeoutMs,
+    });
+  let r: Awaited<ReturnType<typeof runInQemu>>;
+  try {
+    r = await once();
+  } catch (e) {
+    // the serial console can lose bytes (the checksum says so): the VM is thrown away, boot it once more
+    if (!(e instanceof QemuError && /arrived damaged/.test(e.message))) throw e;
+    r = await once();
+  }
   if (!r.ksm) throw new LiveError(`kernel ${r.uname} (${image.label}) has no /sys/kernel/mm/ksm (built without CONFIG_KSM)`);
   if (r.status === 3) throw new NoThpError(`the kernel did not give the THPs the scenario faults in: ${r.stderr.trim().replace(/^ksm-live: /, '')}`);
   if (r.status !== 0) throw new LiveError(`the replay on ${r.uname} failed: ${(r.stderr || `exit ${r.status}`).trim()}`);
