@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { isUserError, oneLine } from '../../src/cli/errors.ts';
 import { ksmbench } from '../support/cli.ts';
 import { CpioError, cpioNewc, readCpioNewc } from '../../src/live/cpio.ts';
@@ -215,6 +215,17 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
     }
     return image;
   };
+  // the fixture built once (static), for the runs whose timing must not include cc
+  let built: string | undefined;
+  const binDir = mkdtempSync(join(tmpdir(), 'ksmbench-fixture-'));
+  after(() => rmSync(binDir, { recursive: true, force: true }));
+  const fixtureBinary = (): string => {
+    if (built) return built;
+    const bin = join(binDir, 'ksm-64');
+    const r = spawnSync('cc', ['-static', '-O2', '-o', bin, FIXTURE], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return (built = bin);
+  };
 
   it(`${IMAGE_SPEC}: 64 equal pages merge into 1 shared and 63 sharing (own program, stdin, cmdline)`, { timeout: 600_000 }, async (t) => {
     const k = kernel();
@@ -240,7 +251,7 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
     const k = kernel();
     if (typeof k === 'string') return t.skip(k);
     await assert.rejects(
-      runInQemu({ kernelImage: k.path, driverSource: FIXTURE, input: '', memoryMiB: 256, timeoutMs: 1500 }),
+      runInQemu({ kernelImage: k.path, driverBinary: fixtureBinary(), input: '', memoryMiB: 256, timeoutMs: 1500 }),
       (e: unknown) => e instanceof QemuError && isUserError(e) && /^QEMU did not finish within 1\.5 s \(the (kernel did not reach \/init|driver did not finish)\): killed/.test(e.message),
     );
     assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('ksmbench-qemu-')), []);
@@ -249,10 +260,10 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
   it('an interrupted run (SIGTERM) ends with 143 and leaves no QEMU and no temporary files', { timeout: 120_000 }, async (t) => {
     const k = kernel();
     if (typeof k === 'string') return t.skip(k);
-    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-qemu-int-'));
+    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-interrupt-'));
     try {
       const code = `import { runInQemu } from ${JSON.stringify(new URL('../../src/live/qemu.ts', import.meta.url).href)};
-        await runInQemu({ kernelImage: ${JSON.stringify(k.path)}, driverSource: ${JSON.stringify(FIXTURE)}, input: '', memoryMiB: 256, timeoutMs: 100_000 });`;
+        await runInQemu({ kernelImage: ${JSON.stringify(k.path)}, driverBinary: ${JSON.stringify(fixtureBinary())}, input: '', memoryMiB: 256, timeoutMs: 100_000 });`;
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, TMPDIR: dir }, stdio: 'ignore' });
       // QEMU started: its command line names the initramfs in the child's own TMPDIR
       const qemuPids = (): string[] =>
@@ -273,7 +284,8 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
       const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
       child.kill('SIGTERM');
       assert.equal(await closed, 143);
-      await new Promise((r) => setTimeout(r, 200));
+      // (SIGKILL sent: a loaded machine may take a moment to tear the VM down)
+      for (let i = 0; qemuPids().length > 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(qemuPids(), [], 'QEMU was killed');
       assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('ksmbench-qemu-')), [], 'the temporary directory was removed');
     } finally {
@@ -282,7 +294,7 @@ describe('a Debian cloud kernel under QEMU (TCG)', { skip: why ? `QEMU cannot ru
   });
 
   it('refuses a driver that is not a static binary', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-qemu-test-'));
+    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-dyn-'));
     try {
       const bin = join(dir, 'dyn');
       const src = join(dir, 'dyn.c');
