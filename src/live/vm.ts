@@ -59,8 +59,8 @@ export async function runInVm(image: KernelImage, s: Scenario, lines: readonly s
   try {
     r = await once();
   } catch (e) {
-    // the serial console can lose bytes (the checksum says so): the VM is thrown away, boot it once more
-    if (!(e instanceof QemuError && /arrived damaged/.test(e.message))) throw e;
+    // the serial console can lose or cut bytes (the checksum and the end marker say so): the VM is thrown away, boot it once more
+    if (!(e instanceof QemuError && /arrived damaged|before the VM gave its result/.test(e.message))) throw e;
     r = await once();
   }
   if (!r.ksm) throw new LiveError(`kernel ${r.uname} (${image.label}) has no /sys/kernel/mm/ksm (built without CONFIG_KSM)`);
