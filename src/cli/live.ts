@@ -138,8 +138,8 @@ async function matrixCommand(values: { scenario?: string[]; stack?: string[]; ke
   const at = (stack: string, scenario: string) => m.cells.find((c) => c.stack === stack && c.scenario === scenario);
   process.stdout.write(`${renderTable(['scenario', ...m.stacks], m.scenarios.map((sc) => [sc, ...m.stacks.map((st) => cellText(at(st, sc)))]), (col) => col > 0)}\n`);
   for (const st of m.stacks) {
-    const c = m.cells.find((x) => x.stack === st && x.kernel);
-    process.stdout.write(`${st}: ${c ? `${c.kernel} on ${c.where}` : 'did not run'}\n`);
+    const ran = [...new Set(m.cells.filter((x) => x.stack === st && x.kernel).map((x) => `${x.kernel} on ${x.where}`))];
+    process.stdout.write(`${st}: ${ran.length ? ran.join('; ') : 'did not run'}\n`);
   }
   if (!values['no-save']) {
     const out = values.out ?? join('results', `${new Date().toISOString().slice(0, 19).replace(/[T:]/g, '-')}-live-matrix.json`);

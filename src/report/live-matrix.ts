@@ -26,9 +26,9 @@ function rows(m: LiveMatrix): { head: string[]; body: string[][]; kernels: strin
   return {
     head: ['scenario', ...m.stacks],
     body: m.scenarios.map((s) => [s, ...m.stacks.map((st) => cellText(at(st, s)))]),
-    kernels: m.stacks.map((st) => {
-      const c = m.cells.find((x) => x.stack === st && x.kernel);
-      return [st, c?.kernel ?? '-', c?.where ?? '-'];
+    kernels: m.stacks.flatMap((st) => {
+      const ran = [...new Map(m.cells.filter((x) => x.stack === st && x.kernel).map((x) => [`${x.kernel}|${x.where}`, [st, x.kernel!, x.where ?? '-']])).values()];
+      return ran.length ? ran : [[st, '-', '-']];
     }),
     cannot: m.cells.filter((c) => c.status === 'cannot run').map((c) => `${c.scenario} × ${c.stack}: ${c.why ?? ''}`),
   };

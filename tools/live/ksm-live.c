@@ -51,8 +51,10 @@
 #define MAX_STEPS 100000
 #define PMD_BYTES (2UL << 20)
 #define KSM "/sys/kernel/mm/ksm/"
-/* ksmd's pause after a batch while the driver steps it: short, so it is idle before the next */
-#define STEP_SLEEP_MS 20
+/* ksmd's pause after a batch while the driver steps it: long, so no second batch can start
+ * before run=0 is written however slow the machine; the driver ends it by changing the value */
+#define STEP_SLEEP_MS 10000
+static int step_sleep_toggle;
 
 static struct { char name[64]; char *base; long pages; } regions[MAX_REGIONS];
 static int nregions;
@@ -191,13 +193,33 @@ static void sleep_ms(long ms) {
 /* the scenario's run: 1 lets ksmd run in ksmd steps, 0 does not, 2 was written (unmerged) */
 static int want_run = 1;
 
+/* write sleep_millisecs (10000 or 10001): sleep_millisecs_store wakes ksmd from its pause */
+static void end_pause(void) {
+	char ms[16];
+	step_sleep_toggle = !step_sleep_toggle;
+	snprintf(ms, sizeof ms, "%d", STEP_SLEEP_MS + step_sleep_toggle);
+	must_knob("sleep_millisecs", ms);
+}
+
+/* until ksmd made no voluntary switch for 20 ms: it went back to sleep and stays there */
+static void settle(void) {
+	long v = ksmd_vcs();
+	for (int quiet = 0; quiet < 20;) {
+		sleep_ms(1);
+		long w = ksmd_vcs();
+		if (w == v) quiet++;
+		else { v = w; quiet = 0; }
+	}
+}
+
 /*
- * One ksmd wake-up: ksmd is idle (run 0, and its STEP_SLEEP_MS pause after the last batch is
- * over); run=1 wakes it (ksm_scan_thread: one ksm_do_scan under ksm_thread_mutex); once it has
- * slept again (a voluntary switch: the batch is under way or done) run=0 takes the mutex, so
- * the write returns when the batch is over; ksmd then sleeps STEP_SLEEP_MS and goes idle.
- * Where pages_scanned exists (6.6+), a wake-up that scanned nothing and finished no pass is
- * taken as a lost wake-up and repeated. Returns 0, or -1 when ksmd never ran.
+ * One ksmd wake-up. ksmd is idle (run 0). run=1 wakes it (ksm_scan_thread: one ksm_do_scan
+ * under ksm_thread_mutex); once it has slept again (a voluntary switch: the batch is under way
+ * or over) run=0 takes the mutex, so the write returns when the batch is over. ksmd then
+ * pauses STEP_SLEEP_MS (too long for a second batch to start before run=0 is written); the
+ * pause is ended by changing sleep_millisecs, and ksmd, seeing run 0, goes idle. Where
+ * pages_scanned exists (6.6+), a wake-up that scanned nothing and finished no pass is taken as
+ * lost and repeated. Returns 0, or -1 when ksmd never ran.
  */
 static int one_batch(void) {
 	for (int attempt = 0; attempt < 5; attempt++) {
@@ -209,7 +231,8 @@ static int one_batch(void) {
 			usleep(100);
 		}
 		must_knob("run", "0");
-		sleep_ms(STEP_SLEEP_MS + 30);
+		end_pause();
+		settle();
 		if (scanned < 0 || knob_long("pages_scanned") != scanned || knob_long("full_scans") != full) return 0;
 	}
 	return -1;
@@ -420,7 +443,7 @@ static void serve(void) {
 				} else {
 					int e = write_knob(a, v);
 					if (!e && !strcmp(a, "run")) want_run = 2;
-					if (!strcmp(a, "sleep_millisecs")) { char ms[16]; snprintf(ms, sizeof ms, "%d", STEP_SLEEP_MS); write_knob(a, ms); }
+					if (!strcmp(a, "sleep_millisecs")) end_pause(); /* the driver's pause back (and ksmd not left in the scenario's) */
 					if (e) printf("knob %s err %s\n", a, strerrorname_np(e) ? strerrorname_np(e) : "?");
 					else printf("knob %s ok\n", a);
 				}
@@ -429,9 +452,13 @@ static void serve(void) {
 				char path[160];
 				snprintf(path, sizeof path, "/sys/kernel/mm/transparent_hugepage/%s", a);
 				FILE *f = fopen(path, "w");
-				int bad = !f || fputs(v, f) < 0;
-				if (f && fclose(f)) bad = 1;
-				if (bad) fail("cannot write THP knob %s", a);
+				if (!f && errno == ENOENT) {
+					printf("thpknob %s absent\n", a); /* a kernel before the knob (shrink_underused: 6.12) */
+				} else {
+					int bad = !f || fputs(v, f) < 0;
+					if (f && fclose(f)) bad = 1;
+					if (bad) fail("cannot write THP knob %s", a);
+				}
 			} else if (!strcmp(op, "batches")) {
 				ksmd_steps(atol(a), 0);
 			} else if (!strcmp(op, "scans")) {
@@ -477,12 +504,10 @@ int main(void) {
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of exited scenario processes are reaped here */
 	ksmd_pid = find_ksmd();
 	if (ksmd_pid < 0) { fprintf(stderr, "ksm-live: no ksmd thread\n"); return 1; }
-	char ms[16];
-	snprintf(ms, sizeof ms, "%d", STEP_SLEEP_MS);
 	must_knob("run", "2"); /* a fresh start: no stable node left, full_scans 0 (KSM is idle: checked by the caller) */
 	must_knob("run", "0");
-	must_knob("sleep_millisecs", ms);
-	sleep_ms(STEP_SLEEP_MS + 30);
+	end_pause(); /* ksmd, were it pausing, goes idle */
+	settle();
 	serve();
 	if (getpid() != coordinator) _exit(0);
 	/* the coordinator: every process still alive is killed and reaped */
