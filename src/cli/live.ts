@@ -133,7 +133,8 @@ async function matrixCommand(values: { scenario?: string[]; stack?: string[]; ke
     ...(values.stack?.length ? { stacks: values.stack } : {}),
     ...(values.scenario?.length ? { scenarios: values.scenario } : {}),
     timeoutMs,
-    progress: (c, n, total) => process.stderr.write(`[${n}/${total}] ${c.scenario} × ${c.stack}: ${c.status === 'cannot run' ? `cannot run (${c.why ?? ''})` : `${c.equal}/${c.compared} equal`}\n`),
+    progress: (c, n, total) =>
+      process.stderr.write(`[${n}/${total}] ${c.scenario} × ${c.stack}: ${c.status === 'cannot run' ? `cannot run (${c.why ?? ''})` : `${c.equal}/${c.compared} equal`}\n${(c.differing ?? []).map((d) => `  differs ${d}\n`).join('')}`),
   });
   const at = (stack: string, scenario: string) => m.cells.find((c) => c.stack === stack && c.scenario === scenario);
   process.stdout.write(`${renderTable(['scenario', ...m.stacks], m.scenarios.map((sc) => [sc, ...m.stacks.map((st) => cellText(at(st, sc)))]), (col) => col > 0)}\n`);

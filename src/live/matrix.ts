@@ -42,6 +42,8 @@ export interface MatrixCell {
   readonly kernel?: string;
   readonly where?: string;
   readonly why?: string;
+  /** The values that differ: "after ops[4] (ksmd): pages_shared simulator 3, kernel 2". */
+  readonly differing?: readonly string[];
 }
 
 export interface LiveMatrix {
@@ -73,7 +75,18 @@ export function kernelOf(stack: string, host: string | null = hostRelease()): { 
 }
 
 function cell(stack: string, scenario: string, c: LiveComparison, where: string): MatrixCell {
-  return { stack, scenario, status: c.equal === c.compared ? 'equal' : 'differs', equal: c.equal, compared: c.compared, checkpoints: c.checkpoints.length - 1, kernel: c.kernel, where };
+  const differing = c.checkpoints.flatMap((cp) => cp.values.filter((v) => !v.same).map((v) => `after ${cp.after}: ${v.name} simulator ${v.simulator}, kernel ${v.kernel}`));
+  return {
+    stack,
+    scenario,
+    status: c.equal === c.compared ? 'equal' : 'differs',
+    equal: c.equal,
+    compared: c.compared,
+    checkpoints: c.checkpoints.length - 1,
+    kernel: c.kernel,
+    where,
+    ...(differing.length ? { differing } : {}),
+  };
 }
 
 /** One scenario on one stack's kernel. */

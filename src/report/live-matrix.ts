@@ -21,7 +21,7 @@ export function readLiveMatrix(path: string): LiveMatrix | null {
   }
 }
 
-function rows(m: LiveMatrix): { head: string[]; body: string[][]; kernels: string[][]; cannot: string[] } {
+function rows(m: LiveMatrix): { head: string[]; body: string[][]; kernels: string[][]; cannot: string[]; differing: string[] } {
   const at = (stack: string, scenario: string) => m.cells.find((c) => c.stack === stack && c.scenario === scenario);
   return {
     head: ['scenario', ...m.stacks],
@@ -31,6 +31,7 @@ function rows(m: LiveMatrix): { head: string[]; body: string[][]; kernels: strin
       return ran.length ? ran : [[st, '-', '-']];
     }),
     cannot: m.cells.filter((c) => c.status === 'cannot run').map((c) => `${c.scenario} × ${c.stack}: ${c.why ?? ''}`),
+    differing: m.cells.flatMap((c) => (c.differing ?? []).map((d) => `${c.scenario} × ${c.stack}, ${d}`)),
   };
 }
 
@@ -41,7 +42,8 @@ export function matrixHtml(m: LiveMatrix): string {
   const r = rows(m);
   const table = (head: string[], body: string[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${body.map((b) => `<tr>${b.map((x) => `<td>${escapeXml(x)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-  const cannot = r.cannot.length ? `<h2>Could not run</h2><ul>${r.cannot.map((c) => `<li>${escapeXml(c)}</li>`).join('')}</ul>` : '';
+  const list = (title: string, items: string[]) => (items.length ? `<h2>${title}</h2><ul>${items.map((c) => `<li>${escapeXml(c)}</li>`).join('')}</ul>` : '');
+  const cannot = list('Values that differ', r.differing) + list('Could not run', r.cannot);
   return `<!doctype html><html><head><meta charset="utf-8"><title>ksmbench live matrix</title><style>${REPORT_CSS}</style></head><body><h1>ksmbench live matrix</h1><p>created ${escapeXml(m.created)}</p>${table(r.head, r.body)}<p>${escapeXml(NOTE)}</p>${table(['stack', 'kernel', 'where'], r.kernels)}${cannot}</body></html>\n`;
 }
 
@@ -50,6 +52,7 @@ export function matrixMarkdown(m: LiveMatrix): string {
   const r = rows(m);
   const md = (head: string[], body: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- |').join('')}`, ...body.map((b) => `| ${b.join(' | ')} |`)];
   const lines = ['# ksmbench live matrix', '', `- created: ${m.created}`, '', ...md(r.head, r.body), '', NOTE, '', ...md(['stack', 'kernel', 'where'], r.kernels)];
+  if (r.differing.length) lines.push('', '## Values that differ', '', ...r.differing.map((c) => `- ${c}`));
   if (r.cannot.length) lines.push('', '## Could not run', '', ...r.cannot.map((c) => `- ${c}`));
   return `${lines.join('\n')}\n`;
 }

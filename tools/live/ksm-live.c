@@ -451,8 +451,8 @@ static void serve(void) {
 				/* a throwaway VM's THP knob (the host's are never written: the caller checks them) */
 				char path[160];
 				snprintf(path, sizeof path, "/sys/kernel/mm/transparent_hugepage/%s", a);
-				FILE *f = fopen(path, "w");
-				if (!f && errno == ENOENT) {
+				FILE *f = access(path, F_OK) ? NULL : fopen(path, "w");
+				if (!f && access(path, F_OK)) {
 					printf("thpknob %s absent\n", a); /* a kernel before the knob (shrink_underused: 6.12) */
 				} else {
 					int bad = !f || fputs(v, f) < 0;
