@@ -67,7 +67,7 @@ struct shared {
 	volatile int step;
 	volatile int failed;
 	int nprocs;
-	struct { char name[64]; volatile pid_t pid; volatile int alive; } procs[MAX_PROCS];
+	struct { char name[64]; volatile pid_t pid; volatile int alive; int gone; } procs[MAX_PROCS];
 };
 static struct shared *sh;
 static pid_t coordinator;
@@ -290,6 +290,31 @@ static void check(const char *k) {
 	}
 }
 
+/*
+ * Until every process that exited is a zombie or reaped: its exit_mm (and, for the last user,
+ * ksm_exit and the unmapping of its pages) is over. An exiting process passes its step on just
+ * before _exit, so without this the next ksmd step could meet its pages still mapped.
+ */
+static void wait_exited(void) {
+	for (int i = 0; i < sh->nprocs; i++) {
+		if (sh->procs[i].alive || sh->procs[i].gone) continue;
+		char path[64], buf[512];
+		snprintf(path, sizeof path, "/proc/%d/stat", sh->procs[i].pid);
+		for (time_t t0 = time(NULL);;) {
+			FILE *f = fopen(path, "r");
+			if (!f) break; /* reaped */
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+			buf[n] = 0;
+			char *p = strrchr(buf, ')');
+			if (p && (p[2] == 'Z' || p[2] == 'X')) break;
+			if (time(NULL) - t0 > 30) fail("process %s did not exit within 30 s", sh->procs[i].name);
+			usleep(200);
+		}
+		sh->procs[i].gone = 1;
+	}
+}
+
 static int proc_slot(const char *name) {
 	for (int i = 0; i < sh->nprocs; i++) if (!strcmp(sh->procs[i].name, name)) return i;
 	return -1;
@@ -433,6 +458,7 @@ static void serve(void) {
 		char op[32] = "", a[64] = "", v[64] = "";
 		sscanf(line, "%*s %31s %63s %63s", op, a, v);
 		if (!strcmp(me, "-")) {
+			wait_exited();
 			if (!strcmp(op, "spawn")) {
 				start_proc(a);
 				if (strcmp(me, "-")) continue; /* the new process: serves its own steps */
