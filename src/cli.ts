@@ -16,7 +16,8 @@ usage: ksmbench <command> [options]   (ksmbench help <command>, or <command> --h
   sweep     one parameter over a range; fit each metric's complexity class
   report    a self-contained HTML (or Markdown) report of a result file
   merge     merge shard result files into one
-  live      replay a scenario on this machine's kernel KSM and compare (root)
+  live      replay a scenario on a real kernel's KSM (this host's, or one in QEMU) and compare
+  calibrate fit ksmd's per-event costs (ns) on this kernel, or check a calibration
 
 Exit codes: 0 ok, 1 regression (gate; compare: a verdict or correctness counter regressed),
 2 bad usage or input (also a run past --timeout SECONDS on run, gate, sweep, compare, and a
@@ -33,6 +34,7 @@ async function loadCommands(): Promise<Record<string, { run: Command; help: stri
   const { REPORT_HELP, reportCommand } = await import('./cli/report.ts');
   const { MERGE_HELP, mergeCommand } = await import('./cli/merge.ts');
   const { LIVE_HELP, liveCommand } = await import('./cli/live.ts');
+  const { CALIBRATE_HELP, calibrateCommand } = await import('./cli/calibrate.ts');
   return {
     list: { run: listCommand, help: LIST_HELP },
     run: { run: (argv) => runCommand({ argv, cwd }), help: RUN_HELP },
@@ -42,6 +44,7 @@ async function loadCommands(): Promise<Record<string, { run: Command; help: stri
     report: { run: (argv) => reportCommand(argv), help: REPORT_HELP },
     merge: { run: (argv) => mergeCommand(argv), help: MERGE_HELP },
     live: { run: (argv) => liveCommand(argv), help: LIVE_HELP },
+    calibrate: { run: (argv) => calibrateCommand(argv), help: CALIBRATE_HELP },
   };
 }
 

@@ -6,6 +6,7 @@ import type { Scenario } from '../../bench/format.ts';
 import type { RunConfig } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
 import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
+import { type Counters, diffCounters, newCounters, snapshotCounters } from '../mm/counters.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
 import type { KernelRun } from './kernel.ts';
 import type { LivePlan } from './script.ts';
@@ -34,6 +35,8 @@ export interface LiveKsmdTime {
   readonly kernel_ticks: number;
   /** The simulator's wall time for the same op (ns). */
   readonly simulator_ns: number;
+  /** The simulator's counters over the op (after − before): the work a cost model prices. */
+  readonly counts: Counters;
 }
 
 export interface LiveComparison {
@@ -61,14 +64,19 @@ interface SimCheck {
 }
 
 /** The scenario on the simulator, its values read at the plan's checkpoints (the baseline: all zero). */
-function simulate(s: Scenario, config: RunConfig, plan: LivePlan): { checks: Map<number, SimCheck>; opNs: Map<number, number>; failedOps: Set<number> } {
+function simulate(s: Scenario, config: RunConfig, plan: LivePlan): { checks: Map<number, SimCheck>; opNs: Map<number, number>; opCounts: Map<number, Counters>; failedOps: Set<number> } {
   const byOp = new Map(plan.checkpoints.map((c) => [c.opIndex, c.id]));
   const checks = new Map<number, SimCheck>();
   const opNs = new Map<number, number>();
+  const opCounts = new Map<number, Counters>();
+  let before = newCounters();
   const r = executeScenario(s, config, {
     invariants: 'end',
     onOpDone: (i, { ksm, procs }, ns) => {
       opNs.set(i, ns);
+      const now = snapshotCounters(ksm.counters);
+      opCounts.set(i, diffCounters(now, before));
+      before = now;
       const id = byOp.get(i);
       if (id === undefined) return;
       const stat = new Map<string, Map<string, string>>();
@@ -83,7 +91,7 @@ function simulate(s: Scenario, config: RunConfig, plan: LivePlan): { checks: Map
     },
   });
   const failedOps = new Set(r.opErrors.map((e) => Number(/^ops\[(\d+)\]/.exec(e)?.[1] ?? -1)).filter((i) => i >= 0));
-  return { checks, opNs, failedOps };
+  return { checks, opNs, opCounts, failedOps };
 }
 
 const opName = (s: Scenario, i: number): string => (i < 0 ? 'the start' : `ops[${i}] (${s.ops[i]!.op})`);
@@ -127,7 +135,7 @@ export function compareLive(s: Scenario, config: RunConfig, stack: string, plan:
   results.push({ id: plan.checkpoints.length, after: 'the end', values: failed });
   const ksmd = plan.ksmdOps.map((i, n): LiveKsmdTime => {
     const c = k.cpu[n];
-    return { after: opName(s, i), batches: c?.batches ?? 0, kernel_ns: c?.ns ?? -1, kernel_ticks: c?.ticks ?? -1, simulator_ns: sim.opNs.get(i) ?? 0 };
+    return { after: opName(s, i), batches: c?.batches ?? 0, kernel_ns: c?.ns ?? -1, kernel_ticks: c?.ticks ?? -1, simulator_ns: sim.opNs.get(i) ?? 0, counts: sim.opCounts.get(i) ?? newCounters() };
   });
   return { scenario: s.name, stack, kernel: k.kernel, checkpoints: results, ksmd, skipped: plan.skipped, equal, compared };
 }
