@@ -2,6 +2,7 @@
 // outside the timed window, runs one scan in it, and checks afterwards — from the counters
 // and what the scan returned — that the scan really covered the whole mapping.
 import { folio_walk_range, newFolioWalk } from '../../src/mm/folio-walk.ts';
+import { ACCOUNT_SCAN } from '../../src/mm/pgtable.ts';
 import { NULL_PTR } from '../../src/mm/pgtable.ts';
 import { Machine } from '../../src/mm/machine.ts';
 import { write_page } from '../../src/mm/memory.ts';
@@ -81,6 +82,7 @@ export function perAddressPass(levels: PagingLevels): TaskBody {
   return {
     setup(): void {
       world = buildWorld(levels, 'first');
+      world.machine.account = ACCOUNT_SCAN; // the pass is the scanner's (its reads and calls are charged to the scan)
       callsBefore = world.machine.counters.folio_walk_calls;
       readsBefore = world.machine.counters.pt_reads;
       accepted = [];
@@ -165,6 +167,7 @@ export function rangeWalk(levels: PagingLevels): TaskBody {
   return {
     setup(): void {
       world = buildWorld(levels, 'last');
+      world.machine.account = ACCOUNT_SCAN; // the walk is the scanner's
       before = snapshot(world.machine);
       ret = undefined;
       found = { vpn: null };
