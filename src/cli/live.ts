@@ -8,10 +8,9 @@ import { configOfStack } from '../harness/config.ts';
 import { compareLive, type LiveComparison } from '../live/compare.ts';
 import { DebianKernelError } from '../live/debian-kernel.ts';
 import { asOnHost, liveUnavailable, NoThpError, runOnHost } from '../live/kernel.ts';
-import { releaseVersion, stackForRelease } from '../live/kernel-stack.ts';
 import { QemuError, qemuUnavailable } from '../live/qemu.ts';
 import { livePlan } from '../live/script.ts';
-import { kernelImage, runInVm, vmThp } from '../live/vm.ts';
+import { replayInVm } from '../live/vm.ts';
 import { kernelStacks, liveMatrix, MATRIX_SCENARIOS } from '../live/matrix.ts';
 import { writeAtomic } from '../report/files.ts';
 import { cellText } from '../report/live-matrix.ts';
@@ -68,7 +67,7 @@ function formatOf(v: string | undefined): LiveFormat {
 /** The comparison as a table per checkpoint, the ksmd times, the skipped ops and the summary line. */
 export function presentLive(c: LiveComparison): string {
   const out: string[] = [`${c.scenario}: simulator (${c.stack}) against kernel ${c.kernel}${c.image ? ` (${c.image.label}, sha256 ${c.image.sha256.slice(0, 12)}, under QEMU)` : ''}`];
-  if (c.stackNote) out.push(`(${c.stackNote}; the simulator follows ${c.kernel}'s mm)`);
+  if (c.stackNote) out.push(`(${c.stackNote}; the simulator follows that release's mm)`);
   for (const cp of c.checkpoints) {
     const same = cp.values.filter((v) => v.same).length;
     out.push('', `after ${cp.after}: ${same}/${cp.values.length} equal`);
@@ -105,20 +104,7 @@ function onThisHost(s: Scenario, stack: string, timeout: number): LiveComparison
 async function onKernel(s: Scenario, spec: string, given: string | undefined, timeout: number): Promise<LiveComparison> {
   const why = qemuUnavailable();
   if (why) throw new UsageError(`cannot boot a kernel here: ${why}`);
-  const image = kernelImage(spec);
-  const inVm: Scenario = { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
-  const plan = livePlan(inVm);
-  if ('why' in plan) throw new UsageError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
-  const k = await runInVm(image, inVm, plan.lines, timeout);
-  const named = stackForRelease(k.kernel);
-  const stack = given ?? named?.stack;
-  if (!stack) throw new UsageError(`no stack stands for kernel ${k.kernel}: give --stack`);
-  let config = configOfStack(stack);
-  const version = releaseVersion(k.kernel);
-  // a release between stacks: the nearest stack's variants, the release's own mm behaviour
-  if (!given && named?.note && version) config = { ...config, kernel: version };
-  const c = compareLive(inVm, config, stack, plan, k);
-  return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(!given && named?.note ? { stackNote: named.note } : {}) };
+  return replayInVm(s, spec, { ...(given ? { stack: given } : {}), followRelease: given === undefined, timeoutMs: timeout });
 }
 
 /** live --matrix: every matrix scenario on every kernel stack's kernel; the table, and the result file. */

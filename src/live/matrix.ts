@@ -9,10 +9,10 @@ import { parseKernelVersion } from '../mm/kernel.ts';
 import { STACKS } from '../../variants/stacks.ts';
 import { compareLive, type LiveComparison } from './compare.ts';
 import { asOnHost, liveUnavailable, runOnHost } from './kernel.ts';
-import { releaseVersion, stackForRelease } from './kernel-stack.ts';
+import { stackForRelease } from './kernel-stack.ts';
 import { qemuUnavailable } from './qemu.ts';
 import { livePlan } from './script.ts';
-import { kernelImage, runInVm, vmThp } from './vm.ts';
+import { replayInVm } from './vm.ts';
 
 export const LIVE_MATRIX_FORMAT = 'ksmbench-live-matrix/1';
 
@@ -109,16 +109,8 @@ async function runCell(stack: string, name: string, timeoutMs: number): Promise<
     if ('host' in where) throw new Error('unreachable: a host kernel after the fallback');
     const why = qemuUnavailable();
     if (why) return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why };
-    const image = kernelImage(where.spec);
-    const inVm: Scenario = { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
-    const plan = livePlan(inVm);
-    if ('why' in plan) return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why: plan.why };
-    const k = await runInVm(image, inVm, plan.lines, timeoutMs);
-    const named = stackForRelease(k.kernel);
-    const version = releaseVersion(k.kernel);
-    // the stack's variants; a release outside what it covers follows its own mm behaviour
-    const config = named?.note && version ? { ...configOfStack(stack), kernel: version } : configOfStack(stack);
-    return cell(stack, name, compareLive(inVm, config, stack, plan, k), `${image.label} (QEMU)`);
+    const c = await replayInVm(s, where.spec, { stack, followRelease: true, timeoutMs });
+    return cell(stack, name, c, `${c.image?.label ?? where.spec} (QEMU)`);
   } catch (e) {
     return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why: (e as Error).message.split('\n')[0] };
   }

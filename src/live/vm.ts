@@ -5,7 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../../bench/format.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
 import { THP_KERNEL_DEFAULTS, type ThpKnobs } from '../mm/machine.ts';
+import { configOfStack } from '../harness/config.ts';
+import { compareLive, type LiveComparison } from './compare.ts';
 import { debianKernel } from './debian-kernel.ts';
+import { releaseVersion, stackForRelease } from './kernel-stack.ts';
+import { livePlan } from './script.ts';
 import { type KernelRun, LiveError, NoThpError, parseDriverOutput, SOURCE } from './kernel.ts';
 import { QemuError, runInQemu } from './qemu.ts';
 
@@ -15,13 +19,18 @@ export interface KernelImage {
   readonly sha256?: string;
   /** "debian:6.12 → linux-image-6.12.… 6.12.…-1", or the path given. */
   readonly label: string;
+  /**
+   * The upstream release a Debian image is (its package version, 6.1.192-3): what names its
+   * stack. Its uname -r names the ABI instead (6.1.0-57-cloud-amd64 is 6.1.192).
+   */
+  readonly release?: string;
 }
 
 /** `--kernel PATH | debian:VERSION` → the image (a Debian one downloaded and cached once). */
 export function kernelImage(spec: string): KernelImage {
   if (!spec.startsWith('debian:')) return { path: spec, label: spec };
   const k = debianKernel(spec);
-  return { path: k.path, sha256: k.sha256, label: `${spec} → ${k.package} ${k.version}` };
+  return { path: k.path, sha256: k.sha256, label: `${spec} → ${k.package} ${k.version}`, release: k.version };
 }
 
 /** The THP knobs a scenario runs under in a VM: its own, over the kernel's defaults (as the stacks take them). */
@@ -69,4 +78,29 @@ export async function runInVm(image: KernelImage, s: Scenario, lines: readonly s
   const k = parseDriverOutput(r.stdout, all, r.uname);
   // the steps as the plan numbers them (the THP knob lines come first)
   return { ...k, errors: k.errors.map((e) => ({ ...e, step: e.step - knobs.length })), sha256: r.kernelSha256, bootMs: r.bootMs };
+}
+
+/**
+ * A scenario replayed on `spec`'s kernel in QEMU and compared with the simulator. The stack is
+ * `stack`, else the one named for the release; with `followRelease`, a release outside what the
+ * stack covers runs the stack's variants with the release's own mm behaviour (noted).
+ */
+export async function replayInVm(s: Scenario, spec: string, opts: { readonly stack?: string; readonly followRelease: boolean; readonly timeoutMs: number }): Promise<LiveComparison> {
+  const image = kernelImage(spec);
+  const inVm: Scenario = { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
+  const plan = livePlan(inVm);
+  if ('why' in plan) throw new LiveError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
+  const k = await runInVm(image, inVm, plan.lines, opts.timeoutMs);
+  const release = image.release ?? k.kernel;
+  const named = stackForRelease(release);
+  const stack = opts.stack ?? named?.stack;
+  if (!stack) throw new LiveError(`no stack stands for kernel ${k.kernel}: give --stack`);
+  const version = releaseVersion(release);
+  const outside = opts.stack ? named?.stack !== opts.stack || named?.note !== undefined : named?.note !== undefined;
+  const follow = opts.followRelease && outside && version !== null;
+  // a release between stacks: the nearest stack's variants, the release's own mm behaviour
+  const config = follow && version ? { ...configOfStack(stack), kernel: version } : configOfStack(stack);
+  const c = compareLive(inVm, config, stack, plan, k);
+  const note = follow ? (named?.note ?? `${release} is not what ${stack} covers`) : undefined;
+  return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(note ? { stackNote: note } : {}) };
 }
