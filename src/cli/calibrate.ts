@@ -7,11 +7,8 @@ import { dirname, join } from 'node:path';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import { type CalibrationCase, CHECK_CASES, FIT_CASES } from '../calibrate/scenarios.ts';
 import { COST_FEATURES, features, predictNs } from '../calibrate/cost-model.ts';
-import { configOfStack } from '../harness/config.ts';
-import { compareLive } from '../live/compare.ts';
-import { asOnHost, liveUnavailable, runOnHost } from '../live/kernel.ts';
+import { replayOnHost } from '../live/host.ts';
 import { stackForRelease } from '../live/kernel-stack.ts';
-import { livePlan } from '../live/script.ts';
 import type { Counters } from '../mm/counters.ts';
 import { writeAtomic } from '../report/files.ts';
 import { nnls } from '../report/nnls.ts';
@@ -64,20 +61,15 @@ const caseName = (c: CalibrationCase): string => `${c.scenario}${Object.keys(c.p
 
 /** Replay the cases on this host: one row per ksmd op with its measured ksmd CPU time and the simulator's counts. */
 function measure(cases: readonly CalibrationCase[], repeat: number): { rows: Row[]; kernel: string } {
-  const why = liveUnavailable();
-  if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
+  const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const stack = stackForRelease(release)?.stack;
+  if (!stack) throw new UsageError(`no stack stands for this kernel (${release})`);
   const rows: Row[] = [];
-  let kernel = '';
   for (const c of cases) {
-    const s = asOnHost(buildScenario(c.scenario, c.params));
-    if ('why' in s) throw new UsageError(`calibration scenario ${caseName(c)} cannot run on this host: ${s.why}`);
-    const plan = livePlan(s);
-    if ('why' in plan) throw new UsageError(`calibration scenario ${caseName(c)} cannot be replayed: ${plan.why}`);
+    const s = buildScenario(c.scenario, c.params);
     for (let i = 0; i < repeat; i++) {
-      const k = runOnHost(plan.lines);
-      kernel = k.kernel;
-      const stack = stackForRelease(k.kernel)?.stack ?? 'v6.18';
-      const cmp = compareLive(s, configOfStack(stack), stack, plan, k);
+      const cmp = replayOnHost(s, stack, 180_000);
+      if ('why' in cmp) throw new UsageError(`calibration scenario ${caseName(c)}: ${cmp.why}`);
       if (cmp.equal !== cmp.compared) {
         process.stderr.write(`ksmbench: warning: ${caseName(c)}: ${cmp.compared - cmp.equal} values differ from the kernel's: its counts do not describe the kernel's work, left out\n`);
         continue;
@@ -86,7 +78,7 @@ function measure(cases: readonly CalibrationCase[], repeat: number): { rows: Row
       process.stderr.write(`[${caseName(c)} ${i + 1}/${repeat}] ${cmp.ksmd.length} ksmd ops\n`);
     }
   }
-  return { rows, kernel };
+  return { rows, kernel: release };
 }
 
 function median(xs: readonly number[]): number {

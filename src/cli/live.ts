@@ -4,10 +4,10 @@
 import { stringify } from 'csv-stringify/sync';
 import { readScenarioFile, type Scenario } from '../../bench/format.ts';
 import { buildScenario } from '../../bench/scenarios/index.ts';
-import { configOfStack } from '../harness/config.ts';
-import { compareLive, type LiveComparison } from '../live/compare.ts';
+import type { LiveComparison } from '../live/compare.ts';
 import { DebianKernelError } from '../live/debian-kernel.ts';
-import { asOnHost, liveUnavailable, NoThpError, runOnHost } from '../live/kernel.ts';
+import { replayOnHost } from '../live/host.ts';
+import { NoThpError } from '../live/kernel.ts';
 import { QemuError, qemuUnavailable } from '../live/qemu.ts';
 import { livePlan } from '../live/script.ts';
 import { replayInVm } from '../live/vm.ts';
@@ -90,14 +90,9 @@ function csvOf(c: LiveComparison): string {
 
 /** The replay on this host's kernel. */
 function onThisHost(s: Scenario, stack: string, timeout: number): LiveComparison {
-  const why = liveUnavailable();
-  if (why) throw new UsageError(`the real kernel cannot be used here: ${why}`);
-  const onHost = asOnHost(s); // the simulator takes the host's THP knobs: the replay does not change them
-  if ('why' in onHost) throw new UsageError(`scenario "${s.name}" cannot be compared on this host: ${onHost.why}`);
-  // the plan again under the host's THP setting (which regions fault in THPs, which the driver checks)
-  const hostPlan = livePlan(onHost);
-  if ('why' in hostPlan) throw new UsageError(`scenario "${s.name}" cannot be replayed on this host: ${hostPlan.why}`);
-  return compareLive(onHost, configOfStack(stack), stack, hostPlan, runOnHost(hostPlan.lines, timeout));
+  const c = replayOnHost(s, stack, timeout);
+  if ('why' in c) throw new UsageError(c.why);
+  return c;
 }
 
 /** The replay on another kernel under QEMU; the simulator side the stack named for its release unless given. */

@@ -194,7 +194,7 @@ export function driver(): string {
  * pages_to_scan through set_advisor_defaults, and pages_to_scan_store refuses a value while the
  * advisor is active), run last (the others are in place before ksmd starts).
  */
-function setRank(knob: string): number {
+export function setRank(knob: string): number {
   return knob === 'advisor_mode' ? 0 : knob === 'run' ? 2 : 1;
 }
 

@@ -4,14 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { buildScenario } from '../../bench/scenarios/index.ts';
 import type { Scenario } from '../../bench/format.ts';
-import { configOfStack } from '../harness/config.ts';
 import { parseKernelVersion } from '../mm/kernel.ts';
 import { STACKS } from '../../variants/stacks.ts';
-import { compareLive, type LiveComparison } from './compare.ts';
-import { asOnHost, liveUnavailable, runOnHost } from './kernel.ts';
+import type { LiveComparison } from './compare.ts';
+import { replayOnHost } from './host.ts';
 import { stackForRelease } from './kernel-stack.ts';
 import { qemuUnavailable } from './qemu.ts';
-import { livePlan } from './script.ts';
 import { replayInVm } from './vm.ts';
 
 export const LIVE_MATRIX_FORMAT = 'ksmbench-live-matrix/1';
@@ -95,15 +93,10 @@ async function runCell(stack: string, name: string, timeoutMs: number): Promise<
   let where = kernelOf(stack);
   try {
     if ('host' in where) {
-      const why = liveUnavailable();
-      const onHost = why ? null : asOnHost(s);
-      if (onHost && !('why' in onHost)) {
-        const plan = livePlan(onHost);
-        if ('why' in plan) return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why: plan.why };
-        return cell(stack, name, compareLive(onHost, configOfStack(stack), stack, plan, runOnHost(plan.lines, timeoutMs)), 'this host');
-      }
+      const c = replayOnHost(s, stack, timeoutMs);
+      if (!('why' in c)) return cell(stack, name, c, 'this host');
       // the host cannot (KSM in use, or its THP policy is not the scenario's): Debian's kernel of the version in QEMU
-      if (qemuUnavailable()) return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why: why ?? (onHost && 'why' in onHost ? onHost.why : '') };
+      if (qemuUnavailable()) return { stack, scenario: name, status: 'cannot run', equal: 0, compared: 0, checkpoints: 0, why: c.why };
       where = kernelOf(stack, null);
     }
     if ('host' in where) throw new Error('unreachable: a host kernel after the fallback');

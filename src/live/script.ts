@@ -5,6 +5,7 @@
 import type { Content, Scenario } from '../../bench/format.ts';
 import { parseSizePages } from '../../bench/sizes.ts';
 import { contentFor, UNIQUE_CONTENT_FIRST } from '../harness/content.ts';
+import { setRank } from './kernel.ts';
 
 /** A point where both sides' counters are read: after ops[opIndex] (-1: before the first op). */
 export interface LiveCheckpoint {
@@ -61,11 +62,6 @@ function copyThp(r: RegionThp): RegionThp {
   return { pages: r.pages, huge: new Set(r.huge), touched: new Set(r.touched), thps: r.thps };
 }
 
-/** The order knobs are written in: advisor_mode first, run last (kernel.ts setRank: the same reasons). */
-function knobRank(knob: string): number {
-  return knob === 'advisor_mode' ? 0 : knob === 'run' ? 2 : 1;
-}
-
 /**
  * The driver script of a scenario, or why it cannot be replayed. With the scenario's THP
  * setting (s.thp.enabled, the simulator's default madvise when absent), a region mapped without
@@ -104,7 +100,7 @@ export function livePlan(s: Scenario): LivePlan | { why: string } {
     }
     return out;
   };
-  const knobs = Object.entries(s.sysfs ?? {}).sort(([a], [b]) => knobRank(a) - knobRank(b));
+  const knobs = Object.entries(s.sysfs ?? {}).sort(([a], [b]) => setRank(a) - setRank(b));
   for (const [k, v] of knobs) push(-1, `- knob ${k} ${v}`);
   checkpoint(-1); // the baseline: counters before the scenario (pages_scanned counts since boot)
   for (const [i, op] of s.ops.entries()) {
