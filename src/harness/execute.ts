@@ -16,7 +16,7 @@ import type { Ksm } from '../ksm/state.ts';
 import { ksmStatMissing, sysfsMissing } from '../ksm/sysfs-attrs.ts';
 import { isMissingFile, ksm_stat_lines, refresh_sysfs_counters, SysfsError, sysfs_files, sysfsMatches, sysfsText, write_sysfs } from '../ksm/sysfs.ts';
 import { KSM_ADVISOR_NONE, KSM_RUN_UNMERGE } from '../ksm/state.ts';
-import { type Counters, snapshotCounters } from '../mm/counters.ts';
+import { COUNTER_NAMES, COUNTER_SLOT, type Counters, isMaxCounter, newCounters, snapshotCounters } from '../mm/counters.ts';
 import { isMappingKind, NULL_PTR, PT_PTE, PTE_KSM_PLACED_ZERO } from '../mm/pgtable.ts';
 import { Machine } from '../mm/machine.ts';
 import { forEachLeaf, read_page, write_page } from '../mm/memory.ts';
@@ -57,6 +57,11 @@ export interface RunResult {
   readonly ksm: Ksm;
   /** With ExecuteOptions.timeKsmd: the wall time spent executing the `ksmd` ops, summed (ns). */
   readonly ksmdTimeNs?: number;
+  /**
+   * What the `ksmd` ops alone counted: each counter's growth over them, summed (the maxima are
+   * 0: a maximum does not sum). The work a predicted ksmd time prices (src/calibrate/predict.ts).
+   */
+  readonly ksmdCounts: Counters;
 }
 
 interface Region {
@@ -413,9 +418,12 @@ export function executeScenario(scenario: Scenario, config: RunConfig, opts: Exe
 
 function runOps(run: Run, scenario: Scenario, timeKsmd: boolean, onOpDone: ExecuteOptions['onOpDone']): RunResult {
   let ksmdNs = 0n;
+  const slots = run.m.counters.slots;
+  const ksmdSum = new Float64Array(slots.length);
   scenario.ops.forEach((op, i) => {
     const timed = (timeKsmd && op.op === 'ksmd') || onOpDone !== undefined;
     const t0 = timed ? process.hrtime.bigint() : 0n;
+    const before = op.op === 'ksmd' ? slots.slice() : null;
     let opNs = 0n;
     try {
       run.exec(i, op);
@@ -428,6 +436,7 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean, onOpDone: Execu
     } finally {
       if (timed) opNs = process.hrtime.bigint() - t0;
       if (timeKsmd && op.op === 'ksmd') ksmdNs += opNs;
+      if (before) for (let k = 0; k < slots.length; k++) ksmdSum[k]! += slots[k]! - before[k]!;
     }
     sample_lifetime(run.ksm, null);
     onOpDone?.(i, { ksm: run.ksm, procs: run.procs }, Number(opNs));
@@ -437,6 +446,8 @@ function runOps(run: Run, scenario: Scenario, timeKsmd: boolean, onOpDone: Execu
   refresh_sysfs_counters(run.ksm);
   // syscalls_failed is derived: the calls the kernel refused are the run's op errors
   const counters = { ...snapshotCounters(run.m.counters), syscalls_failed: run.opErrors.length };
-  const result: RunResult = { counters, problems: run.problems, opErrors: run.opErrors, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm };
+  const ksmdCounts = newCounters();
+  for (const name of COUNTER_NAMES) if (!isMaxCounter(name)) ksmdCounts[name] = ksmdSum[COUNTER_SLOT[name]]!;
+  const result: RunResult = { counters, problems: run.problems, opErrors: run.opErrors, scanDigest: { ...run.ksm.scanDigest }, ksm: run.ksm, ksmdCounts };
   return timeKsmd ? { ...result, ksmdTimeNs: Number(ksmdNs) } : result;
 }

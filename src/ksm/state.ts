@@ -217,12 +217,14 @@ export class Ksm implements HandleRegistry {
   /** mm/ksm.c: alloc_rmap_item */
   allocRmapItem(): KsmRmapItem {
     this.ksm_rmap_items++;
+    this.machine.counters.rmap_items_allocated++;
     return this.items.zalloc();
   }
 
   /** mm/ksm.c: free_rmap_item */
   freeRmapItem(item: KsmRmapItem): void {
     this.ksm_rmap_items--;
+    this.machine.counters.rmap_items_freed++;
     this.items.mm(item).ksm_rmap_items--;
     this.items.release(item);
   }

@@ -27,6 +27,8 @@ export interface LiveCheckpointResult {
 }
 
 export interface LiveKsmdTime {
+  /** The op's index in the scenario's ops, and its label ("ops[3] (ksmd)"). */
+  readonly op_index: number;
   readonly after: string;
   readonly batches: number;
   /** ksmd's run time over the op (schedstat, ns; -1 where the kernel has none). */
@@ -135,7 +137,7 @@ export function compareLive(s: Scenario, config: RunConfig, stack: string, plan:
   results.push({ id: plan.checkpoints.length, after: 'the end', values: failed });
   const ksmd = plan.ksmdOps.map((i, n): LiveKsmdTime => {
     const c = k.cpu[n];
-    return { after: opName(s, i), batches: c?.batches ?? 0, kernel_ns: c?.ns ?? -1, kernel_ticks: c?.ticks ?? -1, simulator_ns: sim.opNs.get(i) ?? 0, counts: sim.opCounts.get(i) ?? newCounters() };
+    return { op_index: i, after: opName(s, i), batches: c?.batches ?? 0, kernel_ns: c?.ns ?? -1, kernel_ticks: c?.ticks ?? -1, simulator_ns: sim.opNs.get(i) ?? 0, counts: sim.opCounts.get(i) ?? newCounters() };
   });
   return { scenario: s.name, stack, kernel: k.kernel, checkpoints: results, ksmd, skipped: plan.skipped, equal, compared };
 }

@@ -44,6 +44,12 @@ export const COUNTER_NAMES = [
   'pages_returned',
   'checksums',
   'memcmps',
+  // bytes memcmp_pages compared up to the first difference (the whole page when equal), under the
+  // layout the live driver writes: the content id big-endian in every 8 bytes, 0 all zeroes
+  'memcmp_bytes',
+  // ksm_rmap_items allocated and freed (alloc_rmap_item, free_rmap_item)
+  'rmap_items_allocated',
+  'rmap_items_freed',
   // KSM sysfs (same names and meanings as /sys/kernel/mm/ksm)
   ...SYSFS_COUNTER_NAMES,
   // rmap walks
@@ -85,6 +91,7 @@ export const COUNTER_NAMES = [
   'mf_procs_missed',
   'mf_procs_spurious',
   // THP splits and what they do to KSM (b1f202060afe and its follow-ups)
+  'thp_split_pages',
   'split_zero_checks',
   'split_zero_remapped',
   'split_zero_remapped_batch_max',

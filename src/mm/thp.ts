@@ -114,6 +114,7 @@ export function split_folio(mm: MmStruct, page: PageRef): Folio[] | null {
     }
   }
   const parts: Folio[] = [];
+  machine.counters.thp_split_pages += folios.nrPages(folio);
   for (let i = 0; i < folios.nrPages(folio); i++) {
     const part = machine.allocFolio(0, folios.pageContent(folio, i));
     folios.refcount[part] = 0;

@@ -61,6 +61,12 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   pages_returned: { meaning: 'rmap_items the scanner handed to cmp_and_merge_page', direction: STATE },
   checksums: { meaning: 'page checksums computed (calc_checksum)', direction: COST },
   memcmps: { meaning: 'full-page comparisons (memcmp_pages)', direction: COST },
+  memcmp_bytes: {
+    meaning: "bytes memcmp_pages compared up to the first difference, the whole 4096 when equal (with the content layout the live driver writes: the id big-endian in every 8 bytes)",
+    direction: COST,
+  },
+  rmap_items_allocated: { meaning: 'ksm_rmap_items allocated (alloc_rmap_item)', direction: COST },
+  rmap_items_freed: { meaning: 'ksm_rmap_items freed (free_rmap_item)', direction: COST },
   pages_scanned: { meaning: 'sysfs pages_scanned: pages ksmd looked at', direction: STATE },
   pages_shared: { meaning: 'sysfs pages_shared: KSM pages in use (stable tree pages)', direction: STATE },
   pages_sharing: { meaning: 'sysfs pages_sharing: further mappings of KSM pages (the pages saved)', direction: STATE },
@@ -104,6 +110,7 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   mf_procs_found: { meaning: 'tasks collect_procs_ksm added to the kill list (add_to_kill_ksm: one entry per task), right or spurious', direction: STATE },
   mf_procs_missed: { meaning: 'tasks that map a failed KSM folio and were not collected (correctness: 0 when correct)', direction: COST },
   mf_procs_spurious: { meaning: 'tasks collected that no longer map the failed KSM folio (a forked child that COW\'d it away; the kernel would signal a task the page does not concern)', direction: COST },
+  thp_split_pages: { meaning: 'pages of the THPs split into base pages (split_huge_page: 512 per 2 MiB folio), in whatever context split', direction: COST },
   split_zero_checks: {
     meaning: 'subpages a THP split compared with the zero page (try_to_map_unused_to_zeropage: pages_identical), in whatever context split (KSM, fault)',
     direction: COST,

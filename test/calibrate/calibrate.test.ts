@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { COST_FEATURES, features, predictNs } from '../../src/calibrate/cost-model.ts';
-import { fitCalibration, readCalibration } from '../../src/cli/calibrate.ts';
+import { fitCalibration, readCalibration } from '../../src/calibrate/calibration.ts';
 import { type Counters, newCounters } from '../../src/mm/counters.ts';
 
+const SITE = { kernel: 'synthetic', stack: 'v6.18', thp: null };
 const tmp = mkdtempSync(join(tmpdir(), 'ksmbench-calibrate-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -46,9 +47,9 @@ describe('the cost model fit', () => {
     const rows = Array.from({ length: 80 }, (_, i) => {
       const counts = syntheticCounts(r);
       const exact = features(counts).reduce((s, x, k) => s + x * truth[k]!, 0);
-      return { case: `synthetic ${i}`, op: 'ops[0] (ksmd)', measured_ns: exact * (1 + 0.02 * (r() - 0.5)), counts };
+      return { case: `synthetic ${i}`, scenario: 'synthetic', params: {}, op_index: 0, op: 'ops[0] (ksmd)', measured_ns: exact * (1 + 0.02 * (r() - 0.5)), counts };
     });
-    const cal = fitCalibration(rows, 'synthetic');
+    const cal = fitCalibration(rows, SITE);
     const meanY = rows.reduce((s, x) => s + x.measured_ns, 0) / rows.length;
     for (const [k, c] of cal.costs.entries()) {
       const t = truth[k]!;
@@ -68,15 +69,15 @@ describe('the cost model fit', () => {
     const r = lcg(5);
     const rows = Array.from({ length: 30 }, (_, i) => {
       const counts = syntheticCounts(r);
-      return { case: `s${i}`, op: 'ops[0] (ksmd)', measured_ns: predictNs(truth, counts), counts };
+      return { case: `s${i}`, scenario: 'synthetic', params: {}, op_index: 0, op: 'ops[0] (ksmd)', measured_ns: predictNs(truth, counts), counts };
     });
-    const a = fitCalibration(rows, 'k');
-    const b = fitCalibration(rows, 'k');
+    const a = fitCalibration(rows, SITE);
+    const b = fitCalibration(rows, SITE);
     assert.deepEqual({ ...a, created: '' }, { ...b, created: '' });
   });
 
   it('refuses too few ops, and a file that is not a calibration of this model, in one line', () => {
-    assert.throws(() => fitCalibration([], 'k'), /0 measured ksmd ops are too few to fit 9 costs/);
+    assert.throws(() => fitCalibration([], SITE), /0 measured ksmd ops are too few to fit 9 costs/);
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'ksmbench-calibration/1', costs: [{ event: 'checksums' }] }));
     assert.throws(() => readCalibration(bad), /prices the events checksums; this ksmbench's model has pt_reads_scan,.*: calibrate again/);

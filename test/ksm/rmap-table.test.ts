@@ -49,7 +49,8 @@ const N = 22167;
 const K = 2;
 
 /** The rmap counters of the walk (every rmap_* counter and anon_vma_locks), tree nodes aside: the tree's shape is not the table's. */
-const RMAP_COUNTERS = COUNTER_NAMES.filter((n) => (n.startsWith('rmap_') || n === 'anon_vma_locks') && !n.endsWith('tree_nodes'));
+// the walks' counters (rmap_items_allocated / _freed count the scanner's ksm_rmap_items, not walks)
+const RMAP_COUNTERS = COUNTER_NAMES.filter((n) => (n.startsWith('rmap_') || n === 'anon_vma_locks') && !n.endsWith('tree_nodes') && !n.startsWith('rmap_items_'));
 
 function run(rmap: string): { counters: Partial<Counters>; loops: RmapLoop[]; problems: string[] } {
   const scenario = buildScenario('split-family', { pieces: N, children: K });

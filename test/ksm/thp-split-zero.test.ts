@@ -58,6 +58,7 @@ describe('the scanners on a huge zero PMD (ksm_next_page_pmd_entry, folio_walk_s
       walk_range_calls: 512,
       pmd_entry_calls: 513,
       pages_returned: 512,
+      rmap_items_allocated: 512, // get_next_rmap_item: a new item for every page returned
       checksums: 512,
       pages_scanned: 512,
       pages_volatile: 512,
@@ -82,6 +83,7 @@ describe('the scanners on a huge zero PMD (ksm_next_page_pmd_entry, folio_walk_s
       ptl_locks_scan: 1024,
       folio_walk_calls: 1024,
       pages_returned: 512,
+      rmap_items_allocated: 512, // get_next_rmap_item: a new item for every page returned
       checksums: 512,
       pages_scanned: 512,
       pages_volatile: 512,
@@ -118,6 +120,9 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
     pt_reads_scan: 5630, pt_reads_lookup: 7 * 4 + 3, pt_reads_merge: 1021 * 4,
     ptl_locks: 2565, ptl_locks_scan: 1536, ptl_locks_lookup: 8, ptl_locks_merge: 1021,
     walk_range_calls: 1536, pmd_entry_calls: 1536, pages_returned: 1536, checksums: 1026, memcmps: 1029,
+    // 1022 compares of equal pages (the whole 4096 bytes), 7 of content 7 against zeroes (they
+    // differ in the 8th byte, the id's low byte)
+    memcmp_bytes: 1022 * 4096 + 7 * 8, rmap_items_allocated: 512, thp_split_pages: 512,
     pages_scanned: 1536, pages_shared: 3, pages_sharing: 509, full_scans: 3, stable_node_chains: 1, stable_node_dups: 2,
     general_profit: 2052096, ksmd_batches: 3, ksmd_batches_no_merge: 1,
   };
@@ -132,6 +137,9 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
     pt_reads_scan: 2576, pt_reads_lookup: 7, pt_reads_merge: 12,
     ptl_locks: 523, ptl_locks_scan: 518, ptl_locks_lookup: 2, ptl_locks_merge: 3,
     walk_range_calls: 518, pmd_entry_calls: 518, pages_returned: 516, checksums: 516, memcmps: 3,
+    // three compares of the two equal pages; the 510 remapped pages' items go stale and are freed
+    // when the scanner passes their addresses (get_next_rmap_item)
+    memcmp_bytes: 3 * 4096, rmap_items_allocated: 512, rmap_items_freed: 510, thp_split_pages: 512,
     pages_scanned: 516, pages_shared: 1, pages_sharing: 1, full_scans: 3, general_profit: 3968,
     split_zero_checks: 512, split_zero_remapped: 510, split_zero_remapped_batch_max: 510, ksmd_batches: 3, ksmd_batches_no_merge: 2,
   };
@@ -164,6 +172,8 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
         pt_reads: 7176, pt_reads_pgd: 2051, pt_reads_pud: 2051, pt_reads_pmd: 2052, pt_reads_pte: 1022,
         pt_reads_scan: 5125, pt_reads_lookup: 513 * 4 - 1, ptl_locks: 2052, ptl_locks_scan: 1539, ptl_locks_lookup: 513,
         walk_range_calls: 1538, pmd_entry_calls: 1539, pages_returned: 1538, checksums: 1538, memcmps: 1,
+        // page 1 against page 0 (both zero); THP 1's 512 items stay, THP 0's 510 remapped others go
+        memcmp_bytes: 4096, rmap_items_allocated: 1024, rmap_items_freed: 510, thp_split_pages: 512,
         pages_scanned: 1538, pages_unshared: 1, pages_volatile: 513, full_scans: 2, general_profit: -32896,
         split_zero_checks: 512, split_zero_remapped: 512, split_zero_remapped_batch_max: 512, unstable_search_aborts: 512,
         ksmd_batches: 2, ksmd_batches_no_merge: 2,
@@ -187,6 +197,7 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
         pt_reads: 2057, pt_reads_pgd: 515, pt_reads_pud: 515, pt_reads_pmd: 515, pt_reads_pte: 512,
         pt_reads_scan: 2053, pt_reads_merge: 4, ptl_locks: 515, ptl_locks_scan: 514, ptl_locks_merge: 1,
         walk_range_calls: 514, pmd_entry_calls: 514, pages_returned: 513, checksums: 513, pages_scanned: 513,
+        rmap_items_allocated: 512, rmap_items_freed: 511, thp_split_pages: 512, // every page but the one in the unstable tree
         pages_unshared: 1, full_scans: 2, general_profit: -64,
         split_zero_checks: 512, split_zero_remapped: 512, split_zero_remapped_batch_max: 512, ksmd_batches: 2, ksmd_batches_no_merge: 2,
       },
@@ -198,6 +209,7 @@ describe('the split zero-page remap against KSM (b1f202060afe; Tighten control o
       pt_reads: 7679, pt_reads_pgd: 2048, pt_reads_pud: 2048, pt_reads_pmd: 2048, pt_reads_pte: 1535,
       pt_reads_scan: 3583, pt_reads_merge: 512 * 8, ptl_locks: 2048, ptl_locks_scan: 1024, ptl_locks_merge: 1024,
       walk_range_calls: 1024, pmd_entry_calls: 1024, pages_returned: 1024, checksums: 1024, memcmps: 512, pages_scanned: 1024,
+      memcmp_bytes: 512 * 4096, rmap_items_allocated: 512, thp_split_pages: 512, // each page against the zero page, whole
       pages_volatile: 512, full_scans: 2, ksm_zero_pages: 512, general_profit: 2064384, ksmd_batches: 2, ksmd_batches_no_merge: 1,
     };
     assert.deepEqual(splitRun('none', C), { counters: kept, allocated: 0 });

@@ -1,0 +1,93 @@
+// A calibration: the cost model's per-event costs (ns) fitted on one kernel and machine, with
+// the measured ksmd ops it was fitted on (each named by its scenario, parameters and op, so the
+// counts can be made again by the simulator and the costs refitted without the kernel).
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { ScenarioThp } from '../../bench/format.ts';
+import { UsageError } from '../cli/errors.ts';
+import type { Counters } from '../mm/counters.ts';
+import { nnls } from '../report/nnls.ts';
+import { COST_FEATURES, features, predictNs } from './cost-model.ts';
+
+export const CALIBRATION_FORMAT = 'ksmbench-calibration/1';
+
+/** One ksmd op replayed on the kernel: where it is, and ksmd's CPU time over it. */
+export interface MeasuredOp {
+  /** The calibration case ("guests dup_pct=0,…"). */
+  readonly case: string;
+  readonly scenario: string;
+  readonly params: Readonly<Record<string, string | number>>;
+  /** The op's index in the scenario's ops, and its label ("ops[12] (ksmd)"). */
+  readonly op_index: number;
+  readonly op: string;
+  /** ksmd's run time over the op (schedstat, ns). */
+  readonly measured_ns: number;
+  /** The fitted model's prediction for the op (in a calibration file). */
+  readonly predicted_ns?: number;
+}
+
+/** A measured op with the simulator's exact counts for it. */
+export interface CountedOp extends MeasuredOp {
+  readonly counts: Counters;
+}
+
+/** Where the ops were measured: the kernel, the stack that stands for it, the host's THP knobs. */
+export interface MeasurementSite {
+  readonly kernel: string;
+  readonly stack: string;
+  readonly thp: ScenarioThp | null;
+}
+
+export interface Calibration extends MeasurementSite {
+  readonly format: typeof CALIBRATION_FORMAT;
+  readonly machine: { readonly cpu: string; readonly cores: number };
+  readonly created: string;
+  readonly costs: readonly { readonly event: string; readonly unit: string; readonly ns: number; readonly stderr_ns: number }[];
+  readonly fit: { readonly rows: number; readonly r2: number; readonly rmse_ns: number; readonly median_abs_rel_error: number };
+  readonly rows: readonly MeasuredOp[];
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+}
+
+/** The costs of a calibration, in COST_FEATURES order. */
+export function costsOf(cal: Pick<Calibration, 'costs'>): number[] {
+  return cal.costs.map((c) => c.ns);
+}
+
+/** Fit the per-event costs on the ops (NNLS on the relative error: each op weighted 1/measured²). */
+export function fitCalibration(rows: readonly CountedOp[], site: MeasurementSite, machine: Calibration['machine'] = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length }, created = new Date().toISOString()): Calibration {
+  const used = rows.filter((r) => r.measured_ns > 0);
+  if (used.length < COST_FEATURES.length) throw new UsageError(`${used.length} measured ksmd ops are too few to fit ${COST_FEATURES.length} costs`);
+  const fit = nnls(
+    used.map((r) => features(r.counts)),
+    used.map((r) => r.measured_ns),
+    { weights: used.map((r) => 1 / (r.measured_ns * r.measured_ns)) },
+  );
+  const withPrediction = used.map(({ counts, ...r }) => ({ ...r, predicted_ns: Math.round(predictNs(fit.coef, counts)) }));
+  return {
+    format: CALIBRATION_FORMAT,
+    ...site,
+    machine,
+    created,
+    costs: COST_FEATURES.map((f, i) => ({ event: f.name, unit: f.unit, ns: fit.coef[i]!, stderr_ns: fit.stderr[i]! })),
+    fit: { rows: used.length, r2: fit.r2, rmse_ns: fit.rmse, median_abs_rel_error: median(withPrediction.map((r) => Math.abs(r.predicted_ns - r.measured_ns) / r.measured_ns)) },
+    rows: withPrediction,
+  };
+}
+
+/** A calibration file, or one clear line why not. */
+export function readCalibration(path: string): Calibration {
+  let raw: Partial<Calibration>;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<Calibration>;
+  } catch (e) {
+    throw new UsageError(`calibration file "${path}" cannot be read as JSON (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (raw.format !== CALIBRATION_FORMAT || !Array.isArray(raw.costs)) throw new UsageError(`"${path}" is not a calibration file (format ${JSON.stringify(raw.format)}, expected "${CALIBRATION_FORMAT}")`);
+  const names = raw.costs.map((c) => c.event).join(',');
+  if (names !== COST_FEATURES.map((f) => f.name).join(',')) throw new UsageError(`calibration file "${path}" prices the events ${names}; this ksmbench's model has ${COST_FEATURES.map((f) => f.name).join(',')}: calibrate again (or calibrate --refit "${path}")`);
+  return raw as Calibration;
+}
