@@ -31,18 +31,26 @@ export interface CountedOp extends MeasuredOp {
   readonly counts: Counters;
 }
 
-/** Where the ops were measured: the kernel, the stack that stands for it, the host's THP knobs. */
+/** Where the ops were measured: the kernel, the stack that stands for it, the host's THP knobs or the VM. */
 export interface MeasurementSite {
   readonly kernel: string;
   readonly stack: string;
+  /** On the host: its THP knobs, which the replay ran under (null in a VM: the scenario's own). */
   readonly thp: ScenarioThp | null;
+  /** Under QEMU: the image booted, and the release whose mm the simulator followed (a release between stacks). */
+  readonly vm?: { readonly image: string; readonly sha256: string; readonly mm?: string };
 }
 
 export interface Calibration extends MeasurementSite {
   readonly format: typeof CALIBRATION_FORMAT;
   readonly machine: { readonly cpu: string; readonly cores: number };
   readonly created: string;
-  readonly costs: readonly { readonly event: string; readonly unit: string; readonly ns: number; readonly stderr_ns: number }[];
+  /**
+   * ns per event with its standard error. `identified` is false for an event no fitted op had
+   * (a per-address scanner's calls on a kernel that scans by range walk): its cost is 0 here,
+   * not measured.
+   */
+  readonly costs: readonly { readonly event: string; readonly unit: string; readonly ns: number; readonly stderr_ns: number; readonly identified?: boolean }[];
   readonly fit: { readonly rows: number; readonly r2: number; readonly rmse_ns: number; readonly median_abs_rel_error: number };
   readonly rows: readonly MeasuredOp[];
 }
@@ -61,8 +69,9 @@ export function costsOf(cal: Pick<Calibration, 'costs'>): number[] {
 export function fitCalibration(rows: readonly CountedOp[], site: MeasurementSite, machine: Calibration['machine'] = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length }, created = new Date().toISOString()): Calibration {
   const used = rows.filter((r) => r.measured_ns > 0);
   if (used.length < COST_FEATURES.length) throw new UsageError(`${used.length} measured ksmd ops are too few to fit ${COST_FEATURES.length} costs`);
+  const X = used.map((r) => features(r.counts));
   const fit = nnls(
-    used.map((r) => features(r.counts)),
+    X,
     used.map((r) => r.measured_ns),
     { weights: used.map((r) => 1 / (r.measured_ns * r.measured_ns)) },
   );
@@ -72,7 +81,7 @@ export function fitCalibration(rows: readonly CountedOp[], site: MeasurementSite
     ...site,
     machine,
     created,
-    costs: COST_FEATURES.map((f, i) => ({ event: f.name, unit: f.unit, ns: fit.coef[i]!, stderr_ns: fit.stderr[i]! })),
+    costs: COST_FEATURES.map((f, i) => ({ event: f.name, unit: f.unit, ns: fit.coef[i]!, stderr_ns: fit.stderr[i]!, identified: X.some((x) => x[i] !== 0) })),
     fit: { rows: used.length, r2: fit.r2, rmse_ns: fit.rmse, median_abs_rel_error: median(withPrediction.map((r) => Math.abs(r.predicted_ns - r.measured_ns) / r.measured_ns)) },
     rows: withPrediction,
   };

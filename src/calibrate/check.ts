@@ -1,20 +1,17 @@
 // A calibration checked on ksmd ops it was not fitted on: predicted against measured ksmd CPU
 // per op, and whether the configurations (the check cases) rank the same by predicted time as
 // by measured time.
-import type { ScenarioThp } from '../../bench/format.ts';
 import { fmtInt, renderTable } from '../report/table.ts';
-import { type CountedOp, median, type MeasuredOp } from './calibration.ts';
+import { type CountedOp, median, type MeasuredOp, type MeasurementSite } from './calibration.ts';
 import { predictNs } from './cost-model.ts';
 
 export const CHECK_FORMAT = 'ksmbench-calibration-check/1';
 
 /** The measurements of a check (calibrate --check --out), to check against again. */
-export interface CalibrationCheck {
+export interface CalibrationCheck extends MeasurementSite {
   readonly format: typeof CHECK_FORMAT;
+  /** The calibration the check was made against. */
   readonly calibration: string;
-  readonly kernel: string;
-  readonly stack: string;
-  readonly thp: ScenarioThp | null;
   readonly created: string;
   readonly rows: readonly MeasuredOp[];
 }

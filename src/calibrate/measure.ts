@@ -1,32 +1,39 @@
-// The calibration cases replayed on this host's kernel through the live driver: ksmd's CPU time
-// per ksmd op; and the simulator's exact counts for the same ops (the same scenario, under the
-// host's THP knobs, on the stack that stands for the kernel).
+// The calibration cases replayed on a real kernel through the live driver — this host's, or one
+// booted under QEMU — for ksmd's CPU time per ksmd op; and the simulator's exact counts for the
+// same ops (the same scenario as replayed, on the stack that stands for the kernel).
 import { readFileSync } from 'node:fs';
-import { buildScenario } from '../../bench/scenarios/index.ts';
+import type { Scenario } from '../../bench/format.ts';
 import { UsageError } from '../cli/errors.ts';
 import { configOfStack } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
+import type { LiveComparison } from '../live/compare.ts';
 import { replayOnHost } from '../live/host.ts';
 import { asOnHost, hostThp } from '../live/kernel.ts';
 import { stackForRelease } from '../live/kernel-stack.ts';
+import { replayInVm, vmScenario } from '../live/vm.ts';
 import { type Counters, diffCounters, newCounters, snapshotCounters } from '../mm/counters.ts';
+import { parseKernelVersion } from '../mm/kernel.ts';
 import type { CountedOp, MeasuredOp, MeasurementSite } from './calibration.ts';
 import type { CalibrationCase } from './scenarios.ts';
+import { buildCase } from './strided.ts';
 
 export const caseName = (c: CalibrationCase): string =>
   `${c.scenario}${Object.keys(c.params).length ? ` ${Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(',')}` : ''}`;
 
-/** Replay the cases on this host, `repeat` times each: one row per ksmd op with ksmd's measured CPU time. */
-export function measureOnHost(cases: readonly CalibrationCase[], repeat: number, log: (line: string) => void): { rows: MeasuredOp[]; site: MeasurementSite } {
-  const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-  const stack = stackForRelease(kernel)?.stack;
-  if (!stack) throw new UsageError(`no stack stands for this kernel (${kernel})`);
+const REPLAY_TIMEOUT_MS = 600_000;
+
+type Replay = (s: Scenario) => Promise<LiveComparison | { readonly why: string }>;
+
+/** Replay the cases, `repeat` times each: one row per ksmd op with ksmd's measured CPU time (replays with a value unlike the kernel's left out). */
+async function measure(cases: readonly CalibrationCase[], repeat: number, replay: Replay, log: (line: string) => void): Promise<{ rows: MeasuredOp[]; last: LiveComparison | null }> {
   const rows: MeasuredOp[] = [];
+  let last: LiveComparison | null = null;
   for (const c of cases) {
-    const s = buildScenario(c.scenario, c.params);
+    const s = buildCase(c);
     for (let i = 0; i < repeat; i++) {
-      const cmp = replayOnHost(s, stack, 180_000);
+      const cmp = await replay(s);
       if ('why' in cmp) throw new UsageError(`calibration scenario ${caseName(c)}: ${cmp.why}`);
+      last = cmp;
       if (cmp.equal !== cmp.compared) {
         log(`warning: ${caseName(c)}: ${cmp.compared - cmp.equal} values differ from the kernel's: its counts do not describe the kernel's work, left out`);
         continue;
@@ -37,26 +44,53 @@ export function measureOnHost(cases: readonly CalibrationCase[], repeat: number,
       log(`[${caseName(c)} ${i + 1}/${repeat}] ${cmp.ksmd.length} ksmd ops`);
     }
   }
+  return { rows, last };
+}
+
+/** The cases replayed on this host's kernel. */
+export async function measureOnHost(cases: readonly CalibrationCase[], repeat: number, log: (line: string) => void): Promise<{ rows: MeasuredOp[]; site: MeasurementSite }> {
+  const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const stack = stackForRelease(kernel)?.stack;
+  if (!stack) throw new UsageError(`no stack stands for this kernel (${kernel})`);
+  const { rows } = await measure(cases, repeat, async (s) => replayOnHost(s, stack, REPLAY_TIMEOUT_MS), log);
   return { rows, site: { kernel, stack, thp: hostThp() } };
 }
 
+/** The cases replayed on the kernel `spec` (a path or debian:VERSION) booted under QEMU, one VM per replay. */
+export async function measureInVm(cases: readonly CalibrationCase[], repeat: number, spec: string, stack: string | undefined, log: (line: string) => void): Promise<{ rows: MeasuredOp[]; site: MeasurementSite }> {
+  const { rows, last } = await measure(cases, repeat, (s) => replayInVm(s, spec, { ...(stack ? { stack } : {}), followRelease: true, timeoutMs: REPLAY_TIMEOUT_MS }), log);
+  if (!last) throw new UsageError('no calibration case was replayed');
+  return {
+    rows,
+    site: { kernel: last.kernel, stack: last.stack, thp: null, vm: { image: last.image?.label ?? spec, sha256: last.image?.sha256 ?? '', ...(last.mmVersion ? { mm: last.mmVersion } : {}) } },
+  };
+}
+
+/** The scenario as the site replayed it: under the host's THP knobs, or as it runs in a VM. */
+function asReplayed(s: Scenario, site: MeasurementSite, name: string): Scenario {
+  if (site.vm) return vmScenario(s);
+  const onHost = asOnHost(s, site.thp);
+  if ('why' in onHost) throw new UsageError(`calibration scenario ${name}: ${onHost.why}`);
+  return onHost;
+}
+
 /**
- * The simulator's counts for each measured op: every case run once on the site's stack under the
- * site's THP knobs, each ksmd op's counters after − before (what the live comparison found equal
- * to the kernel's at every checkpoint).
+ * The simulator's counts for each measured op: every case run once as the site replayed it, on
+ * the site's stack (with a VM's release's own mm where the stack only stands near it), each ksmd
+ * op's counters after − before (what the live comparison found equal to the kernel's).
  */
 export function countOps(rows: readonly MeasuredOp[], site: MeasurementSite): CountedOp[] {
+  const config = site.vm?.mm ? { ...configOfStack(site.stack), kernel: parseKernelVersion(site.vm.mm) } : configOfStack(site.stack);
   const byCase = new Map<string, Map<number, Counters>>();
   for (const r of rows) {
     if (byCase.has(r.case)) continue;
-    const onHost = asOnHost(buildScenario(r.scenario, r.params), site.thp);
-    if ('why' in onHost) throw new UsageError(`calibration scenario ${r.case}: ${onHost.why}`);
+    const s = asReplayed(buildCase(r), site, r.case);
     const counts = new Map<number, Counters>();
     let before = newCounters(); // a fresh machine counts nothing
-    executeScenario(onHost, configOfStack(site.stack), {
+    executeScenario(s, config, {
       onOpDone: (i, st) => {
         const now = snapshotCounters(st.ksm.machine.counters);
-        if (onHost.ops[i]?.op === 'ksmd') counts.set(i, diffCounters(now, before));
+        if (s.ops[i]?.op === 'ksmd') counts.set(i, diffCounters(now, before));
         before = now;
       },
     });

@@ -7,16 +7,18 @@ import { dirname, join } from 'node:path';
 import { type Calibration, costsOf, fitCalibration, median, type MeasuredOp, type MeasurementSite, readCalibration } from '../calibrate/calibration.ts';
 import { checkCalibration, CHECK_FORMAT, type CalibrationCheck, renderCheck } from '../calibrate/check.ts';
 import { COST_FEATURES } from '../calibrate/cost-model.ts';
-import { countOps, measureOnHost } from '../calibrate/measure.ts';
-import { CHECK_CASES, FIT_CASES } from '../calibrate/scenarios.ts';
+import { calibrationReport } from '../calibrate/report.ts';
+import { countOps, measureInVm, measureOnHost } from '../calibrate/measure.ts';
+import { type CalibrationCase, CASE_SETS } from '../calibrate/scenarios.ts';
 import { writeAtomic } from '../report/files.ts';
 import { fmtInt, renderTable } from '../report/table.ts';
+import { STACKS } from '../../variants/stacks.ts';
 import { UsageError } from './errors.ts';
 import { intFlag, parse } from './options.ts';
 
-export const CALIBRATE_HELP = `ksmbench calibrate [--repeat N] [--out FILE]
+export const CALIBRATE_HELP = `ksmbench calibrate [--kernel SPEC] [--cases SET] [--repeat N] [--out FILE]
        ksmbench calibrate --refit FILE [--out FILE]
-       ksmbench calibrate --check FILE [--repeat N] [--out FILE]
+       ksmbench calibrate --check FILE [--kernel SPEC] [--cases SET] [--repeat N] [--out FILE]
        ksmbench calibrate --check FILE --measured CHECKFILE
 
 Fit the cost model on this machine's kernel: every calibration scenario (src/calibrate/scenarios.ts)
@@ -34,23 +36,40 @@ op with the relative error, and whether the configurations rank the same by pred
 measured time; --out writes those measurements, --measured CHECKFILE checks against them again
 without a kernel.
 Replays need what ksmbench live needs (Linux with KSM, root, cc, an idle KSM).
-  --repeat N   replay each scenario N times (default 2): more rows, the noise averaged
+  --kernel SPEC  replay on that kernel under QEMU instead (a bzImage path or debian:VERSION, as
+                 ksmbench live --kernel; TCG unless KVM is there: its times are the emulator's)
+  --stack NAME   with --kernel: the stack the kernel's counts come from (default: the one whose
+                 covers hold its release, else the nearest; name it where the nearest scans
+                 otherwise, e.g. v6.17 for 6.16.12, which has the per-address scanner)
+  --cases SET    the scenarios: fit (the default to fit), check (the default to check), or
+                 scanner (sparse memory small enough for a per-address scanner, and dense pages)
+  --report FILE  also write a markdown report: the costs, the fit per case, and with --check
+                 the check (calibrate --check CAL --measured CHECKFILE --report FILE remakes it)
+  --repeat N     replay each scenario N times (default 2): more rows, the noise averaged
 `;
 
+
+const STACK_NAMES = STACKS.map((st) => st.name);
 
 function writeJson(out: string, value: unknown): void {
   mkdirSync(dirname(out), { recursive: true });
   writeAtomic(out, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+function writeReport(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeAtomic(path, text);
+  process.stdout.write(`wrote ${path}\n`);
+}
+
 function printFit(cal: Calibration): void {
   process.stdout.write(`cost model fitted on ${cal.kernel} (${cal.machine.cpu}), ${cal.fit.rows} ksmd ops: r² ${cal.fit.r2.toFixed(4)}, median |relative error| ${(100 * cal.fit.median_abs_rel_error).toFixed(1)} %\n`);
-  process.stdout.write(`${renderTable(['event', 'ns per event', '± stderr', 'unit'], cal.costs.map((c) => [c.event, c.ns.toFixed(3), c.stderr_ns.toFixed(3), c.unit]), (c) => c === 1 || c === 2)}\n`);
+  process.stdout.write(`${renderTable(['event', 'ns per event', '± stderr', 'unit'], cal.costs.map((c) => [c.event, c.identified === false ? '—' : c.ns.toFixed(3), c.identified === false ? '' : c.stderr_ns.toFixed(3), c.identified === false ? `${c.unit}: none in the fit, not measured` : c.unit]), (c) => c === 1 || c === 2)}\n`);
 }
 
 /** The measured ops of a calibration or check file, and where they were measured. */
 function measuredOf(path: string, what: string): { rows: readonly MeasuredOp[]; site: MeasurementSite } {
-  let raw: { format?: unknown; kernel?: unknown; stack?: unknown; thp?: unknown; rows?: unknown };
+  let raw: { format?: unknown; kernel?: unknown; stack?: unknown; thp?: unknown; vm?: unknown; rows?: unknown };
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as typeof raw;
   } catch (e) {
@@ -60,7 +79,8 @@ function measuredOf(path: string, what: string): { rows: readonly MeasuredOp[]; 
   if (typeof raw.kernel !== 'string' || typeof raw.stack !== 'string' || !Array.isArray(rows) || !rows.every((r: Partial<MeasuredOp>) => typeof r.scenario === 'string' && typeof r.op_index === 'number' && typeof r.measured_ns === 'number')) {
     throw new UsageError(`${what} "${path}" has no measured ops (expected "kernel", "stack" and "rows" of {scenario, params, op_index, measured_ns}, as calibrate writes)`);
   }
-  return { rows: rows as MeasuredOp[], site: { kernel: raw.kernel, stack: raw.stack, thp: (raw.thp ?? null) as MeasurementSite['thp'] } };
+  const vm = raw.vm as MeasurementSite['vm'];
+  return { rows: rows as MeasuredOp[], site: { kernel: raw.kernel, stack: raw.stack, thp: (raw.thp ?? null) as MeasurementSite['thp'], ...(vm ? { vm } : {}) } };
 }
 
 export async function calibrateCommand(argv: string[]): Promise<number> {
@@ -69,7 +89,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     measured: { type: 'string' },
     refit: { type: 'string' },
     out: { type: 'string' },
+    report: { type: 'string' },
     repeat: { type: 'string' },
+    kernel: { type: 'string' },
+    stack: { type: 'string' },
+    cases: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -78,6 +102,16 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   const repeat = intFlag('repeat', values.repeat, 2, 1);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const casesOf = (fallback: keyof typeof CASE_SETS): readonly CalibrationCase[] => {
+    const name = values.cases ?? fallback;
+    const set = Object.hasOwn(CASE_SETS, name) ? CASE_SETS[name as keyof typeof CASE_SETS] : undefined;
+    if (!set) throw new UsageError(`--cases ${JSON.stringify(name)} is not a set of calibration cases (accepted: ${Object.keys(CASE_SETS).join(', ')})`);
+    return set;
+  };
+  if (values.stack !== undefined && values.kernel === undefined) throw new UsageError('--stack goes with --kernel (on this host the stack is the one that covers its release)');
+  if (values.stack !== undefined && !STACK_NAMES.includes(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)} is not a stack (accepted: ${STACK_NAMES.join(', ')})`);
+  const replay = (cases: readonly CalibrationCase[]) => (values.kernel === undefined ? measureOnHost(cases, repeat, log) : measureInVm(cases, repeat, values.kernel, values.stack, log));
+  if ((values.refit !== undefined || values.measured !== undefined) && (values.kernel !== undefined || values.cases !== undefined)) throw new UsageError('--refit and --measured replay nothing: --kernel and --cases do not go with them');
   if (values.refit !== undefined && values.check !== undefined) throw new UsageError('--refit and --check do not go together: refit a file, or check one');
   if (values.measured !== undefined && values.check === undefined) throw new UsageError('--measured CHECKFILE goes with --check FILE');
   if (values.check !== undefined) {
@@ -87,13 +121,16 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
       if (values.out !== undefined) throw new UsageError('--measured checks against a file: --out does not go with it');
       measured = measuredOf(values.measured, 'check file');
     } else {
-      measured = measureOnHost(CHECK_CASES, repeat, log);
+      measured = await replay(casesOf('check'));
     }
     const check = checkCalibration(costsOf(cal), countOps(measured.rows, measured.site));
     process.stdout.write(`calibration ${values.check} (${cal.kernel}, ${cal.created.slice(0, 10)}) checked on ${measured.site.kernel}, scenarios not in its fit\n`);
     process.stdout.write(renderCheck(check));
+    if (values.report !== undefined) {
+      writeReport(values.report, calibrationReport(cal, values.check, { result: check, path: values.measured ?? values.out ?? 'this replay', kernel: measured.site.kernel }));
+    }
     if (values.out !== undefined && values.measured === undefined) {
-      const file: CalibrationCheck = { format: CHECK_FORMAT, calibration: values.check, ...measured.site, created: new Date().toISOString(), rows: check.rows.map(({ counts: _c, ...r }) => r) };
+      const file: CalibrationCheck = { format: CHECK_FORMAT, calibration: values.check, ...measured.site, created: new Date().toISOString(), rows: measured.rows };
       writeJson(values.out, file);
       process.stdout.write(`wrote ${values.out} (${fmtInt(file.rows.length)} rows)\n`);
     }
@@ -101,11 +138,12 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   }
   let measured: { rows: readonly MeasuredOp[]; site: MeasurementSite };
   if (values.refit !== undefined) measured = measuredOf(values.refit, 'calibration file');
-  else measured = measureOnHost(FIT_CASES, repeat, log);
+  else measured = await replay(casesOf('fit'));
   const cal = fitCalibration(countOps(measured.rows, measured.site), measured.site);
   printFit(cal);
   const out = values.out ?? join('results', `calibration-${cal.created.slice(0, 19).replace(/[T:]/g, '-')}.json`);
   writeJson(out, cal);
+  if (values.report !== undefined) writeReport(values.report, calibrationReport(cal, out, null));
   process.stdout.write(`wrote ${out} (${fmtInt(cal.rows.length)} rows, median |error| ${(100 * median(cal.rows.map((r) => Math.abs((r.predicted_ns ?? 0) - r.measured_ns) / r.measured_ns))).toFixed(1)} %)\n`);
   return 0;
 }

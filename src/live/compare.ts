@@ -54,6 +54,8 @@ export interface LiveComparison {
   readonly image?: { readonly spec: string; readonly label: string; readonly sha256: string };
   /** Why the stack is only the nearest one for this kernel. */
   readonly stackNote?: string;
+  /** With stackNote: the release whose mm behaviour the simulator followed (the stack's variants, this kernel's mm). */
+  readonly mmVersion?: string;
 }
 
 /** Counters the kernel counts since boot: compared as the growth since the baseline checkpoint. */

@@ -43,6 +43,11 @@ export function vmThp(s: Scenario): ThpKnobs {
   };
 }
 
+/** The scenario as it runs in a VM: the THP policy its kernel command line gets made explicit. */
+export function vmScenario(s: Scenario): Scenario {
+  return { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
+}
+
 /** The VM's RAM: 768 MiB (the kernel turns THP off below 512 MiB) plus twice what the scenario maps, within 8 GiB. */
 export function vmMemoryMiB(s: Scenario): number {
   let pages = 0;
@@ -87,7 +92,7 @@ export async function runInVm(image: KernelImage, s: Scenario, lines: readonly s
  */
 export async function replayInVm(s: Scenario, spec: string, opts: { readonly stack?: string; readonly followRelease: boolean; readonly timeoutMs: number }): Promise<LiveComparison> {
   const image = kernelImage(spec);
-  const inVm: Scenario = { ...s, thp: { enabled: vmThp(s).enabled, ...s.thp } };
+  const inVm = vmScenario(s);
   const plan = livePlan(inVm);
   if ('why' in plan) throw new LiveError(`scenario "${s.name}" cannot be replayed on the kernel: ${plan.why}`);
   const k = await runInVm(image, inVm, plan.lines, opts.timeoutMs);
@@ -102,5 +107,6 @@ export async function replayInVm(s: Scenario, spec: string, opts: { readonly sta
   const config = follow && version ? { ...configOfStack(stack), kernel: version } : configOfStack(stack);
   const c = compareLive(inVm, config, stack, plan, k);
   const note = follow ? (named?.note ?? `${release} is not what ${stack} covers`) : undefined;
-  return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(note ? { stackNote: note } : {}) };
+  const mm = follow && version ? { mmVersion: `${version.major}.${version.minor}.${version.patch}` } : {};
+  return { ...c, image: { spec, label: image.label, sha256: k.sha256 }, ...(note ? { stackNote: note } : {}), ...mm };
 }

@@ -23,28 +23,49 @@ function lcg(seed: number): () => number {
   };
 }
 
-/** ksmd-op counts with independent magnitudes, like the calibration scenarios' (scan reads up to 1e6, batches up to 200). */
+/**
+ * ksmd-op counts with independent magnitudes, like the calibration scenarios' (scan reads up to
+ * 1e6, batches up to 200), one counter set per feature (a feature's value is its counter's).
+ */
+const SYNTHETIC: Readonly<Record<string, { readonly counter: keyof Counters; readonly max: number; readonly truth: number }>> = {
+  pt_reads_scan: { counter: 'pt_reads_scan', max: 1e6, truth: 24 },
+  folio_walk_calls: { counter: 'folio_walk_calls', max: 5e5, truth: 30 },
+  walk_range_calls: { counter: 'walk_range_calls', max: 6e4, truth: 60 },
+  pt_reads_lookup: { counter: 'pt_reads_lookup', max: 4e5, truth: 77 },
+  pt_reads_merge: { counter: 'pt_reads_merge', max: 1e5, truth: 330 },
+  ptl_locks: { counter: 'ptl_locks_scan', max: 3e5, truth: 15 }, // independent of the reads here, so its cost is identifiable (on real scenarios it tracks them)
+  checksums: { counter: 'checksums', max: 5e4, truth: 1050 },
+  memcmps: { counter: 'memcmps', max: 2e5, truth: 170 },
+  memcmp_bytes: { counter: 'memcmp_bytes', max: 4e8, truth: 0.25 },
+  pages_scanned: { counter: 'pages_returned', max: 6e4, truth: 370 },
+  rmap_items: { counter: 'rmap_items_allocated', max: 3e4, truth: 450 },
+  thp_split_pages: { counter: 'thp_split_pages', max: 2e4, truth: 40 },
+  split_zero_remapped: { counter: 'split_zero_remapped', max: 2e4, truth: 300 },
+  break_cow_reads: { counter: 'pt_reads_unmerge_ksmd', max: 1e3, truth: 900 },
+  batches: { counter: 'ksmd_batches', max: 200, truth: 20000 },
+};
+
 function syntheticCounts(r: () => number): Counters {
   const c = newCounters();
-  c.pt_reads_scan = Math.round(1e6 * r());
-  c.pt_reads_lookup = Math.round(4e5 * r());
-  c.pt_reads_merge = Math.round(1e5 * r());
-  c.ptl_locks_scan = Math.round(3e5 * r()); // independent of the reads here, so its cost is identifiable (on real scenarios it tracks them)
-  c.checksums = Math.round(5e4 * r());
-  c.memcmps = Math.round(2e5 * r());
-  c.pages_returned = Math.round(6e4 * r());
-  c.pt_reads_unmerge_ksmd = Math.round(1e3 * r());
-  c.ksmd_batches = 1 + Math.round(200 * r());
+  for (const f of COST_FEATURES) {
+    const { counter, max } = SYNTHETIC[f.name]!;
+    c[counter] = Math.round(max * r()) + (counter === 'ksmd_batches' ? 1 : 0);
+  }
   return c;
 }
 
 describe('the cost model fit', () => {
-  const truth = [24, 77, 330, 15, 1050, 170, 370, 900, 20000];
+  const truth = COST_FEATURES.map((f) => SYNTHETIC[f.name]!.truth);
 
   it('recovers known per-event costs from synthetic ksmd ops (1 % noise), and predicts their sum', () => {
-    assert.equal(truth.length, COST_FEATURES.length);
+    assert.deepEqual(Object.keys(SYNTHETIC), COST_FEATURES.map((f) => f.name), 'a synthetic counter for every feature');
+    for (const f of COST_FEATURES) {
+      const c = newCounters();
+      c[SYNTHETIC[f.name]!.counter] = 7;
+      assert.equal(f.of(c), 7, `${f.name} is its synthetic counter`);
+    }
     const r = lcg(13);
-    const rows = Array.from({ length: 80 }, (_, i) => {
+    const rows = Array.from({ length: 120 }, (_, i) => {
       const counts = syntheticCounts(r);
       const exact = features(counts).reduce((s, x, k) => s + x * truth[k]!, 0);
       return { case: `synthetic ${i}`, scenario: 'synthetic', params: {}, op_index: 0, op: 'ops[0] (ksmd)', measured_ns: exact * (1 + 0.02 * (r() - 0.5)), counts };
@@ -77,7 +98,7 @@ describe('the cost model fit', () => {
   });
 
   it('refuses too few ops, and a file that is not a calibration of this model, in one line', () => {
-    assert.throws(() => fitCalibration([], SITE), /0 measured ksmd ops are too few to fit 9 costs/);
+    assert.throws(() => fitCalibration([], SITE), new RegExp(`0 measured ksmd ops are too few to fit ${COST_FEATURES.length} costs`));
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'ksmbench-calibration/1', costs: [{ event: 'checksums' }] }));
     assert.throws(() => readCalibration(bad), /prices the events checksums; this ksmbench's model has pt_reads_scan,.*: calibrate again/);
