@@ -20,7 +20,8 @@ import {
   workingTreeInput,
 } from '../report/compare-report.ts';
 import { parseResultJson, readResultFile } from '../report/files.ts';
-import { warnProvenance } from '../report/provenance.ts';
+import { type Sides, warnProvenance } from '../report/provenance.ts';
+import { pricingNote } from '../report/pricing.ts';
 import { isSweepSet } from '../report/sweep.ts';
 import { median } from '../report/stats.ts';
 import { UsageError } from './errors.ts';
@@ -96,6 +97,9 @@ replications (use --base REV --rounds 9). With --format csv|json these lines (an
 Two inputs with no run in common (runs are matched by scenario, params and stack), or a
 --by stack result with one stack, compare nothing: one line naming the inputs and what they
 hold, exit 2.
+The predictions (predicted_ksmd_ns, predicted_ksmd_ns_per_scan) are exact for a calibration
+and compare like counters, but only when both sides were priced by the same calibration file
+(the same sha256); otherwise they are left out and one line under the table says why.
 Exit 0, 1 when something regressed, 2 bad usage or input.
 `;
 
@@ -162,6 +166,12 @@ export function roundsOf(sets: readonly ResultSet[]): ResultSet {
     return { ...r, timing: { ...whole, median_ns: median(medians), samples: medians.length, sample_ns: medians, ...ksmdRounds } };
   });
   return { ...first, runs };
+}
+
+/** The report with the line saying why the predictions were not compared, when they were not. */
+function withPricingNote(report: CompareReport, a: ResultSet, b: ResultSet, sides: Sides): CompareReport {
+  const note = pricingNote(a, b, sides);
+  return note ? { ...report, notes: [note, ...report.notes] } : report;
 }
 
 /** The plan of `run argv` here, or null when this version cannot select that suite (another revision may). */
@@ -312,6 +322,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     warnProvenance(olds[0]!, news[0]!);
     const inputs = [revisionInput('old', base, baseSha, oldSet), head !== undefined && headSha !== null ? revisionInput('new', head, headSha, newSet) : workingTreeInput('new', CHECKOUT.replace(/\/$/, ''), newSet)];
     report = runsCompare('runs', inputs, compareSets(oldSet, newSet, rule), rule, replication);
+    report = withPricingNote(report, oldSet, newSet, { old: `the base ${base}`, new: head !== undefined ? `the head ${head}` : 'the working tree' });
   } else {
     if (positionals.length !== 2) throw new UsageError('compare takes two result files (OLD NEW), or --base REV, or one file with --by stack');
     const a = readResultFile(positionals[0]!);
@@ -320,6 +331,7 @@ export async function compareCommand(argv: string[], cwd: string): Promise<numbe
     warnProvenance(a, b);
     const inputs = [fileInput('old', positionals[0]!, a), fileInput('new', positionals[1]!, b)];
     report = isSweepSet(a) && isSweepSet(b) ? sweepsCompare(inputs, compareSweeps(a, b)) : runsCompare('runs', inputs, compareSets(a, b, rule), rule, { kind: 'one-process' });
+    report = withPricingNote(report, a, b, { old: positionals[0]!, new: positionals[1]! });
   }
   if (format === 'csv' || format === 'json') {
     const compared = comparedLine(report);

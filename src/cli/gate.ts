@@ -11,12 +11,14 @@ import { compareSets } from '../report/compare.ts';
 import { ensureWritableDir, readResultFile, ResultFileError, writeResultFiles } from '../report/files.ts';
 import { GateConfigError, gateSummary, readGateConfig, violations } from '../report/gate.ts';
 import { warnProvenance } from '../report/provenance.ts';
+import { pricingNote } from '../report/pricing.ts';
 import { UsageError } from './errors.ts';
 import { parse, SUITE_FLAGS, suiteOptions, refuseTimingWithNoTiming, timingFlags } from './options.ts';
 import { existsSync } from 'node:fs';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
+import { CALIBRATION_FLAGS, calibrationOf } from './pricing.ts';
 
 export const GATE_HELP = `ksmbench gate [--baseline FILE] [--config FILE] [--update] [suite options]
 
@@ -50,6 +52,11 @@ Exit 0 pass, 1 regression, 2 bad usage or input.
                     live line on a terminal)
   --timeout SECONDS a run that takes longer stops the gate (exit 2), naming the scenario and
                     configuration; also a tight loop in a variant (the gate runs in a child)
+  --calibration FILE / --no-calibration   which calibration prices the run (as for run; default
+                    the committed calibration/default.json when there is one). The predictions
+                    (predicted_ksmd_ns, predicted_ksmd_ns_per_scan) are exact for a calibration:
+                    rule equal, compared only when the baseline was priced by the same file
+                    (sha256); otherwise the summary says they were not compared (not a failure)
 `;
 
 /** The suite a baseline was made of: its built-in scenarios with their params, its stacks. */
@@ -117,6 +124,7 @@ const GATE_FLAGS = {
   config: { type: 'string' },
   update: { type: 'boolean' },
   ...RUNNING_FLAGS,
+  ...CALIBRATION_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -140,7 +148,7 @@ function gatePlan(values: GateValues, cwd: string): { plan: Plan; baselinePath: 
   const suite = baseline ? suiteOfBaseline(baseline, baselinePath) : selectSuite(suiteOptions(values), 'baseline');
   const timed = values['no-timing'] ? false : baseline ? baseline.runs.some((r) => r.timing) : values.time !== undefined || values.iterations !== undefined;
   const timing = timed ? timingFlags(values) : null;
-  return { plan: { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)) }, baselinePath, baseline, home };
+  return { plan: { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)), calibration: calibrationOf(values) }, baselinePath, baseline, home };
 }
 
 /** The plan of `gate argv` (for a job of gate --jobs N). */
@@ -189,9 +197,11 @@ export async function gateCommand(argv: string[], cwd: string): Promise<number> 
   warnProvenance(baseline!, current, { old: 'the baseline', new: 'this run' });
   const bad = violations(diffs, config);
   const known = current.runs.filter((r) => !r.verdict.ok && baseline!.runs.some((b) => b.scenario === r.scenario && b.params === r.params && b.stack === r.stack && !b.verdict.ok)).length;
-  const notes = baseline!.env.git.dirty
+  const dirty = baseline!.env.git.dirty
     ? [`Note: the baseline records a dirty working tree (commit \`${baseline!.env.git.commit}\` with uncommitted changes): its values may belong to no commit. Re-make it from a clean tree with \`npx ksmbench gate --update\`.`]
     : [];
+  const pricing = pricingNote(baseline!, current, { old: 'the baseline', new: 'this run' });
+  const notes = [...dirty, ...(pricing ? [`Note: ${pricing}.`] : [])];
   const summary = gateSummary(relative(cwd, baselinePath) || baselinePath, diffs, bad, known, notes);
   process.stdout.write(summary);
   writeStepSummary(summary);
@@ -204,12 +214,14 @@ export function acceptedText(previous: ResultSet | null, current: ResultSet, unr
   const diffs = compareSets(previous, current).filter((d) => d.status !== 'same' && d.status !== 'untested' && !isTimingMetric(d.metric));
   const retimed = previous.runs.some((r) => r.timing) || current.runs.some((r) => r.timing);
   const timingNote = retimed ? ' (timings re-measured, not listed)' : '';
-  if (diffs.length === 0) return `accepted no change: no counter or verdict moved${timingNote}\n`;
+  const pricing = pricingNote(previous, current, { old: 'the previous baseline', new: 'the new one' });
+  const pricingLine = pricing ? `${pricing}\n` : '';
+  if (diffs.length === 0) return `accepted no change: no counter or verdict moved${timingNote}\n${pricingLine}`;
   const lines = diffs.map((d) => {
     const where = `${d.scenario}${d.params ? ` [${d.params}]` : ''} × ${d.stack}`;
     if (d.status === 'added') return `  ${where}: run added`;
     if (d.status === 'removed') return `  ${where}: run removed`;
     return `  ${where}: ${d.metric} ${d.old} → ${d.new}`;
   });
-  return `accepted ${diffs.length} change${diffs.length === 1 ? '' : 's'}${timingNote}:\n${lines.join('\n')}\n`;
+  return `accepted ${diffs.length} change${diffs.length === 1 ? '' : 's'}${timingNote}:\n${lines.join('\n')}\n${pricingLine}`;
 }

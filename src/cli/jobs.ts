@@ -45,9 +45,9 @@ export function runPlanned(
   progress: Progress | undefined,
   rmapTrace?: (line: RmapTraceLine) => void,
 ): Promise<ResultSet> {
-  const { suite, timing } = plan;
+  const { suite, timing, calibration } = plan;
   if (jobs > 1 && rmapTrace) throw new Error('runPlanned: a trace is taken in one process (run refuses --trace with --jobs)');
-  return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress, rmapTrace });
+  return jobs > 1 ? runJobs(command, jobArgv(argv), jobs, cwd, suite.name, suite.runs.map(suiteKey), progress) : runSuite(suite, { timing, dir: cwd, progress, rmapTrace, calibration });
 }
 
 /**

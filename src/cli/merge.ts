@@ -12,14 +12,23 @@ export const MERGE_HELP = `ksmbench merge FILE... [--out DIR] [--name SUITE]
 
 Merge result files (typically the shards of one run or sweep, made with --shard k/n on
 several CI machines) into one result: runs are concatenated, a run present twice is an
-error, sweeps get their complexity fits recomputed over all points.
+error, sweeps get their complexity fits recomputed over all points. Files priced by
+different calibrations (or some priced and some not) are refused: one line naming them.
 
   --out DIR     where the merged files go (default results/)
   --name SUITE  suite name of the merged result (default: the shards' name without .shardKofN)
 `;
 
+/** The shards were priced by one calibration (or none was): else one line naming the first that differs. */
+function refuseMixedPricing(sets: readonly ResultSet[]): void {
+  const of = (s: ResultSet) => (s.calibration ? `calibration ${s.calibration.path} (sha256:${s.calibration.sha256.slice(0, 12)})` : 'no calibration');
+  const i = sets.findIndex((s) => s.calibration?.sha256 !== sets[0]!.calibration?.sha256);
+  if (i > 0) throw new UsageError(`file 1 was priced by ${of(sets[0]!)}, file ${i + 1} by ${of(sets[i]!)}: merge results priced by one calibration (run them with the same --calibration, or --no-calibration)`);
+}
+
 export function mergeSets(sets: readonly ResultSet[], name?: string): ResultSet {
   const first = sets[0]!;
+  refuseMixedPricing(sets);
   const seen = new Map<string, number>();
   const runs = sets.flatMap((s, i) =>
     s.runs.map((r) => {

@@ -3,6 +3,7 @@
 // the same arguments, so a job runs exactly its slice of the parent's suite.
 import type { Suite } from '../harness/suite.ts';
 import type { TimingOptions } from '../harness/timing.ts';
+import type { CalibrationRef } from '../calibrate/predict.ts';
 
 export interface Plan {
   readonly suite: Suite;
@@ -10,6 +11,8 @@ export interface Plan {
   readonly timing: TimingOptions | null;
   /** The relative cost of each run (≥ 1), for slices of similar cost. */
   readonly weights: readonly number[];
+  /** The calibration that prices every run (--calibration, or the committed default); null: none. */
+  readonly calibration: CalibrationRef | null;
 }
 
 /** The commands whose runs can be split over processes, and how each plans from its arguments. */

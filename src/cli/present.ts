@@ -1,11 +1,15 @@
 // Presenting a result set on stdout: a readable table, tidy CSV, JSON or Markdown.
 import type { ResultSet, RunRecord } from '../harness/results.ts';
 import { toCsv, toJson } from '../report/files.ts';
+import { calibrationText } from '../report/html.ts';
 import { fmtInt, fmtNs, renderMarkdown, renderTable } from '../report/table.ts';
 import type { Format } from './options.ts';
 
 /** The run table's columns: run --help and the README explain each abbreviation (a test checks). */
 export const HEADER = ['scenario', 'params', 'stack', 'verdict', 'pt_reads', 'scan/lookup', 'pt/scan', 'locks', 'shared', 'sharing', 'avc_visits', 'avc/walk', 'missed', 'unmerge_reads', 'stale/wrong', 'pinned', 'time', 'ksmd time'];
+
+/** The column a priced result adds (its runs' predicted_ksmd_ns); absent when no run is priced. */
+export const PREDICTED_COLUMN = 'predicted';
 
 /** The counter columns read as pairs, left-aligned (the others right-aligned from pt_reads on). */
 const LEFT_ALIGNED: ReadonlySet<string> = new Set(['stale/wrong', 'pinned']);
@@ -15,7 +19,7 @@ function fmtMean(x: number): string {
   return Number.isInteger(x) ? fmtInt(x) : x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 }
 
-function row(r: RunRecord): string[] {
+function row(r: RunRecord, priced: boolean): string[] {
   const c = r.counters;
   return [
     r.scenario,
@@ -37,7 +41,14 @@ function row(r: RunRecord): string[] {
     `${c.freed_pages_pinned}/${c.scans_until_freed}`,
     r.timing ? `${fmtNs(r.timing.median_ns)} ±${r.timing.rme_pct}%` : '-',
     r.timing?.ksmd ? `${fmtNs(r.timing.ksmd.median_ns)} ±${r.timing.ksmd.rme_pct}%` : '-',
+    ...(priced ? [r.predicted_ksmd_ns === undefined ? '-' : fmtNs(r.predicted_ksmd_ns)] : []),
   ];
+}
+
+/** The table's header and rows: the predicted column only when some run is priced. */
+function table(set: ResultSet): { header: string[]; rows: string[][] } {
+  const priced = set.runs.some((r) => r.predicted_ksmd_ns !== undefined);
+  return { header: priced ? [...HEADER, PREDICTED_COLUMN] : HEADER, rows: set.runs.map((r) => row(r, priced)) };
 }
 
 /** The problems shown per failing run under the table; the rest are counted and pointed to. */
@@ -81,6 +92,11 @@ function opErrors(set: ResultSet): string {
   return lines.length ? `\nSystem calls the kernel refused (as that version does; not the variant's fault):\n${lines.join('\n')}\n` : '';
 }
 
+/** Under a priced table: which calibration priced it. */
+function pricedBy(set: ResultSet): string {
+  return set.calibration ? `predicted: ksmd CPU time priced by calibration ${calibrationText(set.calibration)}\n` : '';
+}
+
 /** The result on stdout; `jsonFile`: the result file written, where a table's unshown problems are. */
 export function present(set: ResultSet, format: Format, jsonFile?: string): string {
   switch (format) {
@@ -88,9 +104,13 @@ export function present(set: ResultSet, format: Format, jsonFile?: string): stri
       return toCsv(set);
     case 'json':
       return toJson(set);
-    case 'markdown':
-      return `${renderMarkdown(HEADER, set.runs.map(row))}\n`;
-    default:
-      return `${renderTable(HEADER, set.runs.map(row), (c) => c >= 4 && !LEFT_ALIGNED.has(HEADER[c]!))}\n${problems(set, jsonFile)}\n${opErrors(set)}`;
+    case 'markdown': {
+      const { header, rows } = table(set);
+      return `${renderMarkdown(header, rows)}\n`;
+    }
+    default: {
+      const { header, rows } = table(set);
+      return `${renderTable(header, rows, (c) => c >= 4 && !LEFT_ALIGNED.has(header[c]!))}\n${pricedBy(set)}${problems(set, jsonFile)}\n${opErrors(set)}`;
+    }
   }
 }

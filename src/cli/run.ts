@@ -12,6 +12,7 @@ import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
 import { type RmapTraceLine, TRACE_KINDS } from '../harness/trace.ts';
 import { UsageError } from './errors.ts';
+import { CALIBRATION_FLAGS, calibrationOf } from './pricing.ts';
 
 
 export const RUN_HELP = `ksmbench run [options]
@@ -66,6 +67,13 @@ With no --scenario and no --stack: the default suite (every stack × every built
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
+  --calibration FILE     price every run with FILE's per-event costs (a ksmbench-calibration/1
+                         file, as ksmbench calibrate writes): predicted_ksmd_ns and
+                         predicted_ksmd_ns_per_scan, from the exact counts of the run's ksmd ops.
+                         Default: the committed calibration/default.json when the checkout has
+                         one. The result's JSON names it (calibration: path, sha256, kernel,
+                         created). A FILE that is not one: one line, exit 2, no file written
+  --no-calibration       price nothing
 
 The table's columns (every metric: ksmbench list metrics):
   verdict        ok, or FAIL(N): the oracle found N problems (listed under the table, the
@@ -86,6 +94,8 @@ The table's columns (every metric: ksmbench list metrics):
   time           median wall time of one execution ± rme of the mean (time_ns_median,
                  time_rme_pct); ksmd time: the ksmd ops alone (ksmd_time_ns_median,
                  ksmd_time_rme_pct); "-" untimed or no ksmd op
+  predicted      only in a priced result: the predicted ksmd CPU time (predicted_ksmd_ns);
+                 the line under the table names the calibration
 `;
 
 export interface RunArgs {
@@ -123,12 +133,13 @@ const RUN_FLAGS = {
   trace: { type: 'string' },
   'trace-file': { type: 'string' },
   ...RUNNING_FLAGS,
+  ...CALIBRATION_FLAGS,
 } as const;
 
 function runPlan(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values']): Plan {
   const suite = selectSuite(suiteOptions(values));
   const timing: TimingOptions | null = values['no-timing'] ? null : timingFlags(values);
-  return { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)) };
+  return { suite, timing, weights: suite.runs.map((r) => weightOf(r.scenario.name)), calibration: calibrationOf(values) };
 }
 
 /** The plan of `run argv` (for a job of run --jobs N). */

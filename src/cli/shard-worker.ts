@@ -22,9 +22,9 @@ export async function shardWorkerCommand(argv: string[], cwd: string): Promise<n
   if (slice === undefined || command === undefined) throw new UsageError('_shard takes k/N, a command and its arguments (it is the job of --jobs N)');
   if (!isPlannedCommand(command)) throw new UsageError(`_shard: command "${command}" cannot be split (accepted: ${PLANNED_COMMANDS.join(', ')})`);
   const shard = parseShard(slice);
-  const { suite, timing, weights } = PLANNERS[command](rest, cwd);
+  const { suite, timing, weights, calibration } = PLANNERS[command](rest, cwd);
   const runs = sliceOf(suite.runs, weights, shard);
-  const set = await runSuite({ name: suite.name, runs }, { timing, dir: cwd, progress: progressReporter(runs.length, false) });
+  const set = await runSuite({ name: suite.name, runs }, { timing, dir: cwd, progress: progressReporter(runs.length, false), calibration });
   process.stdout.write(`${JSON.stringify(set)}\n`);
   return 0;
 }

@@ -17,6 +17,7 @@ import { resultBase } from './run.ts';
 import { jobsFlag, runPlanned, RUNNING_FLAGS } from './jobs.ts';
 import { progressReporter } from './progress.ts';
 import type { Plan } from './plan.ts';
+import { CALIBRATION_FLAGS, calibrationOf } from './pricing.ts';
 
 export const SWEEP_HELP = `ksmbench sweep --scenario NAME --param key=lo..hi:xF [options]
 
@@ -45,6 +46,8 @@ as if exact (compare says "not compared").
   --timeout SECONDS      stop when one run takes longer (the command runs in a watched child
                          process, so a tight loop is stopped too): one line naming the scenario
                          and configuration, exit 2, no file written
+  --calibration FILE / --no-calibration   which calibration prices the runs (as for run;
+                         default the committed calibration/default.json when there is one)
 `;
 
 const SWEEP_FLAGS = {
@@ -53,6 +56,7 @@ const SWEEP_FLAGS = {
   metric: { type: 'string', multiple: true },
   'no-save': { type: 'boolean' },
   ...RUNNING_FLAGS,
+  ...CALIBRATION_FLAGS,
 } as const;
 
 type SweepValues = ReturnType<typeof parse<typeof SWEEP_FLAGS>>['values'];
@@ -76,7 +80,7 @@ function sweepPlan(values: SweepValues): { plan: Plan; scenario: string; range: 
   const shard = values.shard ? suiteOptions({ shard: values.shard }).shard : undefined;
   if (shard) runs = sliceOf(runs, runs.map(() => 1), shard);
   const name = `sweep-${scenario}-${range.param}${shard ? `.shard${shard.k}of${shard.n}` : ''}`;
-  return { plan: { suite: { name, runs }, timing, weights: runs.map(() => 1) }, scenario, range };
+  return { plan: { suite: { name, runs }, timing, weights: runs.map(() => 1), calibration: calibrationOf(values) }, scenario, range };
 }
 
 /** The plan of `sweep argv` (for a job of sweep --jobs N). */

@@ -8,6 +8,7 @@ import { thpOfRun, thpText } from './config.ts';
 import type { Environment } from './environment.ts';
 import type { Op, ScenarioSource, SysfsValue } from '../../bench/format.ts';
 import type { VariantSource } from '../../variants/registry.ts';
+import type { Prediction } from '../calibrate/predict.ts';
 
 export const RESULTS_FORMAT = 'ksmbench-results/1';
 
@@ -36,6 +37,26 @@ export interface Timing extends TimingStats {
 /** The ksmd-only timing metrics (Timing.ksmd), beside TIMING_NAMES. */
 export const KSMD_TIMING_NAMES = ['ksmd_time_ns_median', 'ksmd_time_ns_mean', 'ksmd_time_rme_pct', 'ksmd_time_samples'] as const;
 export type KsmdTimingName = (typeof KSMD_TIMING_NAMES)[number];
+
+/**
+ * The predicted ksmd CPU time of a priced run (RunRecord.predicted_ksmd_ns, …): the cost model
+ * with a calibration's costs over the exact counts of the run's ksmd ops. Deterministic for a
+ * given calibration file, so compared like counters, and only between sides priced by the same one.
+ */
+export const PREDICTION_NAMES = ['predicted_ksmd_ns', 'predicted_ksmd_ns_per_scan'] as const;
+export type PredictionName = (typeof PREDICTION_NAMES)[number];
+
+export function isPredictionMetric(name: string): name is PredictionName {
+  return (PREDICTION_NAMES as readonly string[]).includes(name);
+}
+
+/** The calibration a result set was priced by: the file as given, the sha256 of its bytes, where it was made. */
+export interface CalibrationSource {
+  readonly path: string;
+  readonly sha256: string;
+  readonly kernel: string;
+  readonly created: string;
+}
 
 /**
  * The scenario file a run was made of (--scenario-file): the path as given, the absolute path,
@@ -83,6 +104,12 @@ export interface RunRecord {
    * version, the same for every variant, counted in syscalls_failed; JSON only.
    */
   readonly op_errors?: readonly string[];
+  /**
+   * Only in a priced run (ResultSet.calibration): Σ cost × count over the run's ksmd ops (ns,
+   * rounded), and that per completed full scan (absent when the run completed none).
+   */
+  readonly predicted_ksmd_ns?: number;
+  readonly predicted_ksmd_ns_per_scan?: number;
 }
 
 export interface ResultSet {
@@ -90,13 +117,15 @@ export interface ResultSet {
   readonly suite: string;
   readonly created: string;
   readonly env: Environment;
+  /** The calibration that priced the runs (run --calibration, or the committed default); absent when unpriced, and in older files. JSON only. */
+  readonly calibration?: CalibrationSource;
   readonly runs: readonly RunRecord[];
 }
 
 /** The metric names a record carries besides the counters. */
 export const VERDICT_METRICS = ['correct', 'problems'] as const;
-export type MetricName = CounterName | (typeof TIMING_NAMES)[number] | KsmdTimingName | (typeof VERDICT_METRICS)[number];
-export const METRIC_NAMES: readonly MetricName[] = [...COUNTER_NAMES, ...VERDICT_METRICS, ...TIMING_NAMES, ...KSMD_TIMING_NAMES];
+export type MetricName = CounterName | (typeof TIMING_NAMES)[number] | KsmdTimingName | PredictionName | (typeof VERDICT_METRICS)[number];
+export const METRIC_NAMES: readonly MetricName[] = [...COUNTER_NAMES, ...VERDICT_METRICS, ...TIMING_NAMES, ...KSMD_TIMING_NAMES, ...PREDICTION_NAMES];
 
 /** Every timing metric: whole window and ksmd-only. */
 export const TIMING_METRICS: readonly MetricName[] = [...TIMING_NAMES, ...KSMD_TIMING_NAMES];
@@ -111,7 +140,7 @@ export function isMetricName(name: string): name is MetricName {
 
 export function unitOf(metric: MetricName): string {
   if (metric === 'general_profit') return 'bytes';
-  if (metric === 'time_ns_median' || metric === 'time_ns_mean' || metric === 'ksmd_time_ns_median' || metric === 'ksmd_time_ns_mean') return 'ns';
+  if (metric === 'time_ns_median' || metric === 'time_ns_mean' || metric === 'ksmd_time_ns_median' || metric === 'ksmd_time_ns_mean' || isPredictionMetric(metric)) return 'ns';
   if (metric === 'time_rme_pct' || metric === 'ksmd_time_rme_pct') return '%';
   if (metric === 'correct') return 'bool';
   return 'count';
@@ -140,7 +169,8 @@ export function recordKey(r: Pick<RunRecord, 'scenario' | 'params' | 'stack'>): 
   return `${r.scenario}|${r.params}|${r.stack}`;
 }
 
-export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
+/** The record of a run, with its timing, and its prediction when priced. */
+export function toRecord(run: ScenarioRun, timing: Timing | null, prediction: Prediction | null = null): RunRecord {
   return {
     scenario: run.scenario.name,
     params: paramsString(run.scenario.params),
@@ -157,7 +187,13 @@ export function toRecord(run: ScenarioRun, timing: Timing | null): RunRecord {
     ...(run.scenario.source ? { scenario_file: scenarioFileRecord(run.scenario.source, run.scenario) } : {}),
     ...(run.outOfTree ? { out_of_tree_variants: run.outOfTree } : {}),
     ...(run.opErrors.length ? { op_errors: [...run.opErrors] } : {}),
+    ...(prediction ? predictionFields(prediction) : {}),
   };
+}
+
+/** A prediction as a record's fields (no per-scan value without a full scan). */
+export function predictionFields(p: Prediction): Pick<RunRecord, PredictionName> {
+  return { predicted_ksmd_ns: p.ksmd_ns, ...(p.ksmd_ns_per_scan === null ? {} : { predicted_ksmd_ns_per_scan: p.ksmd_ns_per_scan }) };
 }
 
 function scenarioFileRecord(source: ScenarioSource, scenario: ScenarioRun['scenario']): ScenarioFileRecord {
@@ -165,7 +201,7 @@ function scenarioFileRecord(source: ScenarioSource, scenario: ScenarioRun['scena
   return { path, resolved, sha256, ops: scenario.ops, ...(scenario.sysfs ? { sysfs: scenario.sysfs } : {}) };
 }
 
-/** The value of one metric of a record (undefined: a timing metric of an untimed record). */
+/** The value of one metric of a record (undefined: a timing metric of an untimed record, a prediction of an unpriced one). */
 export function metricValue(r: RunRecord, metric: MetricName): number | undefined {
   if (metric === 'correct') return r.verdict.ok ? 1 : 0;
   if (metric === 'problems') return r.verdict.problems.length;
@@ -177,6 +213,8 @@ export function metricValue(r: RunRecord, metric: MetricName): number | undefine
   if (metric === 'ksmd_time_ns_mean') return r.timing?.ksmd?.mean_ns;
   if (metric === 'ksmd_time_rme_pct') return r.timing?.ksmd?.rme_pct;
   if (metric === 'ksmd_time_samples') return r.timing?.ksmd?.samples;
+  if (metric === 'predicted_ksmd_ns') return r.predicted_ksmd_ns;
+  if (metric === 'predicted_ksmd_ns_per_scan') return r.predicted_ksmd_ns_per_scan;
   // (undefined in a file written before the counter existed)
   const v: number | undefined = r.counters[metric];
   return v;

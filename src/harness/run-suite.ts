@@ -10,6 +10,7 @@ import { watchEnd, watchStart } from './watch.ts';
 import { type AddressSpace, checkOps } from '../../bench/format.ts';
 import { type RmapTraceLine, rmapTraceLine } from './trace.ts';
 import { DEFAULT_MAP_WINDOW, type PagingLevels, taskSizeMax } from '../mm/units.ts';
+import { type CalibrationRef, predictRun } from '../calibrate/predict.ts';
 
 export interface SuiteRunOptions {
   /** null: counters and verdicts only (--no-timing). */
@@ -23,6 +24,8 @@ export interface SuiteRunOptions {
   readonly dir: string;
   /** --trace rmap: told of every rmap walk of each run's counting execution (never of a timed one). */
   readonly rmapTrace?: ((line: RmapTraceLine) => void) | undefined;
+  /** Price every run with this calibration's costs (predicted_ksmd_ns …); null or absent: no prediction. */
+  readonly calibration?: CalibrationRef | null | undefined;
 }
 
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
@@ -39,10 +42,13 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
     const r = runScenario(scenario, config, trace ? { onRmapWalk: (op, w) => trace(rmapTraceLine(where, op, w)) } : {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
     watchEnd();
-    runs.push(toRecord(r, timing));
+    const cal = o.calibration;
+    runs.push(toRecord(r, timing, cal ? predictRun(cal.costs, r.ksmdCounts, r.counters.full_scans) : null));
     o.progress?.(`${scenario.name}${paramsText(scenario.params)} × ${label}`, performance.now() - started);
   }
-  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), runs };
+  const cal = o.calibration;
+  const calibration = cal ? { calibration: { path: cal.path, sha256: cal.sha256, kernel: cal.kernel, created: cal.created } } : {};
+  return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), ...calibration, runs };
 }
 
 function paramsText(params: Parameters<typeof paramsString>[0]): string {

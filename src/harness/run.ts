@@ -21,6 +21,8 @@ export interface ScenarioRun {
   readonly config: RunConfig;
   readonly label: string;
   readonly counters: Counters;
+  /** What the scenario's ksmd ops alone counted (RunResult.ksmdCounts): what a prediction prices. */
+  readonly ksmdCounts: Counters;
   readonly verdict: Verdict;
   /** The scenario's system calls the kernel refused (an outcome of its mm version, not a problem). */
   readonly opErrors: readonly string[];
@@ -91,7 +93,7 @@ export function runScenario(
   }
   const ok = problems.length === 0;
   const outOfTree = outOfTreeOf([...AXES.map((a) => [a, config.variants[a]] as const), ...(ref ? [['scanner', ref.variants.scanner] as const] : [])]);
-  return { scenario, config, label, counters: result.counters, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) }, opErrors: result.opErrors, ...(outOfTree ? { outOfTree } : {}) };
+  return { scenario, config, label, counters: result.counters, ksmdCounts: result.ksmdCounts, verdict: { ok, problems, knownWrong: ok ? [] : knownWrongOf(config) }, opErrors: result.opErrors, ...(outOfTree ? { outOfTree } : {}) };
 }
 
 /** The out-of-tree variants among `used`, by "axis=id"; null when none is. */

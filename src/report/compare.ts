@@ -2,11 +2,12 @@
 // against one of them (--by stack). Counters compare exactly; timings with a Mann-Whitney
 // test and a noise threshold (stats.ts); sweeps by complexity class.
 import { COUNTER_NAMES } from '../mm/counters.ts';
-import { METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
+import { isPredictionMetric, METRIC_NAMES, type MetricName, metricValue, recordKey, type ResultSet, type RunRecord } from '../harness/results.ts';
 import { classChanged, classRank } from './fit.ts';
 import { METRIC_INFO } from './metrics.ts';
 import { compareTimings, median, samplesToReach, smallestP, type Spread, spreadOf } from './stats.ts';
 import { fitOutcome, isNoisyFit, isSweepSet, type SweepSet } from './sweep.ts';
+import { samePricing } from './pricing.ts';
 
 export type DiffStatus = 'same' | 'changed' | 'regressed' | 'fixed' | 'slower' | 'faster' | 'added' | 'removed' | 'untested';
 
@@ -111,8 +112,13 @@ function diffMetric(a: RunRecord, b: RunRecord, metric: MetricName, rule: Timing
   return { ...base, delta, ratio, status: delta === 0 ? 'same' : 'changed' };
 }
 
-/** Every metric of every run: old (a) → new (b), matched by scenario, params and stack. */
+/**
+ * Every metric of every run: old (a) → new (b), matched by scenario, params and stack. The
+ * predictions only when both sides were priced by the same calibration (pricing.ts: otherwise
+ * they are left out, and pricingNote says so).
+ */
 export function compareSets(a: ResultSet, b: ResultSet, rule: TimingRule = DEFAULT_TIMING_RULE, metrics: readonly MetricName[] = METRIC_NAMES): MetricDiff[] {
+  if (!samePricing(a, b)) metrics = metrics.filter((m) => !isPredictionMetric(m));
   const out: MetricDiff[] = [];
   const olds = new Map(a.runs.map((r) => [recordKey(r), r]));
   const seen = new Set<string>();
@@ -135,6 +141,8 @@ export function compareSets(a: ResultSet, b: ResultSet, rule: TimingRule = DEFAU
 
 /** Within one result: every stack against `reference` (default the first stack), per scenario. */
 export function compareByStack(set: ResultSet, reference?: string, rule: TimingRule = DEFAULT_TIMING_RULE, metrics: readonly MetricName[] = METRIC_NAMES): MetricDiff[] {
+  // one calibration prices every stack of a priced result; an unpriced one has no prediction to compare
+  if (!samePricing(set, set)) metrics = metrics.filter((m) => !isPredictionMetric(m));
   const stacks = [...new Set(set.runs.map((r) => r.stack))];
   const ref = reference ?? stacks[0];
   if (ref === undefined) return [];
@@ -200,7 +208,9 @@ export function compareSweeps(a: SweepSet, b: SweepSet): ClassDiff[] {
     const status = ds.some((d) => d.status === 'regressed') ? 'regressed' : 'fixed';
     out.push({ stack: d0.stack, metric: d0.metric, old: valuesText(d0.metric, mine(a)), new: valuesText(d0.metric, mine(b)), status, points: ds.length });
   }
+  const priced = samePricing(a, b);
   for (const nf of b.sweep.fits) {
+    if (!priced && isPredictionMetric(nf.metric)) continue;
     const of = a.sweep.fits.find((f) => f.stack === nf.stack && f.metric === nf.metric);
     if (!of) continue;
     const oo = fitOutcome(of);

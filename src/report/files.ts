@@ -10,7 +10,9 @@ import { AXES, type Axis } from '../../variants/types.ts';
 import {
   CSV_COLUMNS,
   isMetricName,
+  isPredictionMetric,
   isTimingMetric,
+  type PredictionName,
   RESULTS_FORMAT,
   type ResultSet,
   type RunRecord,
@@ -138,7 +140,15 @@ function readJson(path: string, text: string): ResultSet {
     for (const [key, s] of Object.entries(o ?? {})) {
       must(typeof s === 'object' && s !== null && typeof s.path === 'string' && typeof s.resolved === 'string' && isSha256(s.sha256), path, `runs[${i}].out_of_tree_variants["${key}"] lacks path/resolved/sha256 (64 hex digits)`);
     }
+    // a priced run's prediction: absent when unpriced, and in older files
+    for (const m of ['predicted_ksmd_ns', 'predicted_ksmd_ns_per_scan'] as const) must(r[m] === undefined || Number.isFinite(r[m]), path, `runs[${i}].${m} is not a number`);
   });
+  const cal = set.calibration as Partial<NonNullable<ResultSet['calibration']>> | undefined;
+  must(
+    cal === undefined || (typeof cal === 'object' && cal !== null && typeof cal.path === 'string' && isSha256(cal.sha256) && typeof cal.kernel === 'string' && typeof cal.created === 'string'),
+    path,
+    '"calibration" lacks path/sha256 (64 hex digits)/kernel/created',
+  );
   const seen = new Map<string, number>();
   set.runs.forEach((r, i) => {
     const k = recordKey(r);
@@ -178,7 +188,7 @@ function readCsv(path: string, text: string): ResultSet {
   must(rows.length > 0, path, 'no rows');
   for (const col of ['scenario', 'params', 'stack', 'metric', 'value', 'seed']) must(col in rows[0]!, path, `no "${col}" column`);
   const metricsSeen = new Set<string>();
-  const byKey = new Map<string, { rec: Omit<RunRecord, 'counters' | 'verdict' | 'timing'>; counters: Counters; ok: number; problems: number; t: Record<string, number> }>();
+  const byKey = new Map<string, { rec: Omit<RunRecord, 'counters' | 'verdict' | 'timing'>; counters: Counters; ok: number; problems: number; t: Record<string, number>; p: Partial<Record<PredictionName, number>> }>();
   rows.forEach((row, i) => {
     const line = i + 2;
     const metric = RENAMED_COUNTERS[row.metric ?? ''] ?? row.metric ?? '';
@@ -208,16 +218,19 @@ function readCsv(path: string, text: string): ResultSet {
         ok: 1,
         problems: 0,
         t: {},
+        p: {},
       };
       byKey.set(key, e);
     }
     if (metric === 'correct') e.ok = value;
     else if (metric === 'problems') e.problems = value;
     else if (isTimingMetric(metric)) e.t[metric] = value;
+    else if (isPredictionMetric(metric)) e.p[metric] = value;
     else e.counters[metric as keyof Counters] = value;
   });
   const runs: RunRecord[] = [...byKey.values()].map((e) => ({
     ...e.rec,
+    ...e.p,
     counters: e.counters,
     verdict: { ok: e.ok === 1, problems: Array.from({ length: e.problems }, () => '(problem text is in the JSON file)'), knownWrong: [] },
     timing:

@@ -69,10 +69,18 @@ export const KEY_METRICS: readonly KeyMetric[] = [
   { id: 'pt_reads_unmerge', label: 'pt_reads_unmerge', value: (r) => r.counters.pt_reads_unmerge, format: fmtNum },
   { id: 'time_ns_median', label: 'time (median)', value: (r) => r.timing?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing) },
   { id: 'ksmd_time_ns_median', label: 'ksmd time (median)', value: (r) => r.timing?.ksmd?.median_ns, format: fmtNs, spread: (r) => samplesSpread(r.timing?.ksmd) },
+  { id: 'predicted_ksmd_ns', label: 'predicted ksmd time', value: (r) => r.predicted_ksmd_ns, format: fmtNs },
 ];
 
 /** Key metrics that are times (drawn on their own time axis). */
-const TIME_KEY_METRICS: ReadonlySet<string> = new Set(['time_ns_median', 'ksmd_time_ns_median']);
+const TIME_KEY_METRICS: ReadonlySet<string> = new Set(['time_ns_median', 'ksmd_time_ns_median', 'predicted_ksmd_ns']);
+
+/** The title of a time chart. */
+const TIME_CHART_TITLES: Readonly<Record<string, string>> = {
+  time_ns_median: 'median time',
+  ksmd_time_ns_median: 'median time of the ksmd ops',
+  predicted_ksmd_ns: 'predicted ksmd CPU time (exact counts × the calibration\'s costs)',
+};
 
 /** The key metrics worth showing for these runs: some run has a non-zero value. */
 export function usefulKeyMetrics(runs: readonly RunRecord[]): KeyMetric[] {
@@ -157,6 +165,11 @@ function wrappable(s: string): string {
   return esc(s).replace(/([+,;=])/g, '$1<wbr>');
 }
 
+/** The calibration that priced a result, in one line. */
+export function calibrationText(c: NonNullable<ResultSet['calibration']>): string {
+  return `${c.path} (${c.kernel}, created ${c.created}, sha256:${c.sha256.slice(0, 12)})`;
+}
+
 function header(set: ResultSet): string {
   const e = set.env;
   const dash = (s: string | number | undefined) => (s === undefined || s === '' || s === 0 ? '—' : String(s));
@@ -170,6 +183,7 @@ function header(set: ResultSet): string {
     ['os', dash(e.os)],
     ['CPU', e.cpu ? `${e.cpu}${e.cpus ? ` × ${e.cpus}` : ''}` : '—'],
     ['runs', `${set.runs.length}${set.runs.some((r) => r.timing) ? ' (timed)' : ' (counters only, no timing)'}`],
+    ...(set.calibration ? ([['calibration', calibrationText(set.calibration)]] as [string, string][]) : []),
   ];
   return `<dl class="env">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'git commit' ? `<code>${esc(v)}</code>` : esc(v)}</dd>`).join('')}</dl>`;
 }
@@ -263,10 +277,10 @@ function compareCharts(set: ResultSet): string {
     for (const m of timed) {
       const bars = runs.map((r) => {
         const spread = m.spread?.(r);
-        if (!spread && m.value(r) !== undefined) bare++;
+        if (m.spread && !spread && m.value(r) !== undefined) bare++;
         return { name: r.stack, value: m.value(r) ?? null, ...(spread ? { spread } : {}) };
       });
-      charts.push(`<div class="chart">${barChart([{ label: m.label, bars }], { title: `${key.scenario}: ${m.id === 'ksmd_time_ns_median' ? 'median time of the ksmd ops' : 'median time'}`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
+      charts.push(`<div class="chart">${barChart([{ label: m.label, bars }], { title: `${key.scenario}: ${TIME_CHART_TITLES[m.id] ?? m.label}`, yLabel: 'time', format: fmtNs, tickFormat: fmtTimeTick })}</div>`);
     }
     const bareNote = bare ? `<p class="note">${bare} timing${bare === 1 ? ' has' : 's have'} no whiskers: the result holds no samples for ${bare === 1 ? 'it' : 'them'} (read from CSV; the JSON beside it keeps every sample).</p>` : '';
     const rows = runs

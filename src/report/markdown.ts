@@ -4,6 +4,7 @@ import type { ResultSet } from '../harness/results.ts';
 import {
   findRun,
   fmtCoefficient,
+  calibrationText,
   fmtParamValue,
   KEY_METRICS,
   scenarioKeys,
@@ -30,6 +31,7 @@ export function reportMarkdown(set: ResultSet): string {
     `- ksmbench ${md(e.ksmbench || '—')}, node ${md(e.node || '—')}, ${md(e.os || '—')}`,
     `- CPU: ${md(e.cpu || '—')}${e.cpus ? ` × ${e.cpus}` : ''}`,
     `- runs: ${set.runs.length}${set.runs.some((r) => r.timing) ? ' (timed)' : ' (counters only, no timing)'}`,
+    ...(set.calibration ? [`- predictions priced by calibration ${md(calibrationText(set.calibration))}`] : []),
     '',
   );
 

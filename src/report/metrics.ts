@@ -141,6 +141,11 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
   ksmd_time_ns_mean: { meaning: 'mean wall time of the ksmd ops alone per execution (shown, not tested)', direction: COST },
   ksmd_time_rme_pct: { meaning: 'relative margin of error of the ksmd mean (95 %): describes the samples', direction: STATE },
   ksmd_time_samples: { meaning: 'ksmd timing samples (one per timed execution)', direction: STATE },
+  predicted_ksmd_ns: {
+    meaning: "predicted ksmd CPU time of the run: Σ cost × count over its ksmd ops, derived from the exact counts and the calibration's per-event costs (run --calibration FILE, or the committed default), so deterministic for a given calibration file; compared only between results priced by the same one (its sha256)",
+    direction: COST,
+  },
+  predicted_ksmd_ns_per_scan: { meaning: 'predicted_ksmd_ns per completed full scan (full_scans); absent when the run completed none', direction: COST },
 };
 
 /** metric, unit, direction, meaning: one row per metric, in METRIC_NAMES order. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRIC_NAMES, unitOf } from '../../src/harness/results.ts';
-import { HEADER } from '../../src/cli/present.ts';
+import { HEADER, PREDICTED_COLUMN } from '../../src/cli/present.ts';
 import { RUN_HELP } from '../../src/cli/run.ts';
 import { ksmbench, ROOT } from '../support/cli.ts';
 
@@ -57,7 +57,7 @@ describe('ksmbench list, --version and help', () => {
   it('run --help and the README explain every abbreviated column of the run table', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('The run table\'s columns'));
-    for (const col of HEADER.filter((c) => !['scenario', 'params', 'stack'].includes(c))) {
+    for (const col of [...HEADER, PREDICTED_COLUMN].filter((c) => !['scenario', 'params', 'stack'].includes(c))) {
       assert.ok(new RegExp(`(^|\\s)${col.replace('/', '\\/')}:?\\s`, 'm').test(RUN_HELP.slice(RUN_HELP.indexOf("The table's columns"))), `run --help explains ${col}`);
       assert.ok(section.includes(`\`${col}\``), `the README explains ${col}`);
     }

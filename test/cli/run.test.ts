@@ -25,13 +25,13 @@ function tempDir(prefix: string): string {
 
 describe('ksmbench run', () => {
   it('prints the tidy CSV with exact integer counters (sparse 32 TiB, v6.17 vs v6.18)', () => {
-    const r = ksmbench(['run', '--scenario', 'sparse', '--param', 'size=32TiB', '--stack', 'v6.17', '--stack', 'v6.18', '--no-timing', '--format', 'csv', '--no-save', '--quiet']);
+    const r = ksmbench(['run', '--scenario', 'sparse', '--param', 'size=32TiB', '--stack', 'v6.17', '--stack', 'v6.18', '--no-timing', '--no-calibration', '--format', 'csv', '--no-save', '--quiet']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
     const header = r.stdout.split('\n')[0]!;
     assert.equal(header, CSV_COLUMNS.join(','));
     const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
-    // counters + correct + problems, no timing rows
+    // counters + correct + problems, no timing rows (and no prediction rows: unpriced)
     assert.equal(rows.length, 2 * (COUNTER_NAMES.length + 2));
     for (const row of rows) {
       assert.match(row.value!, /^-?[0-9]+$/, `${row.metric} = ${row.value} is an exact integer`);
