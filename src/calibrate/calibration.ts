@@ -41,6 +41,21 @@ export interface MeasurementSite {
   readonly vm?: { readonly image: string; readonly sha256: string; readonly mm?: string };
 }
 
+/** A cost carried over from another kernel, with how it was derived. */
+export interface TransferredCost {
+  readonly event: string;
+  /** ns per event on this host: the VM's, times the slowdown's median, less the reads the host already prices. */
+  readonly ns: number;
+  /** The same with the slowdown's smallest and largest op (the spread of the transfer). */
+  readonly ns_range: readonly [number, number];
+  readonly from: { readonly kernel: string; readonly image: string; readonly stack: string };
+  /** The VM's ns per event (its reads included), fitted over `sparse_ops` ops. */
+  readonly vm_ns: number;
+  readonly sparse_ops: number;
+  /** host ns / VM ns over the VM's `ops` dense ops: median, smallest, largest. */
+  readonly slowdown: { readonly median: number; readonly min: number; readonly max: number; readonly ops: number };
+}
+
 export interface Calibration extends MeasurementSite {
   readonly format: typeof CALIBRATION_FORMAT;
   readonly machine: { readonly cpu: string; readonly cores: number };
@@ -53,6 +68,8 @@ export interface Calibration extends MeasurementSite {
   readonly costs: readonly { readonly event: string; readonly unit: string; readonly ns: number; readonly stderr_ns: number; readonly identified?: boolean }[];
   readonly fit: { readonly rows: number; readonly r2: number; readonly rmse_ns: number; readonly median_abs_rel_error: number };
   readonly rows: readonly MeasuredOp[];
+  /** Costs of events this kernel lacks, carried over from one that has them (calibrate --transfer). */
+  readonly transferred?: readonly TransferredCost[];
 }
 
 export function median(xs: readonly number[]): number {
@@ -60,9 +77,12 @@ export function median(xs: readonly number[]): number {
   return s.length ? s[Math.floor(s.length / 2)]! : 0;
 }
 
-/** The costs of a calibration, in COST_FEATURES order. */
-export function costsOf(cal: Pick<Calibration, 'costs'>): number[] {
-  return cal.costs.map((c) => c.ns);
+/** The costs of a calibration, in COST_FEATURES order: a transferred cost stands for one not measured. */
+export function costsOf(cal: Pick<Calibration, 'costs' | 'transferred'>): number[] {
+  return cal.costs.map((c) => {
+    const t = c.identified === false ? cal.transferred?.find((x) => x.event === c.event) : undefined;
+    return t ? t.ns : c.ns;
+  });
 }
 
 /** Fit the per-event costs on the ops (NNLS on the relative error: each op weighted 1/measured²). */

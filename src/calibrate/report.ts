@@ -39,6 +39,17 @@ export function calibrationReport(cal: Calibration, calPath: string, check: { re
       cal.costs.map((c) => (c.identified === false ? [c.event, '—', '', `${c.unit} (no fitted op has one: not measured here, priced 0)`] : [c.event, c.ns.toFixed(3), c.stderr_ns.toFixed(3), c.unit])),
     ),
     '',
+    ...(cal.transferred?.length
+      ? [
+          'Carried over from a kernel that has the event (calibrate --transfer), in place of the 0 above:',
+          '',
+          renderMarkdown(
+            ['event', 'ns per event', 'range', 'from', 'VM ns per event', 'emulator slowdown (median, range, ops)'],
+            cal.transferred.map((t) => [t.event, t.ns.toFixed(2), `${t.ns_range[0].toFixed(2)}–${t.ns_range[1].toFixed(2)}`, `${t.from.kernel} (${t.from.stack}) under QEMU`, t.vm_ns.toFixed(1), `${(1 / t.slowdown.median).toFixed(1)}× (${(1 / t.slowdown.max).toFixed(1)}–${(1 / t.slowdown.min).toFixed(1)}×, ${t.slowdown.ops} ops)`]),
+          ),
+          '',
+        ]
+      : []),
     '## The fit on its own ops',
     '',
     'Measured: the mean of the replays (± half their spread).',

@@ -8,6 +8,7 @@ import { type Calibration, costsOf, fitCalibration, median, type MeasuredOp, typ
 import { checkCalibration, CHECK_FORMAT, type CalibrationCheck, renderCheck } from '../calibrate/check.ts';
 import { COST_FEATURES } from '../calibrate/cost-model.ts';
 import { calibrationReport } from '../calibrate/report.ts';
+import { TRANSFERRED_EVENT, transferCost } from '../calibrate/transfer.ts';
 import { countOps, measureInVm, measureOnHost } from '../calibrate/measure.ts';
 import { type CalibrationCase, CASE_SETS } from '../calibrate/scenarios.ts';
 import { writeAtomic } from '../report/files.ts';
@@ -20,6 +21,7 @@ export const CALIBRATE_HELP = `ksmbench calibrate [--kernel SPEC] [--cases SET] 
        ksmbench calibrate --refit FILE [--out FILE]
        ksmbench calibrate --check FILE [--kernel SPEC] [--cases SET] [--repeat N] [--out FILE]
        ksmbench calibrate --check FILE --measured CHECKFILE
+       ksmbench calibrate --transfer VMFILE --onto FILE [--out FILE]
 
 Fit the cost model on this machine's kernel: every calibration scenario (src/calibrate/scenarios.ts)
 is replayed through the live driver (as ksmbench live does: every value compared at every
@@ -35,6 +37,11 @@ kernel needed): after the model or the engine changed.
 op with the relative error, and whether the configurations rank the same by predicted and by
 measured time; --out writes those measurements, --measured CHECKFILE checks against them again
 without a kernel.
+--transfer VMFILE --onto FILE carries the per-address scanner's cost (folio_walk_calls), which
+a kernel that scans by range walk cannot measure, over from a calibration made under QEMU on a
+kernel that has it (calibrate --kernel debian:6.16 --stack v6.17 --cases scanner): the VM's ns
+per call (its sparse ops' slope), scaled by how much slower the emulator ran its dense ops than
+FILE's costs predict for them; written into FILE (or --out) as "transferred", with its spread.
 Replays need what ksmbench live needs (Linux with KSM, root, cc, an idle KSM).
   --kernel SPEC  replay on that kernel under QEMU instead (a bzImage path or debian:VERSION, as
                  ksmbench live --kernel; TCG unless KVM is there: its times are the emulator's)
@@ -83,11 +90,31 @@ function measuredOf(path: string, what: string): { rows: readonly MeasuredOp[]; 
   return { rows: rows as MeasuredOp[], site: { kernel: raw.kernel, stack: raw.stack, thp: (raw.thp ?? null) as MeasurementSite['thp'], ...(vm ? { vm } : {}) } };
 }
 
+/** calibrate --transfer VMFILE --onto FILE: the per-address scanner's cost carried onto FILE's calibration. */
+function transferCommand(vmPath: string, ontoPath: string, out: string): number {
+  const host = readCalibration(ontoPath);
+  const vm = readCalibration(vmPath);
+  if (!vm.vm) throw new UsageError(`"${vmPath}" was not made under QEMU (calibrate --kernel): --transfer carries a VM's cost onto this host's calibration`);
+  if (host.vm) throw new UsageError(`"${ontoPath}" was made under QEMU: --onto takes the calibration of a real machine`);
+  const mine = host.costs.find((c) => c.event === TRANSFERRED_EVENT);
+  if (mine?.identified !== false) throw new UsageError(`"${ontoPath}" measured ${TRANSFERRED_EVENT} itself: nothing to carry over`);
+  const t = transferCost(host.costs.map((c) => c.ns), { kernel: vm.kernel, image: vm.vm.image, stack: vm.stack }, countOps(vm.rows, vm));
+  if ('why' in t) throw new UsageError(`cannot carry ${TRANSFERRED_EVENT} over from "${vmPath}": ${t.why}`);
+  const cal: Calibration = { ...host, transferred: [...(host.transferred ?? []).filter((x) => x.event !== t.event), t] };
+  writeJson(out, cal);
+  process.stdout.write(
+    `${t.event}: ${t.vm_ns.toFixed(1)} ns per call on ${vm.kernel} under QEMU (${t.sparse_ops} sparse ops); the emulator ran the dense ops ${(1 / t.slowdown.median).toFixed(1)}× slower than this host predicts (${(1 / t.slowdown.max).toFixed(1)}–${(1 / t.slowdown.min).toFixed(1)}× over ${t.slowdown.ops} ops): ${t.ns.toFixed(2)} ns per call here (${t.ns_range[0].toFixed(2)}–${t.ns_range[1].toFixed(2)})\nwrote ${out}\n`,
+  );
+  return 0;
+}
+
 export async function calibrateCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     check: { type: 'string' },
     measured: { type: 'string' },
     refit: { type: 'string' },
+    transfer: { type: 'string' },
+    onto: { type: 'string' },
     out: { type: 'string' },
     report: { type: 'string' },
     repeat: { type: 'string' },
@@ -112,6 +139,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   if (values.stack !== undefined && !STACK_NAMES.includes(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)} is not a stack (accepted: ${STACK_NAMES.join(', ')})`);
   const replay = (cases: readonly CalibrationCase[]) => (values.kernel === undefined ? measureOnHost(cases, repeat, log) : measureInVm(cases, repeat, values.kernel, values.stack, log));
   if ((values.refit !== undefined || values.measured !== undefined) && (values.kernel !== undefined || values.cases !== undefined)) throw new UsageError('--refit and --measured replay nothing: --kernel and --cases do not go with them');
+  if (values.transfer !== undefined || values.onto !== undefined) {
+    if (values.transfer === undefined || values.onto === undefined) throw new UsageError('--transfer VMFILE and --onto FILE go together: the calibration of a kernel under QEMU, and the one to carry its cost onto');
+    if (values.check !== undefined || values.refit !== undefined || values.kernel !== undefined || values.cases !== undefined) throw new UsageError('--transfer replays nothing and fits nothing: --check, --refit, --kernel and --cases do not go with it');
+    return transferCommand(values.transfer, values.onto, values.out ?? values.onto);
+  }
   if (values.refit !== undefined && values.check !== undefined) throw new UsageError('--refit and --check do not go together: refit a file, or check one');
   if (values.measured !== undefined && values.check === undefined) throw new UsageError('--measured CHECKFILE goes with --check FILE');
   if (values.check !== undefined) {
@@ -139,7 +171,10 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   let measured: { rows: readonly MeasuredOp[]; site: MeasurementSite };
   if (values.refit !== undefined) measured = measuredOf(values.refit, 'calibration file');
   else measured = await replay(casesOf('fit'));
-  const cal = fitCalibration(countOps(measured.rows, measured.site), measured.site);
+  const fitted = fitCalibration(countOps(measured.rows, measured.site), measured.site);
+  // a refit keeps the costs the file carried over from another kernel
+  const carried = values.refit !== undefined ? (readCalibration(values.refit).transferred ?? []) : [];
+  const cal: Calibration = carried.length ? { ...fitted, transferred: carried } : fitted;
   printFit(cal);
   const out = values.out ?? join('results', `calibration-${cal.created.slice(0, 19).replace(/[T:]/g, '-')}.json`);
   writeJson(out, cal);

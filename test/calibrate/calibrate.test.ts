@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { COST_FEATURES, features, predictNs } from '../../src/calibrate/cost-model.ts';
 import { fitCalibration, readCalibration } from '../../src/calibrate/calibration.ts';
+import { checkCalibration, renderCheck } from '../../src/calibrate/check.ts';
+import { buildCase } from '../../src/calibrate/strided.ts';
 import { type Counters, newCounters } from '../../src/mm/counters.ts';
 
 const SITE = { kernel: 'synthetic', stack: 'v6.18', thp: null };
@@ -105,5 +107,52 @@ describe('the cost model fit', () => {
     writeFileSync(bad, '{"format": "other"}');
     assert.throws(() => readCalibration(bad), /is not a calibration file \(format "other", expected "ksmbench-calibration\/1"\)/);
     assert.throws(() => readCalibration(join(tmp, 'missing.json')), /cannot be read as JSON \(ENOENT\)/);
+  });
+});
+
+describe('the check of a calibration', () => {
+  const op = (c: string, i: number, measured: number, checksums: number) => {
+    const counts = newCounters();
+    counts.checksums = checksums;
+    return { case: c, scenario: 's', params: {}, op_index: i, op: `ops[${i}] (ksmd)`, measured_ns: measured, counts };
+  };
+  // checksums priced 1000 ns: predictions 10 ms, 6 ms, 2 ms and 1 ms
+  const costs = COST_FEATURES.map((f) => (f.name === 'checksums' ? 1000 : 0));
+
+  it('holds the ops of ≥ 5 ms to ±25 %, and ranks the cases by their summed ops (replays averaged)', () => {
+    const r = checkCalibration(costs, [
+      op('a', 1, 8e6, 10_000), // +25 %: within
+      op('a', 1, 12e6, 10_000), // -16.7 %: within (a: measured 10 ms on average)
+      op('a', 2, 1e6, 1000), // 0 %, under 5 ms
+      op('b', 1, 4.5e6, 6000), // +33 %, under 5 ms: not held
+      op('b', 2, 5e6, 2000), // -60 %: held, outside
+      op('c', 1, 30e6, 1000), // c: measured the most, predicted the least
+    ]);
+    assert.deepEqual(
+      r.rows.map((x) => Math.round(1000 * x.error) / 1000),
+      [0.25, -0.167, 0, 0.333, -0.6, -0.967],
+    );
+    assert.deepEqual({ held: r.held, within: r.within }, { held: 4, within: 2 });
+    assert.deepEqual(r.configurations, [
+      { case: 'a', measured_ns: 11e6, predicted_ns: 11e6 },
+      { case: 'b', measured_ns: 9.5e6, predicted_ns: 8e6 },
+      { case: 'c', measured_ns: 30e6, predicted_ns: 1e6 },
+    ]);
+    // a > b both ways; c is first measured and last predicted: 1 of 3 pairs alike
+    assert.deepEqual({ pairs: r.pairs, concordant: r.concordant }, { pairs: 3, concordant: 1 });
+    assert.match(renderCheck(r), /2 of 4 ksmd ops of ≥ 5 ms predicted within ±25 %; median \|error\| 33\.3 %\n/);
+    assert.match(renderCheck(r), /1 of 3 pairs of configurations ranked alike by predicted and by measured time\n$/);
+  });
+});
+
+describe("the calibration's strided scenario", () => {
+  it('populates one page every stride pages and refuses a layout that does not fit, naming it', () => {
+    const s = buildCase({ scenario: 'strided', params: { size: '8MiB', pages: 3, stride: 1000 } });
+    assert.deepEqual(
+      s.ops.filter((o) => o.op === 'write').map((o) => (o.op === 'write' ? o.from : -1)),
+      [0, 1000, 2000],
+    );
+    assert.deepEqual(s.params, { size: '8MiB', pages: 3, stride: 1000, full_scans: 2 });
+    assert.throws(() => buildCase({ scenario: 'strided', params: { size: '4MiB', pages: 3, stride: 1024 } }), /strided: pages=3 one every stride=1024 pages do not fit in size=1024 pages \(accepted: \(pages - 1\) × stride < size\)/);
   });
 });
