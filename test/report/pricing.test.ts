@@ -4,7 +4,7 @@
 // priced by the same calibration file.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -94,10 +94,14 @@ describe('result files', () => {
     assert.match(pricingNote(fromCsv, priced)!, /a calibration it does not name/);
   });
 
-  it('written before predictions still read: the committed baseline has none', () => {
-    const base = readResultFile(join(ROOT, 'results', 'baseline.csv'));
+  it('written before predictions still read: the committed baseline without its prediction rows', () => {
+    const lines = readFileSync(join(ROOT, 'results', 'baseline.csv'), 'utf8').split('\n');
+    const old = join(dir, 'unpriced.csv');
+    writeFileSync(old, lines.filter((l) => !/,predicted_ksmd_ns(_per_scan)?,/.test(l)).join('\n'));
+    const base = readResultFile(old);
     assert.equal(base.calibration, undefined);
-    assert.ok(base.runs.length > 0 && base.runs.every((r) => r.predicted_ksmd_ns === undefined));
+    assert.ok(base.runs.length > 0 && base.runs.every((r) => r.predicted_ksmd_ns === undefined && r.predicted_ksmd_ns_per_scan === undefined));
+    assert.equal(base.runs.length, readResultFile(join(ROOT, 'results', 'baseline.csv')).runs.length);
   });
 
   it('merge refuses results priced by different calibrations, or priced and not', () => {
