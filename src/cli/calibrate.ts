@@ -156,7 +156,10 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
       measured = await replay(casesOf('check'));
     }
     const check = checkCalibration(costsOf(cal), countOps(measured.rows, measured.site));
-    process.stdout.write(`calibration ${values.check} (${cal.kernel}, ${cal.created.slice(0, 10)}) checked on ${measured.site.kernel}, scenarios not in its fit\n`);
+    const fitted = new Set(cal.rows.map((r) => r.case));
+    const inFit = [...new Set(measured.rows.map((r) => r.case))].filter((c) => fitted.has(c));
+    const which = inFit.length ? `${inFit.length} of the scenarios in its fit (${inFit.join('; ')}): not a check of what it was not fitted on` : 'scenarios not in its fit';
+    process.stdout.write(`calibration ${values.check} (${cal.kernel}, ${cal.created.slice(0, 10)}) checked on ${measured.site.kernel}, ${which}\n`);
     process.stdout.write(renderCheck(check));
     if (values.report !== undefined) {
       writeReport(values.report, calibrationReport(cal, values.check, { result: check, path: values.measured ?? values.out ?? 'this replay', kernel: measured.site.kernel }));
