@@ -55,5 +55,12 @@ export const SCANNER_CASES: readonly CalibrationCase[] = [
   guests({ guests: 1, size: '8MiB', dup_pct: 0, zero_pct: 100, volatile_pct: 0 }),
 ];
 
+/** The scanner set in small: two sparse sizes and one dense case, a replay of seconds under TCG. */
+export const SMOKE_CASES: readonly CalibrationCase[] = [
+  { scenario: 'sparse', params: { size: '256MiB' } },
+  { scenario: 'sparse', params: { size: '1GiB' } },
+  guests({ guests: 1, size: '1MiB', dup_pct: 50, zero_pct: 0, volatile_pct: 0, pool: 16, full_scans: 2 }),
+];
+
 /** The sets `calibrate --cases` names. */
-export const CASE_SETS = { fit: FIT_CASES, check: CHECK_CASES, scanner: SCANNER_CASES } as const;
+export const CASE_SETS = { fit: FIT_CASES, check: CHECK_CASES, scanner: SCANNER_CASES, smoke: SMOKE_CASES } as const;

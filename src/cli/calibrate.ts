@@ -49,7 +49,8 @@ Replays need what ksmbench live needs (Linux with KSM, root, cc, an idle KSM).
                  covers hold its release, else the nearest; name it where the nearest scans
                  otherwise, e.g. v6.17 for 6.16.12, which has the per-address scanner)
   --cases SET    the scenarios: fit (the default to fit), check (the default to check), or
-                 scanner (sparse memory small enough for a per-address scanner, and dense pages)
+                 scanner (sparse memory small enough for a per-address scanner, and dense
+                 pages), smoke (that in small: seconds under QEMU)
   --report FILE  also write a markdown report: the costs, the fit per case, and with --check
                  the check (calibrate --check CAL --measured CHECKFILE --report FILE remakes it)
   --repeat N     replay each scenario N times (default 2): more rows, the noise averaged

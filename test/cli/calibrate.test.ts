@@ -36,7 +36,7 @@ describe('ksmbench calibrate: bad input', () => {
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0]!, re);
   };
-  it('an unknown case set', () => bad(['--cases', 'foo', '--out', join(tmp, 'x.json')], /--cases "foo" is not a set of calibration cases \(accepted: fit, check, scanner\)/));
+  it('an unknown case set', () => bad(['--cases', 'foo', '--out', join(tmp, 'x.json')], /--cases "foo" is not a set of calibration cases \(accepted: fit, check, scanner, smoke\)/));
   it('--stack without --kernel', () => bad(['--stack', 'v6.18'], /--stack goes with --kernel/));
   it('an unknown stack', () => bad(['--kernel', 'debian:6.16', '--stack', 'v9.9'], /--stack "v9.9" is not a stack \(accepted: v6.1, /));
   it('--transfer alone', () => bad(['--transfer', 'a.json'], /--transfer VMFILE and --onto FILE go together/));

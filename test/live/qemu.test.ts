@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { MeasuredOp } from '../../src/calibrate/calibration.ts';
+import { countOps } from '../../src/calibrate/measure.ts';
 import { isUserError, oneLine } from '../../src/cli/errors.ts';
 import { ksmbench } from '../support/cli.ts';
 import { CpioError, cpioNewc, readCpioNewc } from '../../src/live/cpio.ts';
@@ -347,6 +349,44 @@ describe('ksmbench live --kernel (the real driver under QEMU)', { skip: why ? `Q
       assert.ok(c.compared > 40, `${c.compared} values compared`);
       const refused = c.checkpoints.at(-1)!.values.find((v) => v.name === 'ops refused (by index)');
       assert.deepEqual([refused?.simulator, refused?.kernel], ['7', '7'], 'max_page_sharing is refused while pages are shared (-EBUSY), on both');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// calibrate on a kernel under QEMU: Debian's 6.16.12, which scans per address, replayed with the
+// v6.17 stack's variants and 6.16.12's own mm; its sparse ops' folio_walk_start calls are the
+// exact per-address count, and --transfer carries their cost onto the default calibration.
+describe('ksmbench calibrate --kernel (under QEMU) and --transfer', { skip: why ? `QEMU cannot run here: ${why}` : false }, () => {
+  it('debian:6.16 --stack v6.17 --cases smoke: measured ops, counted per address, carried over', { timeout: 900_000 }, (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ksmbench-calibrate-vm-'));
+    try {
+      const vmFile = join(dir, 'vm.json');
+      const r = ksmbench(['calibrate', '--kernel', 'debian:6.16', '--stack', 'v6.17', '--cases', 'smoke', '--repeat', '4', '--out', vmFile]);
+      if (r.status === 2 && /cannot fetch|fetch/.test(r.stderr)) return t.skip(r.stderr.trim());
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const vm = JSON.parse(readFileSync(vmFile, 'utf8')) as { stack: string; kernel: string; vm: { mm: string; sha256: string }; rows: MeasuredOp[] };
+      assert.equal(vm.stack, 'v6.17');
+      assert.match(vm.kernel, /^6\.16\.12\+deb13/);
+      assert.equal(vm.vm.mm, '6.16.12', 'the simulator follows the release’s mm');
+      assert.match(vm.vm.sha256, /^[0-9a-f]{64}$/);
+      // four replays of each case: one ksmd op per sparse case, two for guests (its two scans)
+      const G = 'guests guests=1,size=1MiB,dup_pct=50,zero_pct=0,volatile_pct=0,pool=16,full_scans=2';
+      assert.deepEqual(
+        vm.rows.map((x) => x.case),
+        [...Array(4).fill('sparse size=256MiB'), ...Array(4).fill('sparse size=1GiB'), ...Array(8).fill(G)],
+      );
+      assert.ok(vm.rows.every((x) => x.measured_ns > 0));
+      // the per-address scanner calls folio_walk_start at every page of both passes
+      const counted = countOps([vm.rows[0]!, vm.rows[4]!], { kernel: vm.kernel, stack: vm.stack, thp: null, vm: { image: '', sha256: '', mm: vm.vm.mm } });
+      assert.deepEqual(counted.map((x) => x.counts.folio_walk_calls), [2 * 65536, 2 * 262144]);
+      const out = join(dir, 'host.json');
+      const tr = ksmbench(['calibrate', '--transfer', vmFile, '--onto', 'calibration/default.json', '--out', out]);
+      assert.equal(tr.status, 0, tr.stdout + tr.stderr);
+      const host = JSON.parse(readFileSync(out, 'utf8')) as { transferred: { event: string; ns: number; vm_ns: number; sparse_ops: number; from: { kernel: string } }[] };
+      assert.deepEqual(host.transferred.map((x) => [x.event, x.sparse_ops, x.from.kernel]), [['folio_walk_calls', 8, vm.kernel]]);
+      assert.ok(host.transferred[0]!.vm_ns > 0 && host.transferred[0]!.ns >= 0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
