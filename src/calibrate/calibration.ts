@@ -118,5 +118,8 @@ export function readCalibration(path: string): Calibration {
   if (raw.format !== CALIBRATION_FORMAT || !Array.isArray(raw.costs)) throw new UsageError(`"${path}" is not a calibration file (format ${JSON.stringify(raw.format)}, expected "${CALIBRATION_FORMAT}")`);
   const names = raw.costs.map((c) => c.event).join(',');
   if (names !== COST_FEATURES.map((f) => f.name).join(',')) throw new UsageError(`calibration file "${path}" prices the events ${names}; this ksmbench's model has ${COST_FEATURES.map((f) => f.name).join(',')}: calibrate again (or calibrate --refit "${path}")`);
+  const bad = costsOf(raw as Calibration).findIndex((c) => typeof c !== 'number' || !Number.isFinite(c) || c < 0);
+  if (bad >= 0) throw new UsageError(`calibration file "${path}": costs[${bad}].ns is not a number ≥ 0`);
+  if (typeof raw.kernel !== 'string' || typeof raw.created !== 'string') throw new UsageError(`calibration file "${path}" does not say which kernel it was made on and when ("kernel", "created")`);
   return raw as Calibration;
 }

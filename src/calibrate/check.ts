@@ -89,8 +89,10 @@ export function checkCalibration(costs: readonly number[], ops: readonly Counted
   };
 }
 
-const ms = (ns: number): string => (ns / 1e6).toFixed(ns < 1e7 ? 2 : 1);
-const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)} %`;
+/** ns as ms, 3 significant figures or so (the check's and the report's tables). */
+export const ms = (ns: number): string => (ns / 1e6).toFixed(ns < 1e7 ? 2 : 1);
+/** A relative error as a signed percentage. */
+export const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)} %`;
 
 /** The check as text: the per-op table, the configurations by time, and the two verdict lines. */
 export function renderCheck(c: CheckResult): string {

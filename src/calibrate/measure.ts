@@ -11,7 +11,7 @@ import { replayOnHost } from '../live/host.ts';
 import { asOnHost, hostThp } from '../live/kernel.ts';
 import { stackForRelease } from '../live/kernel-stack.ts';
 import { replayInVm, vmScenario } from '../live/vm.ts';
-import { type Counters, diffCounters, newCounters, snapshotCounters } from '../mm/counters.ts';
+import { type Counters, opCountsRecorder } from '../mm/counters.ts';
 import { parseKernelVersion } from '../mm/kernel.ts';
 import type { CountedOp, MeasuredOp, MeasurementSite } from './calibration.ts';
 import type { CalibrationCase } from './scenarios.ts';
@@ -81,23 +81,17 @@ function asReplayed(s: Scenario, site: MeasurementSite, name: string): Scenario 
  */
 export function countOps(rows: readonly MeasuredOp[], site: MeasurementSite): CountedOp[] {
   const config = site.vm?.mm ? { ...configOfStack(site.stack), kernel: parseKernelVersion(site.vm.mm) } : configOfStack(site.stack);
-  const byCase = new Map<string, Map<number, Counters>>();
+  const byCase = new Map<string, { ops: Scenario['ops']; counts: ReadonlyMap<number, Counters> }>();
   for (const r of rows) {
     if (byCase.has(r.case)) continue;
     const s = asReplayed(buildCase(r), site, r.case);
-    const counts = new Map<number, Counters>();
-    let before = newCounters(); // a fresh machine counts nothing
-    executeScenario(s, config, {
-      onOpDone: (i, st) => {
-        const now = snapshotCounters(st.ksm.machine.counters);
-        if (s.ops[i]?.op === 'ksmd') counts.set(i, diffCounters(now, before));
-        before = now;
-      },
-    });
-    byCase.set(r.case, counts);
+    const counts = opCountsRecorder();
+    executeScenario(s, config, { onOpDone: (i, st) => counts.record(i, st.ksm.machine.counters) });
+    byCase.set(r.case, { ops: s.ops, counts: counts.byOp });
   }
   return rows.map((r) => {
-    const counts = byCase.get(r.case)?.get(r.op_index);
+    const ran = byCase.get(r.case);
+    const counts = ran?.ops[r.op_index]?.op === 'ksmd' ? ran.counts.get(r.op_index) : undefined;
     if (!counts) throw new UsageError(`calibration row ${r.case} ${r.op}: op ${r.op_index} is not a ksmd op of that scenario`);
     return { ...r, counts };
   });

@@ -2,10 +2,7 @@
 // its own ops (per case), and the check on scenarios not in the fit.
 import { renderMarkdown } from '../report/table.ts';
 import type { Calibration } from './calibration.ts';
-import { type CheckResult, renderCheck } from './check.ts';
-
-const ms = (ns: number): string => (ns / 1e6).toFixed(ns < 1e7 ? 2 : 1);
-const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(100 * e).toFixed(1)} %`;
+import { type CheckResult, ms, pct, renderCheck } from './check.ts';
 
 /** The fit's ops per (case, op): measured time averaged over the replays, beside the prediction. */
 function fitByCase(cal: Calibration): string[][] {

@@ -31,6 +31,7 @@ export interface SuiteRunOptions {
 export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<ResultSet> {
   const runs: RunRecord[] = [];
   const digests: DigestCache = new WeakMap();
+  const cal = o.calibration;
   // a mistake of a scenario is bad input, found before anything runs (bench/format.ts checkOps)
   for (const { scenario, config } of suite.runs) checkOps(scenario, addressSpace(scenario.paging ?? config.paging, scenario.abi ?? config.abi));
   for (const { scenario, config } of suite.runs) {
@@ -42,11 +43,9 @@ export async function runSuite(suite: Suite, o: SuiteRunOptions): Promise<Result
     const r = runScenario(scenario, config, trace ? { onRmapWalk: (op, w) => trace(rmapTraceLine(where, op, w)) } : {}, label, digests);
     const timing = o.timing ? await timeScenario(scenario, config, o.timing) : null;
     watchEnd();
-    const cal = o.calibration;
     runs.push(toRecord(r, timing, cal ? predictRun(cal.costs, r.ksmdCounts, r.counters.full_scans) : null));
     o.progress?.(`${scenario.name}${paramsText(scenario.params)} × ${label}`, performance.now() - started);
   }
-  const cal = o.calibration;
   const calibration = cal ? { calibration: { path: cal.path, sha256: cal.sha256, kernel: cal.kernel, created: cal.created } } : {};
   return { format: RESULTS_FORMAT, suite: suite.name, created: new Date().toISOString(), env: await environment(), ...calibration, runs };
 }

@@ -6,7 +6,7 @@ import type { Scenario } from '../../bench/format.ts';
 import type { RunConfig } from '../harness/config.ts';
 import { executeScenario } from '../harness/execute.ts';
 import { ksm_stat_lines, read_sysfs } from '../ksm/sysfs.ts';
-import { type Counters, diffCounters, newCounters, snapshotCounters } from '../mm/counters.ts';
+import { type Counters, newCounters, opCountsRecorder } from '../mm/counters.ts';
 import { ksm_test_exit } from '../mm/mm.ts';
 import type { KernelRun } from './kernel.ts';
 import type { LivePlan } from './script.ts';
@@ -72,15 +72,12 @@ function simulate(s: Scenario, config: RunConfig, plan: LivePlan): { checks: Map
   const byOp = new Map(plan.checkpoints.map((c) => [c.opIndex, c.id]));
   const checks = new Map<number, SimCheck>();
   const opNs = new Map<number, number>();
-  const opCounts = new Map<number, Counters>();
-  let before = newCounters();
+  const opCounts = opCountsRecorder();
   const r = executeScenario(s, config, {
     invariants: 'end',
     onOpDone: (i, { ksm, procs }, ns) => {
       opNs.set(i, ns);
-      const now = snapshotCounters(ksm.counters);
-      opCounts.set(i, diffCounters(now, before));
-      before = now;
+      opCounts.record(i, ksm.counters);
       const id = byOp.get(i);
       if (id === undefined) return;
       const stat = new Map<string, Map<string, string>>();
@@ -95,7 +92,7 @@ function simulate(s: Scenario, config: RunConfig, plan: LivePlan): { checks: Map
     },
   });
   const failedOps = new Set(r.opErrors.map((e) => Number(/^ops\[(\d+)\]/.exec(e)?.[1] ?? -1)).filter((i) => i >= 0));
-  return { checks, opNs, opCounts, failedOps };
+  return { checks, opNs, opCounts: opCounts.byOp, failedOps };
 }
 
 const opName = (s: Scenario, i: number): string => (i < 0 ? 'the start' : `ops[${i}] (${s.ops[i]!.op})`);

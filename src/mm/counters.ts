@@ -172,6 +172,23 @@ export function newCounterSlots(): CounterSlots {
   return c as CounterSlots;
 }
 
+/**
+ * Each op's counts, after − before, recorded op by op (from ExecuteOptions.onOpDone) on a machine
+ * that started at zero: what a live comparison and a calibration price per op.
+ */
+export function opCountsRecorder(): { readonly byOp: Map<number, Counters>; record(opIndex: number, counters: Counters): void } {
+  const byOp = new Map<number, Counters>();
+  let before = newCounters();
+  return {
+    byOp,
+    record(opIndex, counters) {
+      const now = snapshotCounters(counters);
+      byOp.set(opIndex, diffCounters(now, before));
+      before = now;
+    },
+  };
+}
+
 /** Timing metrics (from tinybench), reported beside the counters but never part of them. */
 export const TIMING_NAMES = ['time_ns_median', 'time_ns_mean', 'time_rme_pct', 'time_samples'] as const;
 export type TimingName = (typeof TIMING_NAMES)[number];

@@ -107,6 +107,12 @@ describe('the cost model fit', () => {
     writeFileSync(bad, '{"format": "other"}');
     assert.throws(() => readCalibration(bad), /is not a calibration file \(format "other", expected "ksmbench-calibration\/1"\)/);
     assert.throws(() => readCalibration(join(tmp, 'missing.json')), /cannot be read as JSON \(ENOENT\)/);
+    const costs = COST_FEATURES.map((f) => ({ event: f.name, unit: '', ns: f.name === 'checksums' ? -1 : 1, stderr_ns: 0 }));
+    writeFileSync(bad, JSON.stringify({ format: 'ksmbench-calibration/1', kernel: 'k', created: 'c', costs }));
+    const k = COST_FEATURES.findIndex((f) => f.name === 'checksums');
+    assert.throws(() => readCalibration(bad), new RegExp(`costs\\[${k}\\]\\.ns is not a number ≥ 0`));
+    writeFileSync(bad, JSON.stringify({ format: 'ksmbench-calibration/1', costs: costs.map((c) => ({ ...c, ns: 1 })) }));
+    assert.throws(() => readCalibration(bad), /does not say which kernel it was made on and when \("kernel", "created"\)/);
   });
 });
 
